@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs what the tests need (when missing), builds the solution, runs every test project,
+# prints a summary and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n=== %s\n' "$*"; }
+
+# --- system packages -------------------------------------------------------------------------
+# Each entry: "<command or file that proves it is installed>:<debian package>".
+need=(
+  "/usr/sbin/postfix:postfix"
+  "/usr/sbin/smtp-sink:postfix"
+  "/usr/bin/swaks:swaks"
+  "/usr/sbin/dnsmasq:dnsmasq"
+  "/usr/bin/dig:dnsutils"
+  "/usr/bin/python3:python3"
+)
+missing=()
+for entry in "${need[@]}"; do
+  probe=${entry%%:*}; pkg=${entry##*:}
+  if [ ! -e "$probe" ] && ! command -v "$(basename "$probe")" >/dev/null 2>&1; then
+    [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  # Postfix asks how to configure itself; tests write their own main.cf.
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null || {
+    echo "apt-get install failed" >&2; exit 1; }
+fi
+# The Debian package starts a postfix/dnsmasq instance on install; tests run their own on free
+# ports, so a system-wide one is only in the way (dnsmasq grabs port 53).
+if command -v systemctl >/dev/null 2>&1; then systemctl stop dnsmasq >/dev/null 2>&1 || true; fi
+pkill -x dnsmasq >/dev/null 2>&1 || true
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# --- build -----------------------------------------------------------------------------------
+log "building MtaCluster.sln (Release)"
+if ! dotnet build MtaCluster.sln -c Release -nologo -v q -clp:ErrorsOnly; then
+  echo "build failed" >&2
+  exit 1
+fi
+
+# --- tests -----------------------------------------------------------------------------------
+results=$(mktemp -d)
+total_passed=0; total_failed=0; total_skipped=0; failed_projects=()
+for proj in tests/*.Tests/*.Tests.csproj; do
+  name=$(basename "$proj" .csproj)
+  log "testing $name"
+  start=$(date +%s)
+  out="$results/$name.log"
+  dotnet test "$proj" -c Release --no-build -nologo \
+    --logger "console;verbosity=normal" --results-directory "$results/$name" \
+    --blame-hang-timeout 5m 2>&1 | tee "$out" | grep -E '^\s*(Failed |Passed!|Failed!|Skipped |Error Message|  [A-Z][a-zA-Z]+Exception)' || true
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E '(Passed|Failed)!.*Total:' "$out" | tail -n 1)
+  p=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$line"); f=$(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$line")
+  s=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$line")
+  p=${p:-0}; f=${f:-0}; s=${s:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # a crash or hang counts as a failure
+  total_passed=$((total_passed + p)); total_failed=$((total_failed + f)); total_skipped=$((total_skipped + s))
+  [ "$f" -gt 0 ] && failed_projects+=("$name")
+  echo "--- $name: $p passed, $f failed, $s skipped in $(( $(date +%s) - start ))s"
+done
+
+log "summary"
+if [ ${#failed_projects[@]} -gt 0 ]; then echo "failing projects: ${failed_projects[*]}"; fi
+echo "tests: $total_passed passed, $total_failed failed, $total_skipped skipped"
+[ "$total_failed" -eq 0 ] && [ "$total_passed" -gt 0 ]

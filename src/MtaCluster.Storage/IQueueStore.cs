@@ -1,0 +1,46 @@
+namespace MtaCluster.Storage;
+
+/// <summary>
+/// The durable spool: messages (body stored once) and their recipients, with the per-recipient
+/// delivery state the domain entities work from. SQLite is the embedded provider; PostgreSQL
+/// joins it for the cluster. Every provider runs the same abstract test suite.
+/// </summary>
+public interface IQueueStore : IAsyncDisposable
+{
+    /// <summary>Creates the schema when missing. Idempotent.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores the message and all its recipients atomically. The task completes only after the
+    /// transaction that holds it is durable on disk, so the caller may answer <c>250</c>.
+    /// Many concurrent calls are grouped into one transaction by a single writer.
+    /// </summary>
+    Task EnqueueAsync(SpoolMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>Pending recipients of one shard whose next attempt is due: a range scan on (shard, state, next_attempt_at).</summary>
+    Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsAsync(int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Pending recipients of one destination domain whose next attempt is due, oldest first.</summary>
+    Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsForDomainAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The earliest next-attempt time of the domain's pending recipients, or null when it has none.</summary>
+    Task<DateTimeOffset?> GetNextAttemptTimeAsync(string domain, CancellationToken cancellationToken = default);
+
+    /// <summary>Domains of a shard that have pending recipients, with each one's earliest next-attempt time (wakes entities after a restart or handoff).</summary>
+    Task<IReadOnlyList<DomainWork>> GetPendingDomainsAsync(int shard, CancellationToken cancellationToken = default);
+
+    /// <summary>The message envelope and body, or null when it is gone.</summary>
+    Task<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default);
+
+    /// <summary>All recipients of a message with their current state.</summary>
+    Task<IReadOnlyList<QueuedRecipient>> GetRecipientsAsync(string messageId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the outcome of delivery attempts (state, attempt count, next attempt, last reply) in one transaction.</summary>
+    Task RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a message, its body and its recipients (after every recipient is final and any DSN is queued).</summary>
+    Task DeleteMessageAsync(string messageId, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts for the control plane and tests.</summary>
+    Task<QueueStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,85 @@
+namespace MtaCluster.Storage;
+
+/// <summary>The body type declared with MAIL BODY= (RFC 6152, RFC 3030).</summary>
+public enum BodyType : byte { SevenBit = 0, EightBitMime = 1, BinaryMime = 2 }
+
+/// <summary>RET= of RFC 3461 §4.3: what a DSN returns of the original message.</summary>
+public enum DsnReturn : byte { Unspecified = 0, Full = 1, Headers = 2 }
+
+/// <summary>NOTIFY= of RFC 3461 §4.1. <see cref="Unspecified"/> means the client gave none (default: FAILURE,DELAY).</summary>
+[Flags]
+public enum DsnNotify : byte { Unspecified = 0, Never = 1, Success = 2, Failure = 4, Delay = 8 }
+
+/// <summary>Where a recipient stands. Only <see cref="Pending"/> is ever picked up for delivery.</summary>
+public enum RecipientState : byte { Pending = 0, Delivered = 1, Failed = 2, Expired = 3 }
+
+/// <summary>A message as the SMTP server accepted it, ready to be spooled.</summary>
+/// <param name="Id">Sortable unique queue id (see <see cref="QueueId"/>).</param>
+/// <param name="ReversePath">MAIL FROM address; empty string for the null sender <c>&lt;&gt;</c>.</param>
+/// <param name="Content">The whole message as it will be delivered (trace headers included), CRLF line ends, not dot-stuffed.</param>
+public sealed record SpoolMessage(
+    string Id,
+    string ReversePath,
+    IReadOnlyList<SpoolRecipient> Recipients,
+    ReadOnlyMemory<byte> Content,
+    DateTimeOffset ReceivedAt,
+    BodyType BodyType = BodyType.SevenBit,
+    bool SmtpUtf8 = false,
+    DsnReturn DsnReturn = DsnReturn.Unspecified,
+    string? EnvelopeId = null,
+    string? ClientAddress = null,
+    string? AuthenticatedUser = null);
+
+/// <summary>One recipient of a message.</summary>
+/// <param name="Domain">Routing domain: lower-case A-label.</param>
+/// <param name="Shard">Shard of the domain's entity (computed by the caller with the cluster's shard function).</param>
+/// <param name="OriginalRecipient">ORCPT of RFC 3461 §4.2, as given (addr-type;xtext), or null.</param>
+public sealed record SpoolRecipient(
+    string Address,
+    string Domain,
+    int Shard,
+    string? OriginalRecipient = null,
+    DsnNotify Notify = DsnNotify.Unspecified);
+
+/// <summary>A recipient row as stored.</summary>
+public sealed record QueuedRecipient(
+    long RecipientId,
+    string MessageId,
+    string Address,
+    string Domain,
+    int Shard,
+    string? OriginalRecipient,
+    DsnNotify Notify,
+    RecipientState State,
+    int Attempts,
+    DateTimeOffset NextAttemptAt,
+    DateTimeOffset QueuedAt,
+    string? LastReply);
+
+/// <summary>The outcome of one delivery attempt for one recipient.</summary>
+/// <param name="NextAttemptAt">When to try again; only meaningful with <see cref="RecipientState.Pending"/>.</param>
+/// <param name="Reply">The remote reply or local diagnostic, e.g. "550 5.1.1 no such user".</param>
+public sealed record RecipientAttempt(
+    long RecipientId,
+    RecipientState State,
+    DateTimeOffset NextAttemptAt,
+    string? Reply);
+
+/// <summary>A stored message: envelope and content.</summary>
+public sealed record StoredMessage(
+    string Id,
+    string ReversePath,
+    ReadOnlyMemory<byte> Content,
+    DateTimeOffset ReceivedAt,
+    BodyType BodyType,
+    bool SmtpUtf8,
+    DsnReturn DsnReturn,
+    string? EnvelopeId,
+    string? ClientAddress,
+    string? AuthenticatedUser);
+
+/// <summary>A domain with pending work and its earliest due time.</summary>
+public sealed record DomainWork(string Domain, int Shard, DateTimeOffset NextAttemptAt, int PendingRecipients);
+
+/// <summary>Queue counters.</summary>
+public sealed record QueueStatistics(long Messages, long Pending, long Delivered, long Failed, long Expired);

@@ -1,0 +1,1 @@
+namespace MtaCluster.Actors.Tests;
