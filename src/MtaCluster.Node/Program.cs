@@ -1,1 +1,37 @@
+using Microsoft.Extensions.Hosting;
+using MtaCluster.Node.Configuration;
+using MtaCluster.Node.Hosting;
+
+NodeCommandLine commandLine;
+try
+{
+    commandLine = NodeCommandLine.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    Console.Error.WriteLine(NodeCommandLine.Usage);
+    return 2;
+}
+
+switch (commandLine.Command)
+{
+    case "help":
+        Console.WriteLine(NodeCommandLine.Usage);
+        return 0;
+}
+
+Microsoft.Extensions.Configuration.IConfigurationRoot configuration;
+try
+{
+    configuration = NodeConfiguration.Build(commandLine);
+}
+catch (Exception ex) when (ex is FormatException or FileNotFoundException or InvalidDataException)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 2;
+}
+
+using var host = NodeHost.Build(commandLine, configuration);
+await host.RunAsync();
 return 0;

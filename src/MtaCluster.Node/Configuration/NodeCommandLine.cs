@@ -1,0 +1,59 @@
+namespace MtaCluster.Node.Configuration;
+
+/// <summary>What the node was asked to do on its command line.</summary>
+public sealed record NodeCommandLine(string Command, string? ConfigPath, string? DataDir, IReadOnlyList<string> Rest)
+{
+    public const string RunCommand = "run";
+    public const string HashPasswordCommand = "hash-password";
+
+    public const string Usage = """
+        usage: MtaCluster.Node [run] [--config PATH] [--data-dir DIR]
+               MtaCluster.Node hash-password [PASSWORD]     (reads the password from stdin when not given)
+
+          --config PATH    a YAML file layered over cluster-config/node.yaml
+          --data-dir DIR   where the spool, certificates and logs live (default ./data)
+
+        Every setting can also be set from the environment: MTA_Section__Key=value
+        (for example MTA_Smtp__Listeners__0__Endpoint=0.0.0.0:25).
+        """;
+
+    public static NodeCommandLine Parse(IReadOnlyList<string> args)
+    {
+        var command = RunCommand;
+        string? config = null, dataDir = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            switch (arg)
+            {
+                case "--config":
+                    config = ValueOf(args, ref i, arg);
+                    break;
+                case "--data-dir":
+                    dataDir = ValueOf(args, ref i, arg);
+                    break;
+                case "-h" or "--help" or "help":
+                    command = "help";
+                    break;
+                case RunCommand or HashPasswordCommand when i == 0:
+                    command = arg;
+                    break;
+                default:
+                    if (arg.StartsWith("--config=", StringComparison.Ordinal)) config = arg["--config=".Length..];
+                    else if (arg.StartsWith("--data-dir=", StringComparison.Ordinal)) dataDir = arg["--data-dir=".Length..];
+                    else if (arg.StartsWith('-') && command != HashPasswordCommand) throw new ArgumentException($"unknown option '{arg}'");
+                    else rest.Add(arg);
+                    break;
+            }
+        }
+        if (command == RunCommand && rest.Count > 0) throw new ArgumentException($"unexpected argument '{rest[0]}'");
+        return new NodeCommandLine(command, config, dataDir, rest);
+    }
+
+    private static string ValueOf(IReadOnlyList<string> args, ref int i, string option)
+    {
+        if (i + 1 >= args.Count) throw new ArgumentException($"{option} needs a value");
+        return args[++i];
+    }
+}

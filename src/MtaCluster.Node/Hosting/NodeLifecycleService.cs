@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MtaCluster.Node.Hosting;
+
+/// <summary>Logs what the node runs with when it starts, and that it stopped cleanly.</summary>
+public sealed class NodeLifecycleService(NodeOptions node, IConfiguration configuration, ILogger<NodeLifecycleService> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        logger.LogInformation("node {Node} starting; data dir {DataDir}; effective configuration follows", node.EffectiveName, node.FullDataDir);
+        foreach (var line in EffectiveConfiguration.Lines(configuration))
+        {
+            logger.LogInformation("  {Setting}", line);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        logger.LogInformation("node {Node} stopped", node.EffectiveName);
+        return Task.CompletedTask;
+    }
+}

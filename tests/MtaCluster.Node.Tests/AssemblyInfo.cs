@@ -1,1 +1,0 @@
-namespace MtaCluster.Node.Tests;

@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Configuration;
+using MtaCluster.Node.Configuration;
+using MtaCluster.Node.Hosting;
+
+namespace MtaCluster.Node.Tests.Configuration;
+
+public sealed class NodeConfigurationTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mta-config-").FullName;
+
+    public NodeConfigurationTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "cluster-config"));
+        File.WriteAllText(Path.Combine(_dir, "cluster-config", "node.yaml"), """
+            Node:
+              Name: from-default-file
+              DataDir: ./default-data
+              ShutdownTimeout: 00:00:30
+            Smtp:
+              MaxRecipients: 1000
+            """);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string WriteOverride(string yaml)
+    {
+        var path = Path.Combine(_dir, "override.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    [Fact]
+    public void Default_file_alone_is_read()
+    {
+        var config = NodeConfiguration.Build(NodeCommandLine.Parse([]), _dir, new Dictionary<string, string?>());
+        Assert.Equal("from-default-file", config["Node:Name"]);
+        Assert.Equal("1000", config["Smtp:MaxRecipients"]);
+    }
+
+    [Fact]
+    public void Config_file_overrides_the_default_file_and_keeps_what_it_does_not_set()
+    {
+        var path = WriteOverride("Node:\n  Name: from-config-file\n");
+        var config = NodeConfiguration.Build(NodeCommandLine.Parse(["--config", path]), _dir, new Dictionary<string, string?>());
+        Assert.Equal("from-config-file", config["Node:Name"]);
+        Assert.Equal("./default-data", config["Node:DataDir"]);
+    }
+
+    [Fact]
+    public void Environment_overrides_the_config_file()
+    {
+        var path = WriteOverride("Node:\n  Name: from-config-file\nSmtp:\n  MaxRecipients: 50\n");
+        var env = new Dictionary<string, string?>
+        {
+            ["MTA_Node__Name"] = "from-environment",
+            ["OTHER_Node__DataDir"] = "ignored: wrong prefix",
+        };
+        var config = NodeConfiguration.Build(NodeCommandLine.Parse(["--config", path]), _dir, env);
+        Assert.Equal("from-environment", config["Node:Name"]);
+        Assert.Equal("50", config["Smtp:MaxRecipients"]);
+        Assert.Equal("./default-data", config["Node:DataDir"]);
+    }
+
+    [Fact]
+    public void Data_dir_option_wins_over_everything()
+    {
+        var env = new Dictionary<string, string?> { ["MTA_Node__DataDir"] = "/from/env" };
+        var config = NodeConfiguration.Build(NodeCommandLine.Parse(["--data-dir", "/from/cli"]), _dir, env);
+        Assert.Equal("/from/cli", config.GetSection("Node").Get<NodeOptions>()!.DataDir);
+    }
+
+    [Fact]
+    public void Real_process_environment_is_read_with_the_prefix()
+    {
+        var name = "MTA_Node__Name";
+        Environment.SetEnvironmentVariable(name, "from-process-environment");
+        try
+        {
+            var config = NodeConfiguration.Build(NodeCommandLine.Parse([]), _dir);
+            Assert.Equal("from-process-environment", config["Node:Name"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
+    public void Missing_config_file_is_an_error()
+    {
+        Assert.Throws<FileNotFoundException>(() =>
+            NodeConfiguration.Build(NodeCommandLine.Parse(["--config", Path.Combine(_dir, "nope.yaml")]), _dir, new Dictionary<string, string?>()));
+    }
+
+    [Fact]
+    public void Shipped_node_yaml_parses_and_binds()
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "cluster-config", "node.yaml");
+        Assert.True(File.Exists(shipped), "node.yaml is copied beside the binary");
+        var config = new ConfigurationBuilder().AddYamlFile(shipped, optional: false).Build();
+        var node = config.GetSection("Node").Get<NodeOptions>()!;
+        Assert.Equal("./data", node.DataDir);
+    }
+
+    [Theory]
+    [InlineData("Smtp:Users:0:PasswordHash", true)]
+    [InlineData("Storage:Postgres:ConnectionString", true)]
+    [InlineData("Node:DataDir", false)]
+    public void Secrets_are_masked_in_the_effective_configuration(string key, bool secret)
+    {
+        Assert.Equal(secret, EffectiveConfiguration.IsSecret(key));
+    }
+
+    [Fact]
+    public void Command_line_rejects_unknown_options()
+    {
+        Assert.Throws<ArgumentException>(() => NodeCommandLine.Parse(["--bogus"]));
+        Assert.Throws<ArgumentException>(() => NodeCommandLine.Parse(["--config"]));
+        Assert.Equal(NodeCommandLine.HashPasswordCommand, NodeCommandLine.Parse(["hash-password", "pw"]).Command);
+    }
+}
