@@ -14,10 +14,16 @@ public interface IQueueStore : IAsyncDisposable
     /// Stores the message and all its recipients atomically. The task completes only after the
     /// transaction that holds it is durable on disk, so the caller may answer <c>250</c>.
     /// Many concurrent calls are grouped into one transaction by a single writer.
+    /// Recipients start <see cref="RecipientState.Pending"/> with no attempts, queued and due at
+    /// <see cref="SpoolMessage.ReceivedAt"/>. A caller's cancellation counts only while the message
+    /// still waits for a transaction; once it is in one, the transaction's outcome is the call's.
+    /// A message that cannot be stored (e.g. a duplicate id) fails its own call only and leaves
+    /// nothing of itself behind; a failure of the database or the disk fails every call in the
+    /// transaction. Throws <see cref="ArgumentException"/> for a message without recipients.
     /// </summary>
     Task EnqueueAsync(SpoolMessage message, CancellationToken cancellationToken = default);
 
-    /// <summary>Pending recipients of one shard whose next attempt is due: a range scan on (shard, state, next_attempt_at).</summary>
+    /// <summary>Pending recipients of one shard whose next attempt is due (at or before <paramref name="now"/>), oldest first, then in storing order: a range scan on (shard, state, next_attempt_at).</summary>
     Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsAsync(int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Pending recipients of one destination domain whose next attempt is due, oldest first.</summary>
@@ -35,12 +41,16 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>All recipients of a message with their current state.</summary>
     Task<IReadOnlyList<QueuedRecipient>> GetRecipientsAsync(string messageId, CancellationToken cancellationToken = default);
 
-    /// <summary>Records the outcome of delivery attempts (state, attempt count, next attempt, last reply) in one transaction.</summary>
+    /// <summary>
+    /// Records the outcome of delivery attempts (state, attempt count, next attempt, last reply) in one
+    /// transaction, durable when the task completes. Each entry counts as one attempt. Entries for
+    /// recipients that no longer exist (message deleted) are ignored.
+    /// </summary>
     Task RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a message, its body and its recipients (after every recipient is final and any DSN is queued).</summary>
+    /// <summary>Deletes a message, its body and its recipients (after every recipient is final and any DSN is queued). Deleting an unknown id does nothing.</summary>
     Task DeleteMessageAsync(string messageId, CancellationToken cancellationToken = default);
 
-    /// <summary>Counts for the control plane and tests.</summary>
+    /// <summary>Counts for the control plane and tests: messages, and recipients by state.</summary>
     Task<QueueStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default);
 }

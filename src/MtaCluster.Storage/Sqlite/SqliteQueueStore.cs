@@ -1,0 +1,349 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MtaCluster.Storage.Sqlite;
+
+/// <summary>
+/// The embedded spool: one SQLite file in WAL mode. Every write (enqueue, attempt outcomes,
+/// deletion) goes through one group-committing writer connection; reads use pooled connections of
+/// their own, which WAL lets run beside the writer without blocking it.
+/// </summary>
+public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
+{
+    private readonly SqliteQueueStoreOptions _options;
+    private readonly ILogger<SqliteQueueStore> _logger;
+    private readonly string _readConnectionString;
+    private readonly string _writeConnectionString;
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private SqliteSpoolWriter? _writer;
+    private bool _disposed;
+
+    public SqliteQueueStore(SqliteQueueStoreOptions options, ILogger<SqliteQueueStore>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _logger = logger ?? NullLogger<SqliteQueueStore>.Instance;
+
+        var timeoutSeconds = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds);
+        _readConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = options.DatabasePath,
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = true,
+            DefaultTimeout = timeoutSeconds,
+        }.ToString();
+        // Unpooled so that disposing the store really closes the file (and checkpoints the WAL).
+        _writeConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = options.DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = timeoutSeconds,
+        }.ToString();
+    }
+
+    /// <summary>Where the spool lives.</summary>
+    public string DatabasePath => _options.DatabasePath;
+
+    /// <inheritdoc />
+    public GroupCommitStatistics GetGroupCommitStatistics() =>
+        _writer?.Statistics ?? new GroupCommitStatistics(0, 0, 0, 0, 0);
+
+    internal long BatchesStarted => _writer?.BatchesStarted ?? 0;
+
+    /// <summary>Opens the file (creating it and its directory when missing), sets up WAL and the schema, and starts the writer.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_writer is not null)
+                return;
+
+            var directory = Path.GetDirectoryName(Path.GetFullPath(_options.DatabasePath));
+            if (!string.IsNullOrEmpty(directory))
+                Directory.CreateDirectory(directory);
+
+            var connection = new SqliteConnection(_writeConnectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
+                await CreateSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
+                var writer = new SqliteSpoolWriter(connection, _options.MaxBatchSize, _options.QueueCapacity, _logger);
+                writer.Start();
+                _writer = writer;
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private async Task ConfigureAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        // journal_mode is stored in the file; the others hold for this connection only, which is
+        // the only one that writes.
+        var mode = await ScalarAsync(connection, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(mode as string, "wal", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"The spool file could not be switched to WAL mode (it is in '{mode}' mode).");
+
+        var (synchronous, level) = _options.Synchronous == SqliteSynchronous.Full ? ("FULL", 2L) : ("NORMAL", 1L);
+        await ExecuteAsync(connection, $"PRAGMA synchronous = {synchronous}", cancellationToken).ConfigureAwait(false);
+        // An unknown or refused setting is silently ignored by SQLite; the 250 promise rests on this one.
+        if (await ScalarAsync(connection, "PRAGMA synchronous", cancellationToken).ConfigureAwait(false) is not long actual || actual != level)
+            throw new InvalidOperationException($"The spool connection did not take synchronous={synchronous}.");
+        await ExecuteAsync(connection, "PRAGMA foreign_keys = ON", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task CreateSchemaAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, "BEGIN IMMEDIATE", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var version = Convert.ToInt32(await ScalarAsync(connection, "PRAGMA user_version", cancellationToken).ConfigureAwait(false));
+            if (version > SqliteSchema.Version)
+                throw new InvalidOperationException($"The spool file has schema version {version}; this build knows up to {SqliteSchema.Version}.");
+            await ExecuteAsync(connection, SqliteSchema.Create, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"PRAGMA user_version = {SqliteSchema.Version}", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, "COMMIT", cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ExecuteAsync(connection, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task EnqueueAsync(SpoolMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentException.ThrowIfNullOrEmpty(message.Id, nameof(message));
+        ArgumentNullException.ThrowIfNull(message.ReversePath, nameof(message));
+        if (message.Recipients is not { Count: > 0 })
+            throw new ArgumentException("A message needs at least one recipient.", nameof(message));
+        return Writer.SubmitAsync(new SqliteEnqueueOperation(message), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(attempts);
+        if (attempts.Count == 0)
+            return Task.CompletedTask;
+        return Writer.SubmitAsync(new SqliteRecordAttemptsOperation(attempts), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task DeleteMessageAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        return Writer.SubmitAsync(new SqliteDeleteMessageOperation(messageId), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsAsync(int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectDueForShard;
+        command.Parameters.AddWithValue("$shard", shard);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$limit", limit);
+        return await ReadRecipientsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsForDomainAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectDueForDomain;
+        command.Parameters.AddWithValue("$domain", domain);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$limit", limit);
+        return await ReadRecipientsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<DateTimeOffset?> GetNextAttemptTimeAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectNextAttempt;
+        command.Parameters.AddWithValue("$domain", domain);
+        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DomainWork>> GetPendingDomainsAsync(int shard, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectPendingDomains;
+        command.Parameters.AddWithValue("$shard", shard);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var domains = new List<DomainWork>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            domains.Add(new DomainWork(
+                reader.GetString(0),
+                shard,
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                reader.GetInt32(2)));
+        }
+        return domains;
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectMessage;
+        command.Parameters.AddWithValue("$id", messageId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            return null;
+        return new StoredMessage(
+            reader.GetString(0),
+            reader.GetString(1),
+            reader.IsDBNull(9) ? Array.Empty<byte>() : reader.GetFieldValue<byte[]>(9),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+            (BodyType)reader.GetInt32(3),
+            reader.GetInt64(4) != 0,
+            (DsnReturn)reader.GetInt32(5),
+            NullableString(reader, 6),
+            NullableString(reader, 7),
+            NullableString(reader, 8));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<QueuedRecipient>> GetRecipientsAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectRecipientsOfMessage;
+        command.Parameters.AddWithValue("$id", messageId);
+        return await ReadRecipientsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<QueueStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectStatistics;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new QueueStatistics(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+    }
+
+    /// <summary>A read connection on the spool file, for diagnostics and tests (e.g. <c>EXPLAIN QUERY PLAN</c>).</summary>
+    public async Task<SqliteConnection> OpenReadConnectionAsync(CancellationToken cancellationToken = default) =>
+        await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Stops taking writes, commits those already queued, and closes the file.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _lifecycle.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            if (_writer is not null)
+                await _writer.DisposeAsync().ConfigureAwait(false);
+            using (var pooled = new SqliteConnection(_readConnectionString))
+                SqliteConnection.ClearPool(pooled);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private SqliteSpoolWriter Writer
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _writer ?? throw new InvalidOperationException("The spool is not initialized; call InitializeAsync first.");
+        }
+    }
+
+    private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var connection = new SqliteConnection(_readConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task<IReadOnlyList<QueuedRecipient>> ReadRecipientsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var recipients = new List<QueuedRecipient>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // Column order: SqliteSchema.RecipientColumns.
+            recipients.Add(new QueuedRecipient(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetInt32(4),
+                NullableString(reader, 5),
+                (DsnNotify)reader.GetInt32(6),
+                (RecipientState)reader.GetInt32(7),
+                reader.GetInt32(8),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
+                NullableString(reader, 11)));
+        }
+        return recipients;
+    }
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

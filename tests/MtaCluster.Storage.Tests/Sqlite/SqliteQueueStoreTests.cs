@@ -1,0 +1,246 @@
+using Microsoft.Data.Sqlite;
+using MtaCluster.Storage.Sqlite;
+
+namespace MtaCluster.Storage.Tests.Sqlite;
+
+/// <summary>The provider contract on a spool file of its own, plus what only SQLite has.</summary>
+public sealed class SqliteQueueStoreTests : QueueStoreContractTests, IDisposable
+{
+    private readonly ScratchDirectory _directory = new();
+
+    private string DatabasePath => _directory.File(SqliteQueueStoreOptions.DefaultFileName);
+
+    protected override IQueueStore CreateStore() => new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(_directory.Path));
+
+    public void Dispose() => _directory.Dispose();
+
+    private async Task<SqliteQueueStore> OpenSqliteAsync() => (SqliteQueueStore)await OpenStoreAsync();
+
+    private static async Task<List<string>> QueryPlanAsync(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value);
+        await using var reader = await command.ExecuteReaderAsync();
+        var details = new List<string>();
+        while (await reader.ReadAsync())
+            details.Add(reader.GetString(3));
+        return details;
+    }
+
+    [Fact]
+    public async Task Due_queries_are_index_range_scans_without_a_sort()
+    {
+        var store = await OpenSqliteAsync();
+        // Some rows so the plan is not for an empty table.
+        for (var i = 0; i < 50; i++)
+            await store.EnqueueAsync(Message(T0.AddSeconds(i), Rcpt($"u{i}@d{i % 5}.test", shard: i % 3)));
+        await using var connection = await store.OpenReadConnectionAsync();
+
+        var shardPlan = await QueryPlanAsync(connection, SqliteSchema.SelectDueForShard, ("$shard", 1), ("$now", 0L), ("$limit", 10));
+        Assert.Contains(shardPlan, d => d.StartsWith("SEARCH recipients USING INDEX ix_recipients_shard_due (shard=? AND state=? AND next_attempt_at<?)", StringComparison.Ordinal));
+
+        var domainPlan = await QueryPlanAsync(connection, SqliteSchema.SelectDueForDomain, ("$domain", "d1.test"), ("$now", 0L), ("$limit", 10));
+        Assert.Contains(domainPlan, d => d.StartsWith("SEARCH recipients USING INDEX ix_recipients_domain_due (domain=? AND state=? AND next_attempt_at<?)", StringComparison.Ordinal));
+
+        foreach (var detail in shardPlan.Concat(domainPlan))
+        {
+            Assert.DoesNotContain("SCAN", detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("TEMP B-TREE", detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Other_spool_queries_use_indexes()
+    {
+        var store = await OpenSqliteAsync();
+        await using var connection = await store.OpenReadConnectionAsync();
+
+        var next = await QueryPlanAsync(connection, SqliteSchema.SelectNextAttempt, ("$domain", "d.test"));
+        Assert.Contains(next, d => d.StartsWith("SEARCH recipients USING COVERING INDEX ix_recipients_domain_due", StringComparison.Ordinal));
+
+        var pending = await QueryPlanAsync(connection, SqliteSchema.SelectPendingDomains, ("$shard", 1));
+        Assert.Contains(pending, d => d.StartsWith("SEARCH recipients USING INDEX ix_recipients_shard_due (shard=? AND state=?)", StringComparison.Ordinal));
+
+        var ofMessage = await QueryPlanAsync(connection, SqliteSchema.SelectRecipientsOfMessage, ("$id", "X"));
+        Assert.Contains(ofMessage, d => d.StartsWith("SEARCH recipients USING INDEX ix_recipients_message (message_id=?)", StringComparison.Ordinal));
+
+        var message = await QueryPlanAsync(connection, SqliteSchema.SelectMessage, ("$id", "X"));
+        Assert.Contains(message, d => d.StartsWith("SEARCH messages USING INDEX sqlite_autoindex_messages_1 (id=?)", StringComparison.Ordinal));
+
+        Assert.All(next.Concat(pending).Concat(ofMessage).Concat(message), d => Assert.DoesNotContain("SCAN", d, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_file_is_in_wal_mode_with_the_current_schema_version()
+    {
+        var store = await OpenSqliteAsync();
+        await using var connection = await store.OpenReadConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", await command.ExecuteScalarAsync());
+        command.CommandText = "PRAGMA user_version";
+        Assert.Equal((long)SqliteSchema.Version, await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_file_from_a_newer_schema_is_refused()
+    {
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA user_version = {SqliteSchema.Version + 1}";
+            await command.ExecuteNonQueryAsync();
+        }
+        await using var store = (SqliteQueueStore)CreateStore();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.InitializeAsync());
+    }
+
+    [Fact]
+    public async Task A_failure_in_the_middle_of_a_message_inside_a_shared_batch_fails_that_message_only()
+    {
+        var store = await OpenSqliteAsync();
+        await using (var connection = await store.OpenReadConnectionAsync())
+        await using (var command = connection.CreateCommand())
+        {
+            // Fails the second recipient insert of the poisoned message, after its message row and
+            // first recipient are already written in the same transaction.
+            command.CommandText = """
+                CREATE TRIGGER poison BEFORE INSERT ON recipients WHEN NEW.address = 'boom@poison.test'
+                BEGIN SELECT RAISE(ABORT, 'poisoned recipient'); END
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var poisoned = Message(T0, Rcpt("fine@poison.test"), Rcpt("boom@poison.test"), Rcpt("never@poison.test"));
+        var others = Enumerable.Range(0, 40).Select(i => Message(T0, Rcpt($"u{i}@ok.test"))).ToList();
+        var before = store.GetGroupCommitStatistics();
+
+        var tasks = others.Take(20).Select(m => store.EnqueueAsync(m))
+            .Append(store.EnqueueAsync(poisoned))
+            .Concat(others.Skip(20).Select(m => store.EnqueueAsync(m)))
+            .ToList();
+        await Task.WhenAll(tasks).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        var failure = Assert.IsType<SqliteException>(tasks[20].Exception!.InnerException);
+        Assert.Contains("poisoned recipient", failure.Message, StringComparison.Ordinal);
+        Assert.All(tasks.Where((_, i) => i != 20), t => Assert.True(t.IsCompletedSuccessfully));
+        Assert.Null(await store.GetMessageAsync(poisoned.Id));
+        Assert.Empty(await store.GetRecipientsAsync(poisoned.Id));
+        Assert.DoesNotContain(await store.GetPendingDomainsAsync(1), d => d.Domain == "poison.test");
+        Assert.Equal(40, (await store.GetStatisticsAsync()).Messages);
+        var after = store.GetGroupCommitStatistics();
+        Assert.Equal(1, after.FailedOperations - before.FailedOperations);
+        Assert.Equal(40, after.CommittedMessages - before.CommittedMessages);
+    }
+
+    [Fact]
+    public async Task Cancellation_counts_only_while_the_write_waits_for_its_batch()
+    {
+        var store = await OpenSqliteAsync();
+        var inBatch = Message(T0, Rcpt("in-batch@one.test"));
+        var waiting = Message(T0, Rcpt("waiting@one.test"));
+        using var inBatchCancellation = new CancellationTokenSource();
+        using var waitingCancellation = new CancellationTokenSource();
+
+        Task inBatchTask;
+        Task waitingTask;
+        await using (var blocker = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await blocker.OpenAsync();
+            await using var command = blocker.CreateCommand();
+            // Another connection holds the write lock, so the writer's batch stalls in BEGIN.
+            command.CommandText = "BEGIN IMMEDIATE";
+            await command.ExecuteNonQueryAsync();
+
+            var started = store.BatchesStarted;
+            inBatchTask = store.EnqueueAsync(inBatch, inBatchCancellation.Token);
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (store.BatchesStarted == started && DateTime.UtcNow < deadline)
+                await Task.Delay(5);
+            Assert.Equal(started + 1, store.BatchesStarted);
+
+            waitingTask = store.EnqueueAsync(waiting, waitingCancellation.Token);
+            waitingCancellation.Cancel();
+            inBatchCancellation.Cancel();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waitingTask);
+            Assert.False(inBatchTask.IsCompleted);
+
+            command.CommandText = "ROLLBACK";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await inBatchTask;
+        Assert.NotNull(await store.GetMessageAsync(inBatch.Id));
+        Assert.Null(await store.GetMessageAsync(waiting.Id));
+        Assert.Equal(1, (await store.GetStatisticsAsync()).Messages);
+    }
+
+    [Fact]
+    public async Task A_lock_held_elsewhere_fails_the_whole_batch_at_once_and_the_store_recovers()
+    {
+        await using var store = new SqliteQueueStore(new SqliteQueueStoreOptions { DatabasePath = DatabasePath, BusyTimeout = TimeSpan.FromMilliseconds(200) });
+        await store.InitializeAsync();
+        var messages = Enumerable.Range(0, 20).Select(i => Message(T0, Rcpt($"u{i}@one.test"))).ToList();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        List<Task> tasks;
+        await using (var blocker = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await blocker.OpenAsync();
+            await using var command = blocker.CreateCommand();
+            command.CommandText = "BEGIN IMMEDIATE";
+            await command.ExecuteNonQueryAsync();
+
+            tasks = messages.Select(m => store.EnqueueAsync(m)).ToList();
+            await Task.WhenAll(tasks).ContinueWith(_ => { }, TaskScheduler.Default);
+            clock.Stop();
+
+            command.CommandText = "ROLLBACK";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.All(tasks, t => Assert.Equal(SQLitePCL.raw.SQLITE_BUSY, Assert.IsType<SqliteException>(t.Exception!.InnerException).SqliteErrorCode));
+        // A few lock waits in all, not one per caller.
+        Assert.InRange(store.GetGroupCommitStatistics().FailedOperations, 20, 20);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), clock.Elapsed.ToString());
+        Assert.Equal(0, (await store.GetStatisticsAsync()).Messages);
+
+        await store.EnqueueAsync(messages[0]);
+        Assert.NotNull(await store.GetMessageAsync(messages[0].Id));
+    }
+
+    [Fact]
+    public async Task Options_for_a_data_directory_name_the_spool_file_and_create_the_directory()
+    {
+        var nested = Path.Combine(_directory.Path, "node-a", "data");
+        var options = SqliteQueueStoreOptions.ForDataDirectory(nested);
+        Assert.Equal(Path.Combine(nested, "spool.db"), options.DatabasePath);
+        await using var store = new SqliteQueueStore(options);
+        await store.InitializeAsync();
+        Assert.True(File.Exists(options.DatabasePath));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteQueueStore(new SqliteQueueStoreOptions { DatabasePath = "x.db", MaxBatchSize = 0 }));
+    }
+
+    [Fact]
+    public async Task Writes_before_initialize_are_refused()
+    {
+        await using var store = (SqliteQueueStore)CreateStore();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.EnqueueAsync(Message(T0, Rcpt("a@one.test"))));
+    }
+
+    [Fact]
+    public async Task Batches_never_exceed_the_configured_size()
+    {
+        await using var store = new SqliteQueueStore(new SqliteQueueStoreOptions { DatabasePath = DatabasePath, MaxBatchSize = 8 });
+        await store.InitializeAsync();
+        await Task.WhenAll(Enumerable.Range(0, 400).Select(i => store.EnqueueAsync(Message(T0, Rcpt($"u{i}@one.test")))));
+        var stats = store.GetGroupCommitStatistics();
+        Assert.Equal(400, stats.CommittedMessages);
+        Assert.InRange(stats.LargestBatch, 2, 8);
+        Assert.True(stats.CommittedBatches >= 50);
+    }
+}
