@@ -1,0 +1,49 @@
+using System.Text.Json.Serialization;
+
+namespace MtaCluster.Delivery.Accounting;
+
+/// <summary>
+/// One delivery attempt's outcome for one recipient, the unit of the accounting log (PowerMTA's
+/// <c>acct</c> record, one JSON object per line).
+/// </summary>
+public sealed record AccountingRecord
+{
+    public required AccountingRecordType Type { get; init; }
+
+    /// <summary>When the outcome was known; written as ISO 8601 UTC.</summary>
+    [JsonConverter(typeof(UtcTimestampJsonConverter))]
+    public required DateTimeOffset Time { get; init; }
+
+    public required string MessageId { get; init; }
+
+    public required string Recipient { get; init; }
+
+    /// <summary>The envelope sender, empty for the null reverse-path.</summary>
+    public string? Sender { get; init; }
+
+    public required string Domain { get; init; }
+
+    public string? MxHost { get; init; }
+
+    public string? MxIp { get; init; }
+
+    /// <summary>The local address the connection was made from (the egress pool's choice).</summary>
+    public string? SourceIp { get; init; }
+
+    /// <summary>For example <c>Tls13</c>; null for a cleartext connection.</summary>
+    public string? TlsProtocol { get; init; }
+
+    public string? TlsCipher { get; init; }
+
+    /// <summary>The remote reply; null when there was none (connection failure, expiry without a reply).</summary>
+    public AccountingReply? Reply { get; init; }
+
+    /// <summary>The kebab-case bounce category; null for deliveries.</summary>
+    public string? Category { get; init; }
+
+    /// <summary>1 for the first delivery attempt.</summary>
+    public int Attempt { get; init; }
+
+    /// <summary>Seconds from queueing to this outcome.</summary>
+    public double QueueSeconds { get; init; }
+}

@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+
+namespace MtaCluster.Delivery.Accounting;
+
+/// <summary>The outcome one accounting line records.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AccountingRecordType>))]
+public enum AccountingRecordType
+{
+    [JsonStringEnumMemberName("delivered")]
+    Delivered,
+
+    /// <summary>A temporary failure; the recipient stays queued.</summary>
+    [JsonStringEnumMemberName("deferred")]
+    Deferred,
+
+    /// <summary>A permanent failure.</summary>
+    [JsonStringEnumMemberName("bounced")]
+    Bounced,
+
+    /// <summary>The retry period ran out (4.4.7).</summary>
+    [JsonStringEnumMemberName("expired")]
+    Expired,
+}
