@@ -1,0 +1,42 @@
+using System.Net;
+using MtaCluster.Smtp.Protocol;
+
+namespace MtaCluster.Smtp.Spool;
+
+/// <summary>
+/// A message as accepted at end of DATA / BDAT LAST: the envelope, the facts about the client, and the
+/// content with the Received header prepended and any submission fix-ups, CRLF line endings, not dot-stuffed.
+/// </summary>
+public sealed class ReceivedMessage
+{
+    public required string Id { get; init; }
+
+    /// <summary>The envelope sender; empty for the null reverse-path <c>&lt;&gt;</c>.</summary>
+    public required string ReversePath { get; init; }
+
+    public required IReadOnlyList<ReceivedRecipient> Recipients { get; init; }
+
+    /// <summary>The MAIL SIZE parameter, when the client sent one.</summary>
+    public long? DeclaredSize { get; init; }
+
+    public MessageBodyType BodyType { get; init; }
+
+    public bool SmtpUtf8 { get; init; }
+
+    public DsnReturn Return { get; init; }
+
+    /// <summary>The decoded MAIL ENVID parameter.</summary>
+    public string? EnvelopeId { get; init; }
+
+    public required IPAddress ClientAddress { get; init; }
+
+    public required string ClientHelo { get; init; }
+
+    public string? AuthenticatedUser { get; init; }
+
+    public required string ListenerName { get; init; }
+
+    public required DateTimeOffset ReceivedAt { get; init; }
+
+    public required ReadOnlyMemory<byte> Content { get; init; }
+}

@@ -1,1 +1,0 @@
-namespace MtaCluster.Smtp.Tests;

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using System.Text;
+using MtaCluster.Smtp.Spool;
+
+namespace MtaCluster.Smtp.Tests.TestSupport;
+
+/// <summary>Records what was accepted; can be told to fail or to take its time like a group commit.</summary>
+public sealed class FakeSpool : IMessageSpool
+{
+    private int _next;
+
+    public ConcurrentQueue<ReceivedMessage> Accepted { get; } = new();
+
+    public Func<ReceivedMessage, Exception?>? Fail { get; set; }
+
+    public TimeSpan CommitDelay { get; set; }
+
+    public string NewMessageId() => "Q" + Interlocked.Increment(ref _next).ToString("D6");
+
+    public async ValueTask AcceptAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        if (CommitDelay > TimeSpan.Zero) await Task.Delay(CommitDelay, cancellationToken);
+        if (Fail?.Invoke(message) is { } error) throw error;
+        Accepted.Enqueue(message);
+    }
+
+    public ReceivedMessage Single()
+    {
+        Assert.Single(Accepted);
+        Accepted.TryPeek(out var message);
+        return message!;
+    }
+
+    public static string Text(ReceivedMessage message) => Encoding.UTF8.GetString(message.Content.Span);
+
+    /// <summary>Waits for the count, since a real client may see its 250 a moment before a test looks.</summary>
+    public async Task WaitForCountAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Accepted.Count < count && DateTime.UtcNow < deadline) await Task.Delay(20);
+    }
+}
