@@ -1,0 +1,3 @@
+namespace MtaCluster.Actors.Sharding;
+
+internal readonly record struct BufferedMessage(string EntityId, object Message, IActorRef? Sender);

@@ -1,0 +1,3 @@
+namespace MtaCluster.Actors.Sharding;
+
+public sealed record ShardStopped(string ShardId);
