@@ -14,6 +14,7 @@ public static class SmtpCommandParser
     public const int MaxAuthLineLength = 12288;
 
     private static readonly SmtpReply ParameterSyntax = new(501, "5.5.4", "Syntax error in parameters or arguments");
+    private static readonly SmtpReply BinaryMimeNotSupported = new(555, "5.5.4", "BODY=BINARYMIME is not supported");
     private static readonly List<(string Key, string? Value)> NoParameters = new();
     private static readonly SmtpReply UnknownParameter = new(555, "5.5.4", "Unsupported MAIL or RCPT parameter");
 
@@ -96,7 +97,8 @@ public static class SmtpCommandParser
                     {
                         "7BIT" => MessageBodyType.SevenBit,
                         "8BITMIME" => MessageBodyType.EightBitMime,
-                        "BINARYMIME" => MessageBodyType.BinaryMime,
+                        // Not advertised: the outbound side relays with DATA, which cannot carry binary content.
+                        "BINARYMIME" => throw new SmtpProtocolException(BinaryMimeNotSupported),
                         _ => throw new SmtpProtocolException(ParameterSyntax),
                     };
                     break;

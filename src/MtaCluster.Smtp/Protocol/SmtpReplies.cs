@@ -31,7 +31,6 @@ public static class SmtpReplies
     public static readonly SmtpReply BadSequence = new(503, "5.5.1", "Bad sequence of commands");
     public static readonly SmtpReply AlreadyTls = new(503, "5.5.1", "TLS already active");
     public static readonly SmtpReply AlreadyAuthenticated = new(503, "5.5.1", "Already authenticated");
-    public static readonly SmtpReply BinaryMimeNeedsBdat = new(503, "5.5.1", "BODY=BINARYMIME requires BDAT");
     public static readonly SmtpReply SyntaxNoArguments = new(501, "5.5.4", "Syntax error: no arguments allowed");
     public static readonly SmtpReply AuthCancelled = new(501, "5.7.0", "Authentication cancelled");
     public static readonly SmtpReply BadBase64 = new(501, "5.5.2", "Cannot decode base64 response");

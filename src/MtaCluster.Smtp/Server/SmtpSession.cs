@@ -330,7 +330,6 @@ public sealed class SmtpSession
 
             case SmtpCommandKind.Data:
                 if (!arguments.Trim((byte)' ').IsEmpty) return BadCommand(SmtpReplies.SyntaxNoArguments);
-                if (_mail!.Body == MessageBodyType.BinaryMime) return BadCommand(SmtpReplies.BinaryMimeNeedsBdat);
                 if (!buffer.IsEmpty)
                 {
                     // Anything buffered behind DATA was sent before our 354 existed (RFC 2920 §3.1: DATA ends a
@@ -425,6 +424,8 @@ public sealed class SmtpSession
         return Step.Pending;
     }
 
+    private LineEndingValidator _chunkLineEndings;
+
     private Step BeginChunk(ReadOnlySpan<byte> arguments)
     {
         var (size, last) = SmtpCommandParser.ParseBdat(arguments);
@@ -456,7 +457,11 @@ public sealed class SmtpSession
             long n = Math.Min(_chunkRemaining, buffer.Length);
             if (_chunkError is null)
             {
-                foreach (var segment in buffer.Slice(0, n)) _body!.Write(segment.Span);
+                foreach (var segment in buffer.Slice(0, n))
+                {
+                    _body!.Write(segment.Span);
+                    _chunkLineEndings.Feed(segment.Span);
+                }
             }
             buffer = buffer.Slice(n);
             _chunkRemaining -= n;
@@ -475,6 +480,14 @@ public sealed class SmtpSession
         }
         if (!_chunkLast)
             return Reply(new SmtpReply(250, "2.0.0", _chunkSize.ToString(CultureInfo.InvariantCulture) + " octets received"));
+        var lineEndingsValid = _chunkLineEndings.Complete();
+        _chunkLineEndings.Reset();
+        if (!lineEndingsValid)
+        {
+            ResetTransaction();
+            _state = SmtpSessionState.Greeted;
+            return Reply(SmtpReplies.BareLineEndingInData);
+        }
         _pending = PendingAction.Accept;
         return Step.Pending;
     }
@@ -667,7 +680,6 @@ public sealed class SmtpSession
             "PIPELINING",
             "SIZE " + _options.MaxMessageSize.ToString(CultureInfo.InvariantCulture),
             "8BITMIME",
-            "BINARYMIME",
             "SMTPUTF8",
             "ENHANCEDSTATUSCODES",
             "CHUNKING",
@@ -826,6 +838,7 @@ public sealed class SmtpSession
 
     private void ResetTransaction()
     {
+        _chunkLineEndings.Reset();
         _mail = null;
         _recipients.Clear();
         _body?.Dispose();

@@ -294,11 +294,30 @@ public class BadInputTests
     }
 
     [Fact]
-    public async Task Binarymime_with_data_is_503()
+    public async Task Binarymime_is_refused_because_it_cannot_be_relayed_with_DATA()
     {
         await using var h = SessionHarness.Start();
-        await h.OpenTransactionAsync(" BODY=BINARYMIME");
-        Assert.StartsWith("503 5.5.1", await h.Client.CommandAsync("DATA"));
+        await h.GreetAsync();
+        Assert.StartsWith("555 5.5.4", await h.Client.CommandAsync("MAIL FROM:<a@example.com> BODY=BINARYMIME"));
+    }
+
+    [Theory]
+    [InlineData("Subject: x\r\n\r\nsmuggled\n.\nMAIL FROM:<evil@example.com>\r\n")]
+    [InlineData("Subject: x\r\n\r\nbare\rcarriage return\r\n")]
+    [InlineData("Subject: x\r\n\r\nends with CR\r")]
+    public async Task Bdat_content_with_bare_line_endings_is_refused_so_it_is_never_relayed_over_DATA(string text)
+    {
+        var content = System.Text.Encoding.ASCII.GetBytes(text);
+        await using var h = SessionHarness.Start();
+        await h.OpenTransactionAsync();
+        var half = content.Length / 2;
+        await h.Client.SendBytesAsync([.. System.Text.Encoding.ASCII.GetBytes($"BDAT {half}\r\n"), .. content[..half]]);
+        Assert.StartsWith("250 2.0.0", await h.Client.ReadReplyAsync());
+        await h.Client.SendBytesAsync([.. System.Text.Encoding.ASCII.GetBytes($"BDAT {content.Length - half} LAST\r\n"), .. content[half..]]);
+        Assert.StartsWith("550 5.6.11", await h.Client.ReadReplyAsync());
+        Assert.Empty(h.Spool.Accepted);
+        // The transaction is over; the session goes on.
+        Assert.StartsWith("250", await h.Client.CommandAsync("NOOP"));
     }
 
     [Fact]

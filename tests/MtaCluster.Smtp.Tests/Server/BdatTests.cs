@@ -10,15 +10,18 @@ public class BdatTests
     public async Task Chunks_are_joined_and_last_queues_the_message()
     {
         await using var h = SessionHarness.Start();
-        await h.OpenTransactionAsync(" BODY=BINARYMIME");
+        await h.OpenTransactionAsync(" BODY=8BITMIME");
         await h.Client.SendAsync("BDAT 14\r\nSubject: x\r\n\r\n");
         Assert.Equal("250 2.0.0 14 octets received", await h.Client.ReadReplyAsync());
-        await h.Client.SendBytesAsync([.. "BDAT 6 LAST\r\n"u8, 0x00, 0xFF, (byte)'\n', (byte)'.', (byte)'\n', 0x80]);
+        // The chunk boundary splits a CRLF: line endings are judged across chunks.
+        await h.Client.SendBytesAsync([.. "BDAT 7\r\n"u8, 0xC3, 0xA9, (byte)'.', (byte)'.', 0xFF, (byte)'x', (byte)'\r']);
+        Assert.Equal("250 2.0.0 7 octets received", await h.Client.ReadReplyAsync());
+        await h.Client.SendBytesAsync([.. "BDAT 1 LAST\r\n"u8, (byte)'\n']);
         Assert.Equal("250 2.0.0 Ok: queued as Q000001", await h.Client.ReadReplyAsync());
         var m = h.Spool.Single();
-        Assert.Equal(MessageBodyType.BinaryMime, m.BodyType);
+        Assert.Equal(MessageBodyType.EightBitMime, m.BodyType);
         var content = m.Content.ToArray();
-        Assert.Equal(new byte[] { 0x00, 0xFF, (byte)'\n', (byte)'.', (byte)'\n', 0x80 }, content[^6..]);
+        Assert.Equal(new byte[] { 0xC3, 0xA9, (byte)'.', (byte)'.', 0xFF, (byte)'x', (byte)'\r', (byte)'\n' }, content[^8..]);
     }
 
     [Fact]
