@@ -1,0 +1,56 @@
+using MtaCluster.Actors;
+using MtaCluster.Smtp.Spool;
+using MtaCluster.Storage;
+using SmtpProtocol = MtaCluster.Smtp.Protocol;
+
+namespace MtaCluster.Node.Spooling;
+
+/// <summary>
+/// Where the SMTP sessions hand their messages: the durable spool. Each recipient is filed under
+/// the shard of its destination domain's entity, so the owner of that shard finds it with one
+/// index range scan. Once the commit is durable the delivery side hears which domains have new work.
+/// </summary>
+public sealed class QueueStoreSpool(IQueueStore store, int maxShards, INewWorkListener? newWork = null) : IMessageSpool
+{
+    public string NewMessageId() => QueueId.New();
+
+    public async ValueTask AcceptAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        var recipients = new SpoolRecipient[message.Recipients.Count];
+        for (var i = 0; i < recipients.Length; i++)
+        {
+            var r = message.Recipients[i];
+            recipients[i] = new SpoolRecipient(r.Address, r.Domain, ShardHash.ShardOf(r.Domain, maxShards), r.OriginalRecipient, (DsnNotify)(byte)r.Notify);
+        }
+        var spooled = new SpoolMessage(
+            message.Id,
+            message.ReversePath,
+            recipients,
+            message.Content,
+            message.ReceivedAt,
+            message.BodyType switch
+            {
+                SmtpProtocol.MessageBodyType.EightBitMime => BodyType.EightBitMime,
+                _ => BodyType.SevenBit,
+            },
+            message.SmtpUtf8,
+            message.Return switch
+            {
+                SmtpProtocol.DsnReturn.Full => DsnReturn.Full,
+                SmtpProtocol.DsnReturn.Headers => DsnReturn.Headers,
+                _ => DsnReturn.Unspecified,
+            },
+            message.EnvelopeId,
+            message.ClientAddress.ToString(),
+            message.AuthenticatedUser);
+
+        await store.EnqueueAsync(spooled, cancellationToken).ConfigureAwait(false);
+        newWork?.OnNewWork(recipients);
+    }
+}
+
+/// <summary>Told about recipients that were just made durable, so their domain entities wake without polling the store.</summary>
+public interface INewWorkListener
+{
+    void OnNewWork(IReadOnlyList<SpoolRecipient> recipients);
+}

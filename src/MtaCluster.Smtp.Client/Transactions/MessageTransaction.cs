@@ -1,0 +1,43 @@
+namespace MtaCluster.Smtp.Client.Transactions;
+
+/// <summary>
+/// One SMTP mail transaction (RFC 5321 §3.3): a reverse path, recipients (one destination domain)
+/// and the message. The content is the message as it is to arrive: CRLF line ends, not
+/// dot-stuffed; the connection stuffs it while sending.
+/// </summary>
+public sealed class MessageTransaction
+{
+    public MessageTransaction(string reversePath, IReadOnlyList<TransactionRecipient> recipients, ReadOnlyMemory<byte> content)
+    {
+        ArgumentNullException.ThrowIfNull(reversePath);
+        ArgumentNullException.ThrowIfNull(recipients);
+        if (recipients.Count == 0)
+        {
+            throw new ArgumentException("A transaction needs at least one recipient.", nameof(recipients));
+        }
+
+        ReversePath = reversePath;
+        Recipients = recipients;
+        Content = content;
+    }
+
+    /// <summary>The sender without angle brackets; empty for the null reverse path &lt;&gt; of a bounce.</summary>
+    public string ReversePath { get; }
+
+    public IReadOnlyList<TransactionRecipient> Recipients { get; }
+
+    public ReadOnlyMemory<byte> Content { get; }
+
+    public MessageBodyType BodyType { get; init; }
+
+    /// <summary>
+    /// The message needs SMTPUTF8 (RFC 6531) although its addresses may be ASCII, e.g. UTF-8 in
+    /// its header fields. Non-ASCII addresses imply it.
+    /// </summary>
+    public bool RequiresSmtpUtf8 { get; init; }
+
+    public DsnReturn Return { get; init; }
+
+    /// <summary>The ENVID (RFC 3461 §4.4), decoded; null sends none.</summary>
+    public string? EnvelopeId { get; init; }
+}
