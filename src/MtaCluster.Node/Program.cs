@@ -19,6 +19,8 @@ switch (commandLine.Command)
     case "help":
         Console.WriteLine(NodeCommandLine.Usage);
         return 0;
+    case NodeCommandLine.HashPasswordCommand:
+        return await MtaCluster.Node.HashPasswordCommand.RunAsync(commandLine.Rest);
 }
 
 Microsoft.Extensions.Configuration.IConfigurationRoot configuration;
@@ -33,5 +35,14 @@ catch (Exception ex) when (ex is FormatException or FileNotFoundException or Inv
 }
 
 using var host = NodeHost.Build(commandLine, configuration);
-await host.RunAsync();
+try
+{
+    await host.RunAsync();
+}
+catch (OperationCanceledException)
+{
+    // SIGTERM or Ctrl-C arrived while the node was still starting: the services that had started
+    // have been stopped again, which is a clean shutdown.
+    Console.Error.WriteLine("node stopped while starting");
+}
 return 0;

@@ -50,12 +50,12 @@ public static class NodeConfiguration
     /// cluster-config/node.yaml in the working directory wins, so an operator editing the file in
     /// a checkout sees the change; the copy beside the binary is the fallback.
     /// </summary>
-    public static string? FindDefaultFile(string? baseDirectory = null)
+    public static string? FindDefaultFile(string? baseDirectory = null, string fileName = DefaultFileName)
     {
         var candidates = new[]
         {
-            Path.Combine(baseDirectory ?? Directory.GetCurrentDirectory(), "cluster-config", DefaultFileName),
-            Path.Combine(AppContext.BaseDirectory, "cluster-config", DefaultFileName),
+            Path.Combine(baseDirectory ?? Directory.GetCurrentDirectory(), "cluster-config", fileName),
+            Path.Combine(AppContext.BaseDirectory, "cluster-config", fileName),
         };
         return candidates.FirstOrDefault(File.Exists);
     }

@@ -2,7 +2,21 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MtaCluster.Actors;
+using MtaCluster.Delivery.Accounting;
+using MtaCluster.Delivery.Classification;
+using MtaCluster.Delivery.Domains;
+using MtaCluster.Delivery.Policies;
+using MtaCluster.Dns;
+using MtaCluster.Node.Delivery;
 using MtaCluster.Node.Configuration;
+using MtaCluster.Node.Smtp;
+using MtaCluster.Node.Spooling;
+using MtaCluster.Smtp.Auth;
+using MtaCluster.Smtp.Server;
+using MtaCluster.Smtp.Spool;
+using MtaCluster.Storage;
+using MtaCluster.Storage.Sqlite;
 
 namespace MtaCluster.Node.Hosting;
 
@@ -35,7 +49,70 @@ public static class NodeHost
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = nodeOptions.ShutdownTimeout);
 
+        var sharding = configuration.GetSection(ShardingOptions.Section).Get<ShardingOptions>() ?? new ShardingOptions();
+        builder.Services.AddSingleton(sharding);
+
+        // Hosted services start in registration order and stop in reverse: the SMTP listeners stop
+        // first, then whatever delivers, then the spool, and the actors last.
         builder.Services.AddHostedService<NodeLifecycleService>();
+        builder.Services.AddSingleton(sp => ActorSystem.Create(nodeOptions.EffectiveName, loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService<ActorSystemService>();
+
+        builder.Services.AddSingleton<IQueueStore>(sp => new SqliteQueueStore(
+            SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir), sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
+        builder.Services.AddHostedService<SpoolService>();
+
+        AddDelivery(builder.Services, configuration, nodeOptions, sharding, commandLine);
+        AddSmtpServer(builder.Services, configuration, nodeOptions, sharding);
         return builder.Build();
+    }
+
+    private static void AddDelivery(IServiceCollection services, IConfiguration configuration, NodeOptions node, ShardingOptions sharding, NodeCommandLine commandLine)
+    {
+        var options = configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
+        var dns = configuration.GetSection(DnsOptions.Section).Get<DnsOptions>() ?? new DnsOptions();
+        var domainsFile = options.DomainsFile ?? NodeConfiguration.FindDefaultFile(fileName: "domains.yaml");
+        // A bad policy file stops the node at start, naming the key, rather than delivering under defaults.
+        var policies = domainsFile is null
+            ? new DomainPolicyResolver(DomainPolicyLoader.Parse("default: {}\n", "built-in defaults"))
+            : DomainPolicyResolver.Load(domainsFile);
+        options.Accounting.Directory = Path.Combine(node.FullDataDir, options.Accounting.Directory);
+
+        services.AddSingleton(options);
+        services.AddSingleton(sp => new LookupClient(dns.ToLookupClientOptions(), sp.GetRequiredService<ILogger<LookupClient>>()));
+        services.AddSingleton(sp => new AccountingLog(options.Accounting, logger: sp.GetRequiredService<ILogger<AccountingLog>>()));
+        services.AddSingleton(sp =>
+        {
+            var lookup = sp.GetRequiredService<LookupClient>();
+            var context = new DeliveryContext(
+                sp.GetRequiredService<IQueueStore>(),
+                new MailRouteResolver(lookup, lookup, options.RemotePort),
+                policies,
+                new BounceClassifier(policies.Configuration.BounceRules),
+                sp.GetRequiredService<AccountingLog>(),
+                options,
+                sp.GetRequiredService<ILoggerFactory>());
+            return new DeliveryEngine(sp.GetRequiredService<ActorSystem>(), context, sharding.MaxShards, sharding.PassivateIdleEntityAfter);
+        });
+        services.AddSingleton<DeliveryService>();
+        services.AddSingleton<INewWorkListener>(sp => sp.GetRequiredService<DeliveryService>());
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
+    }
+
+    private static void AddSmtpServer(IServiceCollection services, IConfiguration configuration, NodeOptions node, ShardingOptions sharding)
+    {
+        var smtp = configuration.GetSection("Smtp");
+        var options = smtp.Get<SmtpServerOptions>() ?? new SmtpServerOptions();
+        options.DataDirectory ??= node.FullDataDir;
+        var auth = smtp.GetSection("Auth").Get<SmtpAuthOptions>() ?? new SmtpAuthOptions();
+
+        services.AddSingleton<IMessageSpool>(sp => new QueueStoreSpool(sp.GetRequiredService<IQueueStore>(), sharding.MaxShards, sp.GetService<INewWorkListener>()));
+        services.AddSingleton(sp =>
+        {
+            var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
+            var certificate = TlsCertificateProvider.LoadOrCreate(options, loggerFactory.CreateLogger("MtaCluster.Smtp.Tls"));
+            return new SmtpServerContext(options, sp.GetRequiredService<IMessageSpool>(), new ConfiguredUserAuthenticator(auth), certificate, loggerFactory);
+        });
+        services.AddHostedService<SmtpServerService>();
     }
 }

@@ -1,4 +1,4 @@
-using MtaCluster.Actors;
+using MtaCluster.Actors.Sharding;
 using MtaCluster.Smtp.Spool;
 using MtaCluster.Storage;
 using SmtpProtocol = MtaCluster.Smtp.Protocol;

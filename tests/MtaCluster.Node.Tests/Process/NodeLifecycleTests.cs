@@ -1,3 +1,5 @@
+using MtaCluster.Node.Tests.Support;
+
 namespace MtaCluster.Node.Tests.Process;
 
 public sealed class NodeLifecycleTests : IDisposable
@@ -6,13 +8,29 @@ public sealed class NodeLifecycleTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>Listeners on free ports, set the way an operator overrides a list from the environment.</summary>
+    private static Dictionary<string, string> Environment(string name)
+    {
+        var env = new Dictionary<string, string> { ["MTA_Node__Name"] = name };
+        string[] kinds = ["Relay", "Submission", "ImplicitTls"];
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            env[$"MTA_Smtp__Listeners__{i}__Name"] = kinds[i].ToLowerInvariant();
+            env[$"MTA_Smtp__Listeners__{i}__Address"] = "127.0.0.1";
+            env[$"MTA_Smtp__Listeners__{i}__Port"] = FreePort.Next().ToString();
+            env[$"MTA_Smtp__Listeners__{i}__Kind"] = kinds[i];
+        }
+        return env;
+    }
+
     [Fact]
     public async Task Node_starts_logs_its_effective_configuration_and_exits_zero_on_SIGTERM()
     {
         var dataDir = Path.Combine(_dir, "data");
-        await using var node = NodeProcess.Start(_dir, ["--data-dir", dataDir], new Dictionary<string, string> { ["MTA_Node__Name"] = "lifecycle-test" });
+        await using var node = NodeProcess.Start(_dir, ["--data-dir", dataDir], Environment("lifecycle-test"));
 
-        await node.WaitForOutputAsync("effective configuration", TimeSpan.FromSeconds(30));
+        await node.WaitForOutputAsync("SMTP listener implicittls", TimeSpan.FromSeconds(30));
+        await node.WaitForOutputAsync("effective configuration", TimeSpan.FromSeconds(5));
         await node.WaitForOutputAsync($"Node:DataDir = {dataDir}", TimeSpan.FromSeconds(5));
         await node.WaitForOutputAsync("Node:Name = lifecycle-test", TimeSpan.FromSeconds(5));
         Assert.True(Directory.Exists(dataDir), "the data dir is created on start");
@@ -20,8 +38,20 @@ public sealed class NodeLifecycleTests : IDisposable
         node.Signal(NodeProcess.SIGTERM);
         var exitCode = await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(0, exitCode);
+        Assert.True(exitCode == 0, $"exit code {exitCode}:{System.Environment.NewLine}{node.OutputText}");
         Assert.Contains(node.Output, l => l.Contains("stopped", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SIGTERM_while_the_node_is_still_starting_is_a_clean_stop()
+    {
+        await using var node = NodeProcess.Start(_dir, ["--data-dir", Path.Combine(_dir, "data")], Environment("early-stop"));
+        // The first log line comes before the spool is open and the listeners are bound.
+        await node.WaitForOutputAsync("starting", TimeSpan.FromSeconds(30));
+        node.Signal(NodeProcess.SIGTERM);
+        var exitCode = await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(exitCode == 0, $"exit code {exitCode}:{System.Environment.NewLine}{node.OutputText}");
+        Assert.DoesNotContain(node.Output, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
     }
 
     [Fact]

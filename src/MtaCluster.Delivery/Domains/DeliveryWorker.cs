@@ -1,0 +1,211 @@
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using MtaCluster.Actors;
+using MtaCluster.Delivery.Classification;
+using MtaCluster.Delivery.Policies;
+using MtaCluster.Delivery.Retries;
+using MtaCluster.Smtp.Client.Connection;
+using MtaCluster.Smtp.Client.Protocol;
+using MtaCluster.Smtp.Client.Transactions;
+using MtaCluster.Storage;
+using ClientTls = MtaCluster.Smtp.Client.Connection.TlsPolicy;
+
+namespace MtaCluster.Delivery.Domains;
+
+/// <summary>
+/// One outbound connection of a domain: connects to the first host of the route that answers,
+/// then sends the transactions the entity has paid rate tokens for, one after another, until the
+/// policy's messages per connection, an idle spell or a broken connection ends it. Every outcome is
+/// committed to the spool before the entity hears of it.
+/// </summary>
+internal sealed class DeliveryWorker(
+    int id,
+    DeliveryContext context,
+    string domain,
+    DomainPolicy policy,
+    MailRoute route,
+    ChannelReader<WorkItem> work,
+    RetrySchedule retries,
+    IActorRef entity,
+    ILogger logger)
+{
+    /// <summary>Set by the entity when backoff lowers its connection limit: finish the current transaction and leave.</summary>
+    public volatile bool Retire;
+
+    public int Id => id;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        DeliveryReply? connectFailure = null;
+        var permanent = false;
+        try
+        {
+            await using var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            if (connection.Connection is null)
+            {
+                connectFailure = connection.Failure;
+                permanent = connection.Permanent;
+                return;
+            }
+            await SendAsync(connection.Connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Node shutdown: recipients not yet settled stay due and are sent after the restart.
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "delivery worker {Worker} for {Domain} failed", id, domain);
+        }
+        finally
+        {
+            entity.Tell(new WorkerStopped(id, connectFailure, permanent));
+        }
+    }
+
+    private sealed record Connected(SmtpClientConnection? Connection, DeliveryReply? Failure, bool Permanent) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (Connection is not null) await Connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>RFC 5321 §5.1: every host in preference order, every address of each, before giving up.</summary>
+    private async Task<Connected> ConnectAsync(CancellationToken cancellationToken)
+    {
+        SmtpFailure? last = null;
+        foreach (var host in route.Hosts)
+        {
+            foreach (var endpoint in host.EndPoints)
+            {
+                var source = policy.EgressPool.Select(domain);
+                if (source is not null && source.AddressFamily != endpoint.AddressFamily) source = null;
+                var options = context.Options.CreateClientOptions(policy.Tls);
+                var result = await SmtpClientConnection.ConnectAsync(endpoint, source, context.HeloName, host.HostName, options, cancellationToken).ConfigureAwait(false);
+                if (result.Failure is { RetryWithoutTls: true })
+                {
+                    // Opportunistic TLS that failed its handshake falls back to clear text on the same host (RFC 7435).
+                    logger.LogInformation("STARTTLS with {Host} [{Address}] failed; retrying without TLS", host.HostName, endpoint);
+                    options.TlsPolicy = ClientTls.None;
+                    result = await SmtpClientConnection.ConnectAsync(endpoint, source, context.HeloName, host.HostName, options, cancellationToken).ConfigureAwait(false);
+                }
+                if (result.Connection is not null) return new Connected(result.Connection, null, false);
+                last = result.Failure;
+                logger.LogDebug("cannot deliver to {Host} [{Address}]: {Failure}", host.HostName, endpoint, result.Failure);
+                // A permanent refusal at the greeting (554) speaks for the domain's mail system, not only for this host.
+                if (last is { IsTransient: false, Kind: SmtpFailureKind.GreetingRejected or SmtpFailureKind.HeloRejected })
+                {
+                    return new Connected(null, ToDeliveryReply(last.Reply), true);
+                }
+            }
+        }
+        var reply = last is null
+            ? new DeliveryReply(451, "4.4.4", $"no address to connect to for {domain}")
+            : ToDeliveryReply(last.Reply);
+        return new Connected(null, reply, false);
+    }
+
+    private async Task SendAsync(SmtpClientConnection connection, CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        var details = new AttemptConnection(
+            connection.RemoteHostName,
+            connection.RemoteEndPoint.Address.ToString(),
+            connection.LocalEndPoint.Address.ToString(),
+            connection.TlsProtocol?.ToString(),
+            connection.TlsCipherSuite?.ToString());
+        while (sent < policy.MaxMessagesPerConnection && !Retire && connection.IsUsable)
+        {
+            if (!work.TryRead(out var item))
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                idle.CancelAfter(context.Options.ConnectionIdleTimeout);
+                try
+                {
+                    if (!await work.WaitToReadAsync(idle.Token).ConfigureAwait(false)) break;
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                continue;
+            }
+            await DeliverAsync(connection, item, details, cancellationToken).ConfigureAwait(false);
+            sent++;
+        }
+        if (connection.IsUsable)
+        {
+            await connection.QuitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeliverAsync(SmtpClientConnection connection, WorkItem item, AttemptConnection details, CancellationToken cancellationToken)
+    {
+        var recorder = new OutcomeRecorder(context, domain, retries);
+        var message = await context.Store.GetMessageAsync(item.MessageId, cancellationToken).ConfigureAwait(false);
+        if (message is null)
+        {
+            // Removed from the spool while queued here (an operator deleted it): nothing to send.
+            foreach (var r in item.Recipients) recorder.Add(r, null, AttemptOutcome.SendAgain, default, details);
+            entity.Tell(await recorder.CommitAsync(cancellationToken).ConfigureAwait(false));
+            return;
+        }
+
+        var transaction = new MessageTransaction(message.ReversePath, item.Recipients.Select(ToTransactionRecipient).ToArray(), message.Content)
+        {
+            BodyType = message.BodyType switch
+            {
+                // BINARYMIME is not advertised by the server, so nothing binary is ever spooled.
+                BodyType.EightBitMime or BodyType.BinaryMime => MessageBodyType.EightBitMime,
+                _ => MessageBodyType.SevenBit,
+            },
+            RequiresSmtpUtf8 = message.SmtpUtf8,
+            Return = message.DsnReturn switch
+            {
+                Storage.DsnReturn.Full => Smtp.Client.Transactions.DsnReturn.Full,
+                Storage.DsnReturn.Headers => Smtp.Client.Transactions.DsnReturn.Headers,
+                _ => Smtp.Client.Transactions.DsnReturn.Unspecified,
+            },
+            EnvelopeId = message.EnvelopeId,
+        };
+        var result = await connection.SendAsync(transaction, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < item.Recipients.Length; i++)
+        {
+            var outcome = result.Recipients[i];
+            var reply = ToDeliveryReply(outcome.Reply);
+            recorder.Add(item.Recipients[i], message.ReversePath, outcome.Status switch
+            {
+                RecipientStatus.Delivered => AttemptOutcome.Delivered,
+                RecipientStatus.PermanentFailure => AttemptOutcome.Bounced,
+                RecipientStatus.TryAgain => AttemptOutcome.SendAgain,
+                _ => AttemptOutcome.Deferred,
+            }, reply, details);
+        }
+        entity.Tell(await recorder.CommitAsync(CancellationToken.None).ConfigureAwait(false));
+    }
+
+    private static TransactionRecipient ToTransactionRecipient(QueuedRecipient recipient)
+    {
+        string? original = null, originalType = null;
+        if (recipient.OriginalRecipient is { } orcpt)
+        {
+            // Stored decoded as "addr-type;address" (RFC 3461 §4.2).
+            var semicolon = orcpt.IndexOf(';');
+            if (semicolon > 0)
+            {
+                originalType = orcpt[..semicolon];
+                original = orcpt[(semicolon + 1)..];
+            }
+        }
+        return new TransactionRecipient(recipient.Address)
+        {
+            Notify = (Smtp.Client.Transactions.DsnNotify)(byte)recipient.Notify,
+            OriginalRecipient = original,
+            OriginalRecipientType = originalType ?? "rfc822",
+        };
+    }
+
+    internal static DeliveryReply ToDeliveryReply(SmtpReply reply) => new(reply.Code, reply.EnhancedCode, reply.Text);
+}

@@ -1,0 +1,301 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using MtaCluster.Actors;
+using MtaCluster.Delivery.Classification;
+using MtaCluster.Delivery.Policies;
+using MtaCluster.Delivery.Retries;
+using MtaCluster.Delivery.Throttling;
+using MtaCluster.Storage;
+
+namespace MtaCluster.Delivery.Domains;
+
+/// <summary>
+/// Everything about delivering to one destination domain: it pulls the domain's due recipients
+/// from the spool, pays for each transaction with the policy's rate tokens, keeps up to the
+/// policy's connections open (fewer in backoff), and hears each settled transaction back from its
+/// workers. It wakes on new work and on its next due time, told by the <see cref="DomainWakeScheduler"/>;
+/// it never polls the spool while idle.
+/// </summary>
+public sealed class DomainEntity : ActorBase
+{
+    private const string PumpTimer = "pump";
+
+    private readonly string _domain;
+    private readonly DeliveryContext _context;
+    private readonly IActorRef _scheduler;
+    private readonly ILogger _logger;
+    // Fetched from the spool, waiting for a rate token.
+    private readonly Queue<WorkItem> _backlog = new();
+    // Paid for, waiting for a connection to take them.
+    private readonly Channel<WorkItem> _ready = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleWriter = true });
+    // Every recipient fetched and not yet settled, so a fetch never hands out the same one twice.
+    private readonly HashSet<long> _inFlight = new();
+    private readonly Dictionary<int, (DeliveryWorker Worker, Task Task)> _workers = new();
+    private DomainPolicyMatch _match = null!;
+    private DomainThrottle _throttle = null!;
+    private BackoffState _backoff = null!;
+    private RetrySchedule _retries = null!;
+    private MailRoute? _route;
+    private bool _suspended;
+    private int _nextWorkerId;
+    private DateTimeOffset _lastFetch = DateTimeOffset.MinValue;
+    private bool _mayHaveMore = true;
+    private long _delivered, _deferred, _bounced;
+
+    public DomainEntity(string domain, DeliveryContext context, IActorRef scheduler)
+    {
+        _domain = domain;
+        _context = context;
+        _scheduler = scheduler;
+        _logger = context.LoggerFactory.CreateLogger<DomainEntity>();
+    }
+
+    protected override ValueTask PreStartAsync()
+    {
+        ApplyPolicy(_context.Policies.Resolve(_domain));
+        return default;
+    }
+
+    private void ApplyPolicy(DomainPolicyMatch match)
+    {
+        _match = match;
+        var limits = match.Policy.ThrottleLimits;
+        _throttle = new DomainThrottle(limits, _context.Time);
+        _backoff = new BackoffState(match.Policy.Backoff, limits, _context.Time);
+        _retries = new RetrySchedule(match.Policy.Retry);
+    }
+
+    protected override async ValueTask OnReceiveAsync(object message)
+    {
+        switch (message)
+        {
+            case WakeDomain:
+                _mayHaveMore = true;
+                await PumpAsync().ConfigureAwait(false);
+                break;
+            case PumpTick:
+                await PumpAsync().ConfigureAwait(false);
+                break;
+            case TransactionSettled settled:
+                OnSettled(settled);
+                await PumpAsync().ConfigureAwait(false);
+                break;
+            case WorkerStopped stopped:
+                await OnWorkerStoppedAsync(stopped).ConfigureAwait(false);
+                await PumpAsync().ConfigureAwait(false);
+                break;
+            case SuspendDomain:
+                _suspended = true;
+                ReturnReadyToBacklog();
+                RetireWorkers(keep: 0);
+                _logger.LogInformation("delivery to {Domain} suspended", _domain);
+                break;
+            case ResumeDomain:
+                _suspended = false;
+                _logger.LogInformation("delivery to {Domain} resumed", _domain);
+                await PumpAsync().ConfigureAwait(false);
+                break;
+            case GetDomainStatus:
+                Sender.Tell(new DomainStatus(_domain, _match.Policy.Key, _match.ThrottleKey, _suspended, _backoff.InBackoff,
+                    _workers.Count, _backoff.EffectiveLimits.MaxConnections, _backlog.Count + _ready.Reader.Count, _inFlight.Count,
+                    _delivered, _deferred, _bounced), Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        if (_suspended || _context.Options.Hold) return;
+        var now = _context.Time.GetUtcNow();
+        if (_backoff.IsPaused)
+        {
+            ScheduleWake(_backoff.ResumeAt!.Value);
+            return;
+        }
+
+        await RefillAsync(now).ConfigureAwait(false);
+
+        // Rate tokens are taken per transaction here, so whatever reaches a connection is already allowed.
+        while (_backlog.Count > 0 && _throttle.TryTakeMessage())
+        {
+            _ready.Writer.TryWrite(_backlog.Dequeue());
+        }
+        if (_backlog.Count > 0) StartPumpTimer(_throttle.NextAvailableAt() - now);
+
+        var waiting = _ready.Reader.Count;
+        if (waiting > 0)
+        {
+            if (!await EnsureRouteAsync().ConfigureAwait(false)) return;
+            while (_workers.Count < Math.Min(waiting, _backoff.EffectiveLimits.MaxConnections) && _throttle.TryAcquireConnection())
+            {
+                StartWorker();
+            }
+            if (_workers.Count == 0 && _throttle.NextConnectionAvailableAt() is { } next) StartPumpTimer(next - now);
+        }
+
+        if (_inFlight.Count == 0)
+        {
+            // Idle: leave the next due time with the scheduler, which outlives this entity's passivation.
+            var due = await _context.Store.GetNextAttemptTimeAsync(_domain).ConfigureAwait(false);
+            if (due is { } at) ScheduleWake(at);
+        }
+    }
+
+    private async Task RefillAsync(DateTimeOffset now)
+    {
+        var batch = _context.Options.FetchBatchSize;
+        if (!_mayHaveMore || _backlog.Count + _ready.Reader.Count >= batch / 2) return;
+        // Coalesce wake-ups: under a flood of new mail re-read the spool once per interval, not per message.
+        var sinceLast = now - _lastFetch;
+        if (sinceLast < _context.Options.FetchInterval)
+        {
+            StartPumpTimer(_context.Options.FetchInterval - sinceLast);
+            return;
+        }
+        _lastFetch = now;
+        // Recipients still in flight are due too and come first; ask for enough to get a batch past them.
+        var limit = _inFlight.Count + batch;
+        var due = await _context.Store.GetDueRecipientsForDomainAsync(_domain, now, limit).ConfigureAwait(false);
+        var pending = new List<QueuedRecipient>();
+        foreach (var recipient in due)
+        {
+            if (!_inFlight.Add(recipient.RecipientId)) continue;
+            if (pending.Count > 0 && (pending[0].MessageId != recipient.MessageId || pending.Count >= _match.Policy.MaxRecipientsPerTransaction))
+            {
+                _backlog.Enqueue(new WorkItem(pending[0].MessageId, pending.ToArray()));
+                pending.Clear();
+            }
+            pending.Add(recipient);
+        }
+        if (pending.Count > 0) _backlog.Enqueue(new WorkItem(pending[0].MessageId, pending.ToArray()));
+        _mayHaveMore = due.Count >= limit;
+    }
+
+    private async Task<bool> EnsureRouteAsync()
+    {
+        if (_route is { IsSuccess: true } && _workers.Count > 0) return true;
+        _route = await _context.Routes.ResolveAsync(_domain, _match.Policy.Route, Context.StoppingToken).ConfigureAwait(false);
+        if (!_route.IsSuccess)
+        {
+            await FailEverythingQueuedAsync(_route.Failure!.Value, _route.IsPermanentFailure).ConfigureAwait(false);
+            return false;
+        }
+        if (_match.Kind != PolicyMatchKind.Exact && _match.Policy.Route is null)
+        {
+            // The MX hosts may put the domain under a shared MX-pattern policy (e.g. every domain hosted by one provider).
+            var withMx = _context.Policies.ResolveWithMx(_domain, _route.Hosts.Select(h => h.HostName));
+            if (withMx.Policy.Key != _match.Policy.Key)
+            {
+                _logger.LogInformation("{Domain} follows policy {Policy} by its MX hosts", _domain, withMx.Policy.Key);
+                var active = _throttle.ActiveConnections;
+                ApplyPolicy(withMx);
+                for (var i = 0; i < active; i++) _throttle.TryAcquireConnection();
+            }
+        }
+        return true;
+    }
+
+    private void StartWorker()
+    {
+        var id = ++_nextWorkerId;
+        var worker = new DeliveryWorker(id, _context, _domain, _match.Policy, _route!, _ready.Reader, _retries, Self, _logger);
+        var token = Context.StoppingToken;
+        _workers[id] = (worker, Task.Run(() => worker.RunAsync(token)));
+    }
+
+    private void OnSettled(TransactionSettled settled)
+    {
+        foreach (var id in settled.RecipientIds) _inFlight.Remove(id);
+        _delivered += settled.Delivered;
+        _deferred += settled.Deferred;
+        _bounced += settled.Bounced;
+        var changed = false;
+        foreach (var reply in settled.TransientReplies) changed |= _backoff.OnReply(reply);
+        for (var i = 0; i < settled.Delivered; i++) changed |= _backoff.OnSuccess();
+        if (settled.Deferred + settled.Bounced + settled.Delivered < settled.RecipientIds.Length) _mayHaveMore = true;
+        if (changed) OnLimitsChanged();
+    }
+
+    private void OnLimitsChanged()
+    {
+        var limits = _backoff.EffectiveLimits;
+        _throttle.UpdateLimits(limits);
+        if (_backoff.InBackoff)
+        {
+            _logger.LogWarning("{Domain} in backoff: {Connections} connections, {Rate}/min", _domain, limits.MaxConnections, limits.MaxMessagesPerMinute);
+        }
+        if (_backoff.IsPaused) ReturnReadyToBacklog();
+        RetireWorkers(keep: _backoff.IsPaused ? 0 : limits.MaxConnections);
+    }
+
+    private async Task OnWorkerStoppedAsync(WorkerStopped stopped)
+    {
+        _workers.Remove(stopped.WorkerId);
+        _throttle.ReleaseConnection();
+        if (stopped.ConnectFailure is { } failure && _workers.Count == 0)
+        {
+            // No host of the domain took a connection: everything queued for it waits for the next retry.
+            _route = null;
+            await FailEverythingQueuedAsync(failure, stopped.PermanentFailure).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Settles every queued (not yet sending) recipient with one reply: bounced when permanent, else deferred on the retry schedule.</summary>
+    private async Task FailEverythingQueuedAsync(DeliveryReply reply, bool permanent)
+    {
+        ReturnReadyToBacklog();
+        if (_backlog.Count == 0) return;
+        _logger.LogInformation("{Domain}: {Outcome} {Count} transactions: {Reply}", _domain, permanent ? "bouncing" : "deferring", _backlog.Count, reply.ToLine());
+        var recorder = new OutcomeRecorder(_context, _domain, _retries);
+        while (_backlog.TryDequeue(out var item))
+        {
+            foreach (var recipient in item.Recipients)
+            {
+                recorder.Add(recipient, null, permanent ? AttemptOutcome.Bounced : AttemptOutcome.Deferred, reply, AttemptConnection.None);
+            }
+        }
+        OnSettled(await recorder.CommitAsync(CancellationToken.None).ConfigureAwait(false));
+        _mayHaveMore = true;
+    }
+
+    private void ReturnReadyToBacklog()
+    {
+        if (_ready.Reader.Count == 0) return;
+        var keep = _backlog.ToArray();
+        _backlog.Clear();
+        while (_ready.Reader.TryRead(out var item)) _backlog.Enqueue(item);
+        foreach (var item in keep) _backlog.Enqueue(item);
+    }
+
+    private void RetireWorkers(int keep)
+    {
+        foreach (var (worker, _) in _workers.Values.OrderByDescending(w => w.Worker.Id).Take(Math.Max(0, _workers.Count - keep)))
+        {
+            worker.Retire = true;
+        }
+    }
+
+    private void StartPumpTimer(TimeSpan delay)
+    {
+        if (!Timers.IsTimerActive(PumpTimer)) Timers.StartSingleTimer(PumpTimer, PumpTick.Instance, delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+    }
+
+    private void ScheduleWake(DateTimeOffset at) => _scheduler.Tell(new ScheduleWake(_domain, at));
+
+    protected override async ValueTask PostStopAsync()
+    {
+        // Passivation only happens once the entity has been idle, so its workers have left; on
+        // shutdown the stopping token has already cancelled them. Either way, wait so that no worker
+        // outlives its entity and a new incarnation cannot fetch what an old worker still holds.
+        _ready.Writer.TryComplete();
+        await Task.WhenAll(_workers.Values.Select(w => w.Task)).ConfigureAwait(false);
+        if (_inFlight.Count > 0 || _mayHaveMore)
+        {
+            var due = await _context.Store.GetNextAttemptTimeAsync(_domain).ConfigureAwait(false);
+            if (due is { } at) ScheduleWake(at);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using MtaCluster.Delivery.Classification;
+using MtaCluster.Storage;
+
+namespace MtaCluster.Delivery.Domains;
+
+/// <summary>A message for the entity of one destination domain; the shard region routes it by <see cref="Domain"/>.</summary>
+public interface IDomainMessage
+{
+    string Domain { get; }
+}
+
+/// <summary>New or due work may be waiting for the domain: look in the spool.</summary>
+public sealed record WakeDomain(string Domain) : IDomainMessage;
+
+/// <summary>Stop starting deliveries to the domain until resumed; transactions under way finish.</summary>
+public sealed record SuspendDomain(string Domain) : IDomainMessage;
+
+public sealed record ResumeDomain(string Domain) : IDomainMessage;
+
+/// <summary>Asks the entity for a <see cref="DomainStatus"/>.</summary>
+public sealed record GetDomainStatus(string Domain) : IDomainMessage;
+
+public sealed record DomainStatus(
+    string Domain,
+    string PolicyKey,
+    string ThrottleKey,
+    bool Suspended,
+    bool InBackoff,
+    int ActiveConnections,
+    int MaxConnections,
+    int QueuedInMemory,
+    int InFlight,
+    long Delivered,
+    long Deferred,
+    long Bounced);
+
+/// <summary>A transaction's worth of work: recipients of one message, at most the policy's recipients per transaction.</summary>
+internal sealed record WorkItem(string MessageId, QueuedRecipient[] Recipients);
+
+/// <summary>A worker finished one transaction: its recipients are settled (or left due to be sent again).</summary>
+internal sealed record TransactionSettled(long[] RecipientIds, int Delivered, int Deferred, int Bounced, IReadOnlyList<DeliveryReply> TransientReplies);
+
+/// <summary>A worker closed its connection; <paramref name="ConnectFailure"/> is set when it never got one to any host.</summary>
+internal sealed record WorkerStopped(int WorkerId, DeliveryReply? ConnectFailure, bool PermanentFailure);
+
+/// <summary>A timer tick that re-runs the pump (a rate token or a connection slot is due).</summary>
+internal sealed record PumpTick
+{
+    public static readonly PumpTick Instance = new();
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Sockets;
+using MtaCluster.Delivery.Classification;
+using MtaCluster.Delivery.Policies;
+using MtaCluster.Dns;
+using MtaCluster.Dns.MailRouting;
+using MtaCluster.Dns.Protocol;
+
+namespace MtaCluster.Delivery.Domains;
+
+/// <summary>One host to try, with its addresses in the order to try them.</summary>
+public sealed record RouteHost(string HostName, IReadOnlyList<IPEndPoint> EndPoints);
+
+/// <summary>Where mail for a domain goes, or why it cannot go anywhere.</summary>
+public sealed record MailRoute(IReadOnlyList<RouteHost> Hosts, DeliveryReply? Failure, bool IsPermanentFailure)
+{
+    public bool IsSuccess => Failure is null;
+}
+
+/// <summary>
+/// Turns a destination into hosts to connect to: a static route (like a Postfix transport map,
+/// no MX lookup), an address literal, or the domain's MX hosts (RFC 5321 §5.1) on the configured port.
+/// </summary>
+public sealed class MailRouteResolver(IMailHostResolver mailHosts, ILookupClient lookup, int remotePort)
+{
+    public async Task<MailRoute> ResolveAsync(string domain, StaticRoute? staticRoute, CancellationToken cancellationToken)
+    {
+        if (staticRoute is not null)
+        {
+            return await ResolveStaticAsync(staticRoute, cancellationToken).ConfigureAwait(false);
+        }
+        if (TryParseAddressLiteral(domain, out var literal))
+        {
+            return new MailRoute([new RouteHost(domain, [new IPEndPoint(literal, remotePort)])], null, false);
+        }
+        var result = await mailHosts.ResolveMailHostsAsync(domain, cancellationToken).ConfigureAwait(false);
+        if (!result.IsSuccess)
+        {
+            var permanent = result.Status == MailRoutingStatus.PermanentFailure;
+            return new MailRoute([], new DeliveryReply(permanent ? 550 : 451, result.EnhancedStatusCode, result.Reason), permanent);
+        }
+        var hosts = result.Hosts
+            .Select(h => new RouteHost(h.HostName, h.Addresses.Select(a => new IPEndPoint(a, remotePort)).ToArray()))
+            .ToArray();
+        return new MailRoute(hosts, null, false);
+    }
+
+    private async Task<MailRoute> ResolveStaticAsync(StaticRoute route, CancellationToken cancellationToken)
+    {
+        var host = route.Host.Trim('[', ']');
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return new MailRoute([new RouteHost(route.Host, [new IPEndPoint(address, route.Port)])], null, false);
+        }
+        var endpoints = new List<IPEndPoint>();
+        try
+        {
+            foreach (var type in new[] { QueryType.AAAA, QueryType.A })
+            {
+                var response = await lookup.QueryAsync(host, type, cancellationToken).ConfigureAwait(false);
+                foreach (var record in response.Answers)
+                {
+                    if (record is Dns.Records.AaaaRecord aaaa) endpoints.Add(new IPEndPoint(aaaa.Address, route.Port));
+                    else if (record is Dns.Records.ARecord a) endpoints.Add(new IPEndPoint(a.Address, route.Port));
+                }
+            }
+        }
+        catch (DnsException ex)
+        {
+            return new MailRoute([], new DeliveryReply(451, "4.4.3", $"cannot resolve route {route}: {ex.Message}"), false);
+        }
+        return endpoints.Count == 0
+            ? new MailRoute([], new DeliveryReply(451, "4.4.4", $"route {route} has no address"), false)
+            : new MailRoute([new RouteHost(host, endpoints)], null, false);
+    }
+
+    /// <summary>RFC 5321 §4.1.3: "[192.0.2.1]" or "[IPv6:2001:db8::1]".</summary>
+    public static bool TryParseAddressLiteral(string domain, out IPAddress address)
+    {
+        address = IPAddress.None;
+        if (domain.Length < 3 || domain[0] != '[' || domain[^1] != ']') return false;
+        var inner = domain[1..^1];
+        if (inner.StartsWith("IPv6:", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.TryParse(inner[5..], out address!) && address.AddressFamily == AddressFamily.InterNetworkV6;
+        }
+        return IPAddress.TryParse(inner, out address!) && address.AddressFamily == AddressFamily.InterNetwork;
+    }
+}

@@ -1,0 +1,103 @@
+using MtaCluster.Delivery.Accounting;
+using MtaCluster.Delivery.Classification;
+using MtaCluster.Delivery.Retries;
+using MtaCluster.Storage;
+
+namespace MtaCluster.Delivery.Domains;
+
+/// <summary>Where a recipient's attempt ended.</summary>
+internal enum AttemptOutcome { Delivered, Deferred, Bounced, SendAgain }
+
+/// <summary>Facts about the connection an attempt used, for the accounting log.</summary>
+internal sealed record AttemptConnection(string? MxHost, string? MxIp, string? SourceIp, string? TlsProtocol, string? TlsCipher)
+{
+    public static readonly AttemptConnection None = new(null, null, null, null, null);
+}
+
+/// <summary>
+/// Turns the outcome of attempts into the spool's recipient state and the accounting log: a
+/// temporary failure is retried on the policy's schedule until the recipient's maximum age, then
+/// it expires (4.4.7); a permanent failure bounces.
+/// </summary>
+internal sealed class OutcomeRecorder(DeliveryContext context, string domain, RetrySchedule retries)
+{
+    private readonly List<RecipientAttempt> _attempts = new();
+    private readonly List<AccountingRecord> _records = new();
+    private readonly List<DeliveryReply> _transient = new();
+    private readonly List<long> _settled = new();
+    private int _delivered, _deferred, _bounced;
+
+    public void Add(QueuedRecipient recipient, string? sender, AttemptOutcome outcome, DeliveryReply reply, AttemptConnection connection)
+    {
+        _settled.Add(recipient.RecipientId);
+        if (outcome == AttemptOutcome.SendAgain) return;
+
+        var now = context.Time.GetUtcNow();
+        var attempt = recipient.Attempts + 1;
+        var type = AccountingRecordType.Delivered;
+        RecipientAttempt stored;
+        switch (outcome)
+        {
+            case AttemptOutcome.Delivered:
+                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Delivered, now, reply.ToLine());
+                _delivered++;
+                break;
+            case AttemptOutcome.Bounced:
+                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Failed, now, reply.ToLine());
+                type = AccountingRecordType.Bounced;
+                _bounced++;
+                break;
+            default:
+                _transient.Add(reply);
+                var decision = retries.NextAttempt(attempt, recipient.QueuedAt, now);
+                if (decision.IsExpired)
+                {
+                    // The and RFC 3463's status for an expired message is the persistent 4.4.7, though it is final.
+                    reply = new DeliveryReply(451, RetryDecision.ExpiredStatusCode,
+                        $"message expired after {(now - recipient.QueuedAt).TotalHours:F0} hours in the queue; last reply: {reply.ToLine()}");
+                    stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Expired, now, reply.ToLine());
+                    type = AccountingRecordType.Expired;
+                    _bounced++;
+                }
+                else
+                {
+                    stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Pending, decision.At!.Value, reply.ToLine());
+                    type = AccountingRecordType.Deferred;
+                    _deferred++;
+                }
+                break;
+        }
+        _attempts.Add(stored);
+        _records.Add(new AccountingRecord
+        {
+            Type = type,
+            Time = now,
+            MessageId = recipient.MessageId,
+            Recipient = recipient.Address,
+            Sender = sender,
+            Domain = domain,
+            MxHost = connection.MxHost,
+            MxIp = connection.MxIp,
+            SourceIp = connection.SourceIp,
+            TlsProtocol = connection.TlsProtocol,
+            TlsCipher = connection.TlsCipher,
+            Reply = new AccountingReply(reply.Code, reply.EnhancedCode, reply.Text),
+            Category = type == AccountingRecordType.Delivered ? null
+                : type == AccountingRecordType.Expired ? BounceCategory.MessageExpired.ToName()
+                : context.Classifier.Classify(reply).ToName(),
+            Attempt = attempt,
+            QueueSeconds = Math.Round((now - recipient.QueuedAt).TotalSeconds, 3),
+        });
+    }
+
+    /// <summary>Commits the recipients' new state (group-committed with everything else the node writes), then logs it.</summary>
+    public async Task<TransactionSettled> CommitAsync(CancellationToken cancellationToken)
+    {
+        if (_attempts.Count > 0)
+        {
+            await context.Store.RecordAttemptsAsync(_attempts.ToArray(), cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var record in _records) context.Accounting.Record(record);
+        return new TransactionSettled(_settled.ToArray(), _delivered, _deferred, _bounced, _transient.ToArray());
+    }
+}
