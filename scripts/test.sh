@@ -58,9 +58,10 @@ for proj in tests/*.Tests/*.Tests.csproj; do
     --logger "console;verbosity=normal" --results-directory "$results/$name" \
     --blame-hang-timeout 5m 2>&1 | tee "$out" | grep -E '^\s*(Failed |Passed!|Failed!|Skipped |Error Message|  [A-Z][a-zA-Z]+Exception)' || true
   rc=${PIPESTATUS[0]}
-  line=$(grep -E '(Passed|Failed)!.*Total:' "$out" | tail -n 1)
-  p=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$line"); f=$(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$line")
-  s=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$line")
+  # The console logger's closing block: "Total tests: N" then "Passed: N", "Failed: N", "Skipped: N" lines.
+  p=$(sed -nE 's/^ *Passed: *([0-9]+).*/\1/p' "$out" | tail -n 1)
+  f=$(sed -nE 's/^ *Failed: *([0-9]+).*/\1/p' "$out" | tail -n 1)
+  s=$(sed -nE 's/^ *Skipped: *([0-9]+).*/\1/p' "$out" | tail -n 1)
   p=${p:-0}; f=${f:-0}; s=${s:-0}
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # a crash or hang counts as a failure
   total_passed=$((total_passed + p)); total_failed=$((total_failed + f)); total_skipped=$((total_skipped + s))

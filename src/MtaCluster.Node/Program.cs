@@ -34,10 +34,20 @@ catch (Exception ex) when (ex is FormatException or FileNotFoundException or Inv
     return 2;
 }
 
-using var host = NodeHost.Build(commandLine, configuration);
+Microsoft.Extensions.Hosting.IHost host;
 try
 {
-    await host.RunAsync();
+    host = NodeHost.Build(commandLine, configuration);
+}
+catch (MtaCluster.Delivery.Policies.DomainPolicyConfigException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 2;
+}
+using var runningHost = host;
+try
+{
+    await runningHost.RunAsync();
 }
 catch (OperationCanceledException)
 {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MtaCluster.Delivery.Accounting;
 using MtaCluster.Delivery.Classification;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Delivery.Tests;
 
@@ -42,7 +43,7 @@ public sealed class AccountingLogTests : IDisposable
     public async Task Lines_parse_back_with_every_field()
     {
         var time = new DateTimeOffset(2025, 3, 1, 14, 30, 15, 123, TimeSpan.FromHours(2));
-        await using (var log = new AccountingLog(new AccountingLogOptions { Directory = _dir }, new ManualClock()))
+        await using (var log = new AccountingLog(new AccountingLogOptions { Directory = _dir }, new ManualTimeProvider()))
         {
             log.Record(Bounced(1, time));
             log.Record(new AccountingRecord
@@ -91,7 +92,7 @@ public sealed class AccountingLogTests : IDisposable
     [Fact]
     public async Task File_name_carries_the_utc_open_time()
     {
-        var clock = new ManualClock(new DateTimeOffset(2025, 3, 1, 9, 8, 7, TimeSpan.Zero));
+        var clock = new ManualTimeProvider(new DateTimeOffset(2025, 3, 1, 9, 8, 7, TimeSpan.Zero));
         await using (var log = new AccountingLog(new AccountingLogOptions { Directory = _dir }, clock))
         {
             log.Record(Bounced(1, clock.GetUtcNow()));
@@ -105,7 +106,7 @@ public sealed class AccountingLogTests : IDisposable
     [Fact]
     public async Task Size_rotation_creates_new_files_without_losing_lines()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var options = new AccountingLogOptions { Directory = _dir, MaxFileBytes = 4096, RotateInterval = null };
         await using (var log = new AccountingLog(options, clock))
         {
@@ -125,7 +126,7 @@ public sealed class AccountingLogTests : IDisposable
     [Fact]
     public async Task Time_rotation_starts_a_file_at_each_interval_boundary()
     {
-        var clock = new ManualClock(new DateTimeOffset(2025, 3, 1, 10, 59, 0, TimeSpan.Zero));
+        var clock = new ManualTimeProvider(new DateTimeOffset(2025, 3, 1, 10, 59, 0, TimeSpan.Zero));
         var options = new AccountingLogOptions { Directory = _dir, RotateInterval = TimeSpan.FromHours(1) };
         await using (var log = new AccountingLog(options, clock))
         {

@@ -1,5 +1,6 @@
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Throttling;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Delivery.Tests;
 
@@ -10,13 +11,13 @@ public class BackoffStateTests
     private static readonly DeliveryReply Throttled = new(421, "4.7.0", "Try again later, closing connection.");
     private static readonly DeliveryReply UserUnknown = new(550, "5.1.1", "The email account that you tried to reach does not exist.");
 
-    private static BackoffState Create(ManualClock clock, ThrottleLimits? normal = null) =>
+    private static BackoffState Create(ManualTimeProvider clock, ThrottleLimits? normal = null) =>
         new(BackoffSettings.Default with { RecoverAfter = 3 }, normal ?? Normal, clock);
 
     [Fact]
     public void Starts_normal()
     {
-        var state = Create(new ManualClock());
+        var state = Create(new ManualTimeProvider());
         Assert.False(state.InBackoff);
         Assert.Equal(Normal, state.EffectiveLimits);
         Assert.False(state.OnSuccess());
@@ -32,7 +33,7 @@ public class BackoffStateTests
     [InlineData(421, "4.7.0", "[TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints")]
     public void Throttling_replies_enter_backoff(int code, string? enhanced, string text)
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var state = Create(clock);
         Assert.True(state.OnReply(new DeliveryReply(code, enhanced, text)));
         Assert.True(state.InBackoff);
@@ -48,7 +49,7 @@ public class BackoffStateTests
     [Fact]
     public void Other_failures_neither_enter_backoff_nor_break_a_run_of_successes()
     {
-        var state = Create(new ManualClock());
+        var state = Create(new ManualTimeProvider());
         Assert.False(state.OnReply(UserUnknown));
         Assert.False(state.InBackoff);
 
@@ -62,7 +63,7 @@ public class BackoffStateTests
     [Fact]
     public void Recovers_step_by_step_doubling_to_the_policy_limits()
     {
-        var state = Create(new ManualClock());
+        var state = Create(new ManualTimeProvider());
         state.OnReply(Throttled);
 
         var steps = new List<(int Connections, int? Rate)>();
@@ -86,7 +87,7 @@ public class BackoffStateTests
     public void Without_a_policy_rate_full_concurrency_is_full_recovery()
     {
         var normal = Normal with { MaxMessagesPerMinute = null };
-        var state = Create(new ManualClock(), normal);
+        var state = Create(new ManualTimeProvider(), normal);
         state.OnReply(Throttled);
         Assert.Equal(10, state.EffectiveLimits.MaxMessagesPerMinute);
         for (var i = 0; i < 3 * 4; i++)
@@ -101,7 +102,7 @@ public class BackoffStateTests
     [Fact]
     public void A_new_throttling_reply_during_recovery_drops_back_to_the_floor()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var state = Create(clock);
         state.OnReply(Throttled);
         for (var i = 0; i < 6; i++)
@@ -122,7 +123,7 @@ public class BackoffStateTests
     [Fact]
     public void A_success_reply_counts_as_success()
     {
-        var state = Create(new ManualClock());
+        var state = Create(new ManualTimeProvider());
         state.OnReply(Throttled);
         state.OnReply(new DeliveryReply(250, "2.0.0", "OK"));
         Assert.Equal(1, state.ConsecutiveSuccesses);
@@ -132,7 +133,7 @@ public class BackoffStateTests
     public void An_empty_pattern_list_disables_backoff()
     {
         var settings = BackoffSettings.Default with { Patterns = [] };
-        var state = new BackoffState(settings, Normal, new ManualClock());
+        var state = new BackoffState(settings, Normal, new ManualTimeProvider());
         Assert.False(state.OnReply(Throttled));
         Assert.False(state.InBackoff);
     }
@@ -140,7 +141,7 @@ public class BackoffStateTests
     [Fact]
     public void Updating_policy_limits_keeps_the_recovery_position()
     {
-        var state = Create(new ManualClock());
+        var state = Create(new ManualTimeProvider());
         state.OnReply(Throttled);
         for (var i = 0; i < 3; i++)
         {

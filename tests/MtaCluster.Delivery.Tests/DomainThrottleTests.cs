@@ -1,4 +1,5 @@
 using MtaCluster.Delivery.Throttling;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Delivery.Tests;
 
@@ -11,7 +12,7 @@ public class DomainThrottleTests
     [Fact]
     public void Connection_slots_are_limited_and_released()
     {
-        var throttle = new DomainThrottle(Limits(connections: 2), new ManualClock());
+        var throttle = new DomainThrottle(Limits(connections: 2), new ManualTimeProvider());
         Assert.True(throttle.TryAcquireConnection());
         Assert.True(throttle.TryAcquireConnection());
         Assert.False(throttle.TryAcquireConnection());
@@ -24,14 +25,14 @@ public class DomainThrottleTests
     [Fact]
     public void Releasing_without_a_connection_is_an_error()
     {
-        var throttle = new DomainThrottle(Limits(), new ManualClock());
+        var throttle = new DomainThrottle(Limits(), new ManualTimeProvider());
         Assert.Throws<InvalidOperationException>(throttle.ReleaseConnection);
     }
 
     [Fact]
     public void New_connection_rate_limits_even_with_free_slots()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         // 6 per minute with a 10s burst window: capacity 1, one every 10 seconds.
         var throttle = new DomainThrottle(Limits(connections: 10, newPerMinute: 6), clock);
         Assert.True(throttle.TryAcquireConnection());
@@ -45,7 +46,7 @@ public class DomainThrottleTests
     [Fact]
     public void Unlimited_rates_admit_everything_now()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var throttle = new DomainThrottle(Limits(), clock);
         for (var i = 0; i < 10_000; i++)
         {
@@ -58,7 +59,7 @@ public class DomainThrottleTests
     [Fact]
     public void Sixty_per_minute_holds_over_ten_minutes()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var throttle = new DomainThrottle(Limits(perMinute: 60), clock);
         var admitted = 0;
         for (var step = 0; step <= 600 * 10; step++)
@@ -78,7 +79,7 @@ public class DomainThrottleTests
     [Fact]
     public void The_stricter_bucket_decides_and_a_refusal_takes_nothing()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         // Per minute 60 with a 10s window: capacity 10. Per hour 360: capacity 1, one every 10s.
         var throttle = new DomainThrottle(Limits(perMinute: 60, perHour: 360), clock);
         Assert.True(throttle.TryTakeMessage());
@@ -104,7 +105,7 @@ public class DomainThrottleTests
     [Fact]
     public void Lowered_connection_limit_admits_nothing_until_enough_are_released()
     {
-        var throttle = new DomainThrottle(Limits(connections: 3), new ManualClock());
+        var throttle = new DomainThrottle(Limits(connections: 3), new ManualTimeProvider());
         for (var i = 0; i < 3; i++)
         {
             Assert.True(throttle.TryAcquireConnection());
@@ -122,7 +123,7 @@ public class DomainThrottleTests
     [Fact]
     public void Adding_a_rate_later_starts_a_full_bucket_and_removing_it_lifts_the_limit()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var throttle = new DomainThrottle(Limits(), clock);
         throttle.UpdateLimits(Limits(perMinute: 6, burstSeconds: 0));
         Assert.True(throttle.TryTakeMessage());

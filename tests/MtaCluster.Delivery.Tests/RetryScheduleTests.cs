@@ -1,10 +1,11 @@
 using MtaCluster.Delivery.Retries;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Delivery.Tests;
 
 public class RetryScheduleTests
 {
-    private static readonly DateTimeOffset Queued = ManualClock.Epoch;
+    private static readonly DateTimeOffset Queued = ManualTimeProvider.Epoch;
 
     private static RetrySettings NoJitter => RetrySettings.Default with { Jitter = 0 };
 

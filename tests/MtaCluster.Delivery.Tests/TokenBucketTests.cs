@@ -1,12 +1,13 @@
 using FsCheck;
 using FsCheck.Fluent;
 using MtaCluster.Delivery.Throttling;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Delivery.Tests;
 
 public class TokenBucketTests
 {
-    private static readonly DateTimeOffset T0 = ManualClock.Epoch;
+    private static readonly DateTimeOffset T0 = ManualTimeProvider.Epoch;
 
     [Fact]
     public void Starts_full_and_refuses_beyond_capacity()

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Storage.Tests;
 

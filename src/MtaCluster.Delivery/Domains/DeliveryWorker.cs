@@ -38,7 +38,7 @@ internal sealed class DeliveryWorker(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         DeliveryReply? connectFailure = null;
-        var permanent = false;
+        bool permanent = false, local = false;
         try
         {
             await using var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -46,6 +46,7 @@ internal sealed class DeliveryWorker(
             {
                 connectFailure = connection.Failure;
                 permanent = connection.Permanent;
+                local = connection.Local;
                 return;
             }
             await SendAsync(connection.Connection, cancellationToken).ConfigureAwait(false);
@@ -60,11 +61,11 @@ internal sealed class DeliveryWorker(
         }
         finally
         {
-            entity.Tell(new WorkerStopped(id, connectFailure, permanent));
+            entity.Tell(new WorkerStopped(id, connectFailure, permanent, local));
         }
     }
 
-    private sealed record Connected(SmtpClientConnection? Connection, DeliveryReply? Failure, bool Permanent) : IAsyncDisposable
+    private sealed record Connected(SmtpClientConnection? Connection, DeliveryReply? Failure, bool Permanent, bool Local) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -91,20 +92,19 @@ internal sealed class DeliveryWorker(
                     options.TlsPolicy = ClientTls.None;
                     result = await SmtpClientConnection.ConnectAsync(endpoint, source, context.HeloName, host.HostName, options, cancellationToken).ConfigureAwait(false);
                 }
-                if (result.Connection is not null) return new Connected(result.Connection, null, false);
+                if (result.Connection is not null) return new Connected(result.Connection, null, false, false);
                 last = result.Failure;
                 logger.LogDebug("cannot deliver to {Host} [{Address}]: {Failure}", host.HostName, endpoint, result.Failure);
                 // A permanent refusal at the greeting (554) speaks for the domain's mail system, not only for this host.
                 if (last is { IsTransient: false, Kind: SmtpFailureKind.GreetingRejected or SmtpFailureKind.HeloRejected })
                 {
-                    return new Connected(null, ToDeliveryReply(last.Reply), true);
+                    return new Connected(null, ToDeliveryReply(last.Reply), true, last.Reply.IsLocal);
                 }
             }
         }
-        var reply = last is null
-            ? new DeliveryReply(451, "4.4.4", $"no address to connect to for {domain}")
-            : ToDeliveryReply(last.Reply);
-        return new Connected(null, reply, false);
+        return last is null
+            ? new Connected(null, new DeliveryReply(451, "4.4.4", $"no address to connect to for {domain}"), false, true)
+            : new Connected(null, ToDeliveryReply(last.Reply), false, last.Reply.IsLocal);
     }
 
     private async Task SendAsync(SmtpClientConnection connection, CancellationToken cancellationToken)
@@ -174,14 +174,13 @@ internal sealed class DeliveryWorker(
         for (var i = 0; i < item.Recipients.Length; i++)
         {
             var outcome = result.Recipients[i];
-            var reply = ToDeliveryReply(outcome.Reply);
             recorder.Add(item.Recipients[i], message.ReversePath, outcome.Status switch
             {
                 RecipientStatus.Delivered => AttemptOutcome.Delivered,
                 RecipientStatus.PermanentFailure => AttemptOutcome.Bounced,
                 RecipientStatus.TryAgain => AttemptOutcome.SendAgain,
                 _ => AttemptOutcome.Deferred,
-            }, reply, details);
+            }, ToDeliveryReply(outcome.Reply), details, outcome.Reply.IsLocal);
         }
         entity.Tell(await recorder.CommitAsync(CancellationToken.None).ConfigureAwait(false));
     }

@@ -180,7 +180,7 @@ public sealed class DomainEntity : ActorBase
         _route = await _context.Routes.ResolveAsync(_domain, _match.Policy.Route, Context.StoppingToken).ConfigureAwait(false);
         if (!_route.IsSuccess)
         {
-            await FailEverythingQueuedAsync(_route.Failure!.Value, _route.IsPermanentFailure).ConfigureAwait(false);
+            await FailEverythingQueuedAsync(_route.Failure!.Value, _route.IsPermanentFailure, local: true).ConfigureAwait(false);
             return false;
         }
         if (_match.Kind != PolicyMatchKind.Exact && _match.Policy.Route is null)
@@ -239,12 +239,12 @@ public sealed class DomainEntity : ActorBase
         {
             // No host of the domain took a connection: everything queued for it waits for the next retry.
             _route = null;
-            await FailEverythingQueuedAsync(failure, stopped.PermanentFailure).ConfigureAwait(false);
+            await FailEverythingQueuedAsync(failure, stopped.PermanentFailure, stopped.LocalFailure).ConfigureAwait(false);
         }
     }
 
     /// <summary>Settles every queued (not yet sending) recipient with one reply: bounced when permanent, else deferred on the retry schedule.</summary>
-    private async Task FailEverythingQueuedAsync(DeliveryReply reply, bool permanent)
+    private async Task FailEverythingQueuedAsync(DeliveryReply reply, bool permanent, bool local)
     {
         ReturnReadyToBacklog();
         if (_backlog.Count == 0) return;
@@ -254,7 +254,7 @@ public sealed class DomainEntity : ActorBase
         {
             foreach (var recipient in item.Recipients)
             {
-                recorder.Add(recipient, null, permanent ? AttemptOutcome.Bounced : AttemptOutcome.Deferred, reply, AttemptConnection.None);
+                recorder.Add(recipient, null, permanent ? AttemptOutcome.Bounced : AttemptOutcome.Deferred, reply, AttemptConnection.None, local);
             }
         }
         OnSettled(await recorder.CommitAsync(CancellationToken.None).ConfigureAwait(false));

@@ -27,7 +27,11 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
     private readonly List<long> _settled = new();
     private int _delivered, _deferred, _bounced;
 
-    public void Add(QueuedRecipient recipient, string? sender, AttemptOutcome outcome, DeliveryReply reply, AttemptConnection connection)
+    /// <param name="localReply">
+    /// The reply is our own words (a failed connection, a DNS answer), not the receiver's: it is
+    /// classified by its status code alone and never taken as the receiver asking us to back off.
+    /// </param>
+    public void Add(QueuedRecipient recipient, string? sender, AttemptOutcome outcome, DeliveryReply reply, AttemptConnection connection, bool localReply = false)
     {
         _settled.Add(recipient.RecipientId);
         if (outcome == AttemptOutcome.SendAgain) return;
@@ -48,7 +52,7 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
                 _bounced++;
                 break;
             default:
-                _transient.Add(reply);
+                if (!localReply) _transient.Add(reply);
                 var decision = retries.NextAttempt(attempt, recipient.QueuedAt, now);
                 if (decision.IsExpired)
                 {
@@ -82,13 +86,22 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
             TlsProtocol = connection.TlsProtocol,
             TlsCipher = connection.TlsCipher,
             Reply = new AccountingReply(reply.Code, reply.EnhancedCode, reply.Text),
-            Category = type == AccountingRecordType.Delivered ? null
-                : type == AccountingRecordType.Expired ? BounceCategory.MessageExpired.ToName()
-                : context.Classifier.Classify(reply).ToName(),
+            Category = type switch
+            {
+                AccountingRecordType.Delivered => null,
+                AccountingRecordType.Expired => BounceCategory.MessageExpired.ToName(),
+                _ when localReply => ClassifyByCode(reply).ToName(),
+                _ => context.Classifier.Classify(reply).ToName(),
+            },
             Attempt = attempt,
             QueueSeconds = Math.Round((now - recipient.QueuedAt).TotalSeconds, 3),
         });
     }
+
+    private static BounceCategory ClassifyByCode(DeliveryReply reply) =>
+        reply.EnhancedCode is { } code && EnhancedStatusCode.TryParse(code, out var parsed)
+            ? BounceClassifier.FromEnhanced(parsed)
+            : BounceClassifier.FromBasic(reply.Code);
 
     /// <summary>Commits the recipients' new state (group-committed with everything else the node writes), then logs it.</summary>
     public async Task<TransactionSettled> CommitAsync(CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Net;
 using MtaCluster.Dns.Protocol;
 using MtaCluster.Dns.Records;
 using MtaCluster.Dns.Tests.Infrastructure;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Dns.Tests.Caching;
 

@@ -1,20 +1,18 @@
-using System.Diagnostics;
 using System.Net;
 using MtaCluster.Dns.Protocol;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Dns.Tests.Infrastructure;
 
 /// <summary>
-/// A dnsmasq serving fixed local data on a free loopback port. Names under .test that it does not
+/// The dnsmasq every lookup test shares, serving fixed local data. Names under .test that it does not
 /// know are NXDOMAIN (--local); names elsewhere without data are REFUSED (no upstream).
 /// </summary>
 public sealed class DnsmasqFixture : IAsyncLifetime
 {
-    public const string Executable = "/usr/sbin/dnsmasq";
+    private DnsmasqServer? _server;
 
-    private Process? _process;
-
-    public IPEndPoint EndPoint { get; private set; } = null!;
+    public IPEndPoint EndPoint => _server?.EndPoint ?? throw new InvalidOperationException("dnsmasq has not been started.");
 
     public static readonly string[] Records =
     [
@@ -52,113 +50,14 @@ public sealed class DnsmasqFixture : IAsyncLifetime
         return new LookupClient(options);
     }
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _server = await DnsmasqServer.StartAsync(Records);
+
+    public async Task DisposeAsync()
     {
-        if (!File.Exists(Executable))
+        if (_server is not null)
         {
-            throw new InvalidOperationException($"{Executable} is not installed (apt-get install dnsmasq).");
+            await _server.DisposeAsync();
         }
-
-        Exception? lastError = null;
-        for (int attempt = 0; attempt < 5; attempt++)
-        {
-            int port = FreePort.FindUdpAndTcp();
-            var start = new ProcessStartInfo(Executable)
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
-            foreach (string argument in new[]
-                     {
-                         "--no-daemon", $"--port={port}", "--listen-address=127.0.0.1", "--bind-interfaces",
-                         "--no-resolv", "--no-hosts", "--pid-file=", "--conf-file=/dev/null", "--user=root",
-                         "--cache-size=0", "--log-facility=-",
-                     })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            foreach (string record in Records)
-            {
-                start.ArgumentList.Add(record);
-            }
-
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += static (_, _) => { };
-            process.ErrorDataReceived += static (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            EndPoint = new IPEndPoint(IPAddress.Loopback, port);
-            if (await WaitUntilAnsweringAsync(process))
-            {
-                _process = process;
-                return;
-            }
-
-            lastError = new InvalidOperationException($"dnsmasq did not answer on port {port}.");
-            Stop(process);
-        }
-
-        throw lastError!;
-    }
-
-    public Task DisposeAsync()
-    {
-        if (_process is not null)
-        {
-            Stop(_process);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private async Task<bool> WaitUntilAnsweringAsync(Process process)
-    {
-        var client = new LookupClient(new LookupClientOptions
-        {
-            NameServers = { EndPoint },
-            Timeout = TimeSpan.FromMilliseconds(200),
-            Retries = 0,
-            UseCache = false,
-        });
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                return false;
-            }
-
-            try
-            {
-                await client.QueryAsync("mx1.example.net", QueryType.A);
-                return true;
-            }
-            catch (DnsException)
-            {
-                await Task.Delay(50);
-            }
-        }
-
-        return false;
-    }
-
-    private static void Stop(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        process.Dispose();
     }
 }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using MtaCluster.Dns.Protocol;
 using MtaCluster.Dns.Records;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Dns.Tests.Infrastructure;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
-using MtaCluster.Node.Tests.Support;
 using MtaCluster.Storage.Sqlite;
+using MtaCluster.Testing;
 using Xunit.Abstractions;
 
 namespace MtaCluster.Node.Tests.EndToEnd;

@@ -1,4 +1,4 @@
-using MtaCluster.Node.Tests.Support;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Node.Tests.Process;
 
@@ -60,5 +60,18 @@ public sealed class NodeLifecycleTests : IDisposable
         await using var node = NodeProcess.Start(_dir, ["--no-such-option"]);
         Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains(node.Output, l => l.Contains("usage:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_bad_domain_policy_file_stops_the_start_with_the_key_named_and_exit_two()
+    {
+        var domains = Path.Combine(_dir, "domains.yaml");
+        await File.WriteAllTextAsync(domains, "default:\n  max-conections: 5\n");
+        var env = Environment("bad-policy");
+        env["MTA_Delivery__DomainsFile"] = domains;
+        await using var node = NodeProcess.Start(_dir, ["--data-dir", Path.Combine(_dir, "data")], env);
+        Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(node.Output, l => l.Contains("max-conections", StringComparison.Ordinal));
+        Assert.DoesNotContain(node.Output, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
     }
 }

@@ -4,6 +4,7 @@ using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Protocol;
 using MtaCluster.Smtp.Client.Tests.Infrastructure;
 using MtaCluster.Smtp.Client.Transactions;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Smtp.Client.Tests.Connection;
 

@@ -2,6 +2,7 @@ using System.Text;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Tests.Infrastructure;
 using MtaCluster.Smtp.Client.Transactions;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Smtp.Client.Tests.Transactions;
 

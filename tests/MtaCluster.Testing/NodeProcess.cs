@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace MtaCluster.Node.Tests.Support;
+namespace MtaCluster.Testing;
 
 /// <summary>A node started as a separate operating-system process, as an operator would run it.</summary>
 public sealed class NodeProcess : IAsyncDisposable

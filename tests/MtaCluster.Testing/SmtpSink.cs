@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Net;
 
-namespace MtaCluster.Smtp.Client.Tests.Infrastructure;
+namespace MtaCluster.Testing;
 
 /// <summary>
 /// Postfix's smtp-sink on a free loopback port, with fault flags (see smtp-sink(1)), killed by its
 /// process id on dispose. With <c>dump</c>, each message lands as a file in <see cref="DumpDirectory"/>.
 /// </summary>
-internal sealed class SmtpSink : IAsyncDisposable
+public sealed class SmtpSink : IAsyncDisposable
 {
     private const string Program = "/usr/sbin/smtp-sink";
     private readonly Process _process;
@@ -39,7 +39,7 @@ internal sealed class SmtpSink : IAsyncDisposable
         if (dump)
         {
             // smtp-sink drops to the postfix user before writing the files.
-            dumpDirectory = Directory.CreateTempSubdirectory("smtp-client-sink-").FullName;
+            dumpDirectory = Directory.CreateTempSubdirectory("smtp-sink-").FullName;
             ExternalProcess.MakeWorldWritable(dumpDirectory);
             start.ArgumentList.Add("-d");
             start.ArgumentList.Add(Path.Combine(dumpDirectory, "%H%M%S."));

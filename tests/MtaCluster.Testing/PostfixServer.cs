@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Xunit;
 
-namespace MtaCluster.Smtp.Client.Tests.Infrastructure;
+namespace MtaCluster.Testing;
 
 /// <summary>
 /// A throwaway Postfix instance with its own configuration, queue and data directories, listening
@@ -21,7 +22,7 @@ public sealed class PostfixServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _root = Directory.CreateTempSubdirectory("smtp-client-postfix-").FullName;
+        _root = Directory.CreateTempSubdirectory("postfix-").FullName;
         ExternalProcess.MakeWorldReadable(_root);
         _config = Path.Combine(_root, "conf");
         string queue = Path.Combine(_root, "queue");

@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace MtaCluster.Smtp.Client.Tests.Infrastructure;
+namespace MtaCluster.Testing;
 
 /// <summary>The server end of one connection to a <see cref="ScriptedPeer"/>: reads lines and raw data, records every read.</summary>
-internal sealed class PeerConnection
+public sealed class PeerConnection
 {
     private static readonly TimeSpan ReadLimit = TimeSpan.FromSeconds(10);
     private readonly Socket _socket;

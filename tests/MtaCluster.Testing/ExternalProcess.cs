@@ -1,8 +1,8 @@
 using System.Diagnostics;
 
-namespace MtaCluster.Smtp.Client.Tests.Infrastructure;
+namespace MtaCluster.Testing;
 
-internal static class ExternalProcess
+public static class ExternalProcess
 {
     /// <summary>Runs a command to completion; throws with its output when it fails.</summary>
     public static async Task<string> RunAsync(string fileName, params string[] arguments)

@@ -1,13 +1,13 @@
-namespace MtaCluster.Delivery.Tests;
+namespace MtaCluster.Testing;
 
 /// <summary>A clock that moves only when told to, so time-dependent behaviour is exact in tests.</summary>
-internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
+public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 {
     public static readonly DateTimeOffset Epoch = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     private DateTimeOffset _now = start;
 
-    public ManualClock()
+    public ManualTimeProvider()
         : this(Epoch)
     {
     }

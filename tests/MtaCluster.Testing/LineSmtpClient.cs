@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace MtaCluster.Node.Tests.Support;
+namespace MtaCluster.Testing;
 
 /// <summary>
 /// A deliberately plain SMTP client for end-to-end tests: one command, one reply, so a test sees

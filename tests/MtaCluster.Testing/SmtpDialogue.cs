@@ -1,12 +1,12 @@
 using System.Text;
 
-namespace MtaCluster.Smtp.Client.Tests.Infrastructure;
+namespace MtaCluster.Testing;
 
 /// <summary>
 /// The ordinary server side of an ESMTP conversation for a <see cref="ScriptedPeer"/>, with hooks
 /// to change any reply. Answers line by line, so a pipelining client is answered in order.
 /// </summary>
-internal sealed class SmtpDialogue
+public sealed class SmtpDialogue
 {
     public string Greeting { get; init; } = "220 peer.test ESMTP\r\n";
 

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace MtaCluster.Smtp.Client.Tests.Infrastructure;
+namespace MtaCluster.Testing;
 
 /// <summary>
 /// An in-process SMTP server whose every move is the test's script, for the faults real servers
 /// will not produce on demand. Each accepted connection runs the script with its index (0, 1, …).
 /// </summary>
-internal sealed class ScriptedPeer : IAsyncDisposable
+public sealed class ScriptedPeer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly Func<PeerConnection, int, Task> _script;

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Throughput benchmarks, MtaCluster side by side with Postfix on the same machine in the same run.
+#
+#   scripts/bench.sh accept [RUNS]   smtp-source -> relay port, messages/s accepted into the durable spool
+#                                    (Postfix: accepted into its queue with delivery held)
+#   scripts/bench.sh e2e [RUNS]      smtp-source -> MTA -> smtp-sink, messages/s end to end, for
+#                                    2 KiB x 1 rcpt, 2 KiB x 10 rcpts and 100 KiB x 1 rcpt
+#
+# Each figure is the median of RUNS runs (default 3); the ratio is MtaCluster / Postfix.
+# Environment: MESSAGES (default 20000 for accept, 10000 for e2e), SESSIONS (default 20).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/postfix.sh
+
+mode=${1:-accept}; runs=${2:-3}
+sessions=${SESSIONS:-20}
+work=$(mktemp -d /tmp/mta-bench.XXXXXX)
+# Postfix and smtp-sink drop privileges to the postfix user, which must be able to enter it.
+chmod 755 "$work"
+node_pid=""; sink_pid=""
+cleanup() {
+  [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
+  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
+  postfix_stop "$work/postfix"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+POSTFIX_PORT=12525; NODE_PORT=22525; SINK_PORT=12600
+
+progress() { printf '  %-44s' "$*"; }
+
+echo "building MtaCluster.Node (Release)..."
+dotnet build src/MtaCluster.Node -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+node_dll=src/MtaCluster.Node/bin/Release/net10.0/MtaCluster.Node.dll
+
+# node_start MODE [SINK_PORT]: a fresh node on a fresh data dir (accept: delivery held).
+node_start() {
+  local mode=$1 sink=${2:-$SINK_PORT} dir="$work/node"
+  rm -rf "$dir"; mkdir -p "$dir"
+  cat > "$dir/bench.yaml" <<YAML
+Node:
+  DataDir: $dir/data
+Logging:
+  LogLevel:
+    Default: Warning
+Smtp:
+  Listeners:
+    - Name: relay
+      Address: 127.0.0.1
+      Port: $NODE_PORT
+      Kind: Relay
+Delivery:
+  Hold: $([ "$mode" = accept ] && echo true || echo false)
+  DomainsFile: $dir/domains.yaml
+YAML
+  # Like Postfix's relayhost: everything to the sink, with as many connections as Postfix may use.
+  cat > "$dir/domains.yaml" <<YAML
+default:
+  route: 127.0.0.1:$sink
+  max-connections: 20
+  max-messages-per-connection: 1000
+  tls: none
+YAML
+  dotnet "$node_dll" --config "$dir/bench.yaml" > "$dir/node.log" 2>&1 &
+  node_pid=$!
+  wait_port "$NODE_PORT" || { cat "$dir/node.log" >&2; return 1; }
+}
+node_stop() { [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null || true; node_pid=""; }
+
+sink_start() {
+  : > "$work/sink.out"
+  smtp-sink -c -u postfix "127.0.0.1:$SINK_PORT" 1000 > "$work/sink.out" 2>&1 &
+  sink_pid=$!
+  wait_port "$SINK_PORT"
+}
+sink_stop() { [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null || true; sink_pid=""; }
+sink_count() { tr '\r' '\n' < "$work/sink.out" | sed -nE 's/.*mesg=([0-9]+).*/\1/p' | tail -n 1; }
+
+# Waits until smtp-sink has seen N messages; prints nothing, fails after TIMEOUT seconds of no progress.
+sink_wait() {
+  local want=$1 last=-1 still=0 got
+  while :; do
+    got=$(sink_count); got=${got:-0}
+    [ "$got" -ge "$want" ] && return 0
+    if [ "$got" -eq "$last" ]; then still=$((still + 1)); else still=0; last=$got; fi
+    [ "$still" -ge 600 ] && { echo "stalled at $got of $want" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# accept_run TARGET PORT MESSAGES -> msgs/s
+accept_run() {
+  local port=$1 n=$2 t0 t1
+  t0=$(now)
+  smtp-source -s "$sessions" -m "$n" -l 2048 -f sender@example.com -t rcpt@example.net "127.0.0.1:$port" >/dev/null
+  t1=$(now)
+  rate "$n" "$t0" "$t1"
+}
+
+bench_accept() {
+  local n=${MESSAGES:-20000} ours=() theirs=() r
+  echo "accept: smtp-source -s $sessions -m $n -l 2048, median of $runs"
+  for i in $(seq 1 "$runs"); do
+    progress "run $i/$runs postfix"
+    postfix_start "$work/postfix" "$POSTFIX_PORT" accept
+    r=$(accept_run "$POSTFIX_PORT" "$n"); theirs+=("$r")
+    echo "$r msg/s ($(postfix_queued "$work/postfix") queued)"
+    postfix_stop "$work/postfix"
+    progress "run $i/$runs mtacluster"
+    node_start accept
+    r=$(accept_run "$NODE_PORT" "$n"); ours+=("$r")
+    echo "$r msg/s"
+    node_stop
+  done
+  local m_ours m_theirs
+  m_ours=$(echo "${ours[*]}" | median); m_theirs=$(echo "${theirs[*]}" | median)
+  printf '\n| load | Postfix msg/s | MtaCluster msg/s | ratio |\n|---|---|---|---|\n'
+  printf '| accept 2 KiB x 1 rcpt, %s sessions | %s | %s | %sx |\n' "$sessions" "$m_theirs" "$m_ours" "$(ratio "$m_ours" "$m_theirs")"
+}
+
+# e2e_run PORT MESSAGES SIZE RCPTS -> msgs/s, measured until smtp-sink saw every message
+e2e_run() {
+  local port=$1 n=$2 size=$3 rcpts=$4 t0 t1 before
+  before=$(sink_count); before=${before:-0}
+  t0=$(now)
+  smtp-source -s "$sessions" -m "$n" -l "$size" -r "$rcpts" -f sender@example.com -t rcpt@example.net "127.0.0.1:$port" >/dev/null
+  sink_wait $((before + n))
+  t1=$(now)
+  rate "$n" "$t0" "$t1"
+}
+
+bench_e2e() {
+  local n=${MESSAGES:-10000} table="" size rcpts label
+  echo "e2e: smtp-source -s $sessions -m $n -> MTA -> smtp-sink, median of $runs"
+  for load in "2048 1 2 KiB x 1 rcpt" "2048 10 2 KiB x 10 rcpts" "102400 1 100 KiB x 1 rcpt"; do
+    read -r size rcpts label <<<"$load"
+    local ours=() theirs=() r m_ours m_theirs
+    for i in $(seq 1 "$runs"); do
+      sink_start
+      progress "$label run $i/$runs postfix"
+      postfix_start "$work/postfix" "$POSTFIX_PORT" relay "$SINK_PORT"
+      r=$(e2e_run "$POSTFIX_PORT" "$n" "$size" "$rcpts"); theirs+=("$r"); echo "$r msg/s"
+      postfix_stop "$work/postfix"
+      progress "$label run $i/$runs mtacluster"
+      node_start e2e "$SINK_PORT"
+      r=$(e2e_run "$NODE_PORT" "$n" "$size" "$rcpts"); ours+=("$r"); echo "$r msg/s"
+      node_stop
+      sink_stop
+    done
+    m_ours=$(echo "${ours[*]}" | median); m_theirs=$(echo "${theirs[*]}" | median)
+    table+=$(printf '| %s | %s | %s | %sx |' "$label" "$m_theirs" "$m_ours" "$(ratio "$m_ours" "$m_theirs")")$'\n'
+  done
+  printf '\n| load (%s sessions) | Postfix msg/s | MtaCluster msg/s | ratio |\n|---|---|---|---|\n%s' "$sessions" "$table"
+}
+
+case "$mode" in
+  accept) bench_accept ;;
+  e2e) bench_e2e ;;
+  all) bench_accept; bench_e2e ;;
+  *) echo "usage: scripts/bench.sh accept|e2e|all [RUNS]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using MtaCluster.Actors;
+using MtaCluster.Actors.Sharding;
+using MtaCluster.Delivery.Accounting;
+using MtaCluster.Delivery.Classification;
+using MtaCluster.Delivery.Domains;
+using MtaCluster.Delivery.Policies;
+using MtaCluster.Dns;
+using MtaCluster.Storage;
+using MtaCluster.Storage.Sqlite;
+
+namespace MtaCluster.Delivery.Tests.EndToEnd;
+
+/// <summary>
+/// The delivery half of a node on a temporary spool: domain entities, real DNS (a dnsmasq the test
+/// started, or none) and real SMTP peers on loopback. Mail is put straight into the spool, as the
+/// SMTP server would after its 250, and the entities are woken the same way.
+/// </summary>
+internal sealed class DeliveryHarness : IAsyncDisposable
+{
+    public const int Shards = 64;
+
+    private readonly string _dir;
+    private readonly ActorSystem _system;
+
+    private DeliveryHarness(string dir, SqliteQueueStore store, ActorSystem system, DeliveryEngine engine, RecordingAccountingSink accounting)
+    {
+        _dir = dir;
+        Store = store;
+        _system = system;
+        Engine = engine;
+        Accounting = accounting;
+    }
+
+    public SqliteQueueStore Store { get; }
+    public DeliveryEngine Engine { get; }
+    public RecordingAccountingSink Accounting { get; }
+
+    /// <summary>Retries every second with no jitter, so a test sees the second attempt quickly.</summary>
+    public const string FastRetry = """
+          retry: { intervals: [1s], then-every: 1s, jitter: 0, max-age: 1h }
+        """;
+
+    public static async Task<DeliveryHarness> StartAsync(string domainsYaml, int remotePort, IPEndPoint? dns = null,
+        Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null)
+    {
+        var dir = Directory.CreateTempSubdirectory("mta-delivery-").FullName;
+        var store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(dir));
+        await store.InitializeAsync();
+        var system = ActorSystem.Create("delivery-test");
+        var lookupOptions = new LookupClientOptions { Timeout = TimeSpan.FromSeconds(1), Retries = 0 };
+        // With no DNS server given, a closed port: any MX lookup fails, which the tests that route statically never make.
+        lookupOptions.NameServers.Add(dns ?? new IPEndPoint(IPAddress.Loopback, 9));
+        var lookup = new LookupClient(lookupOptions);
+        var policies = new DomainPolicyResolver(DomainPolicyLoader.Parse(domainsYaml, "test domains.yaml"));
+        var options = new DeliveryOptions
+        {
+            RemotePort = remotePort,
+            HeloName = "mta.test",
+            FetchInterval = TimeSpan.FromMilliseconds(5),
+            ConnectionIdleTimeout = TimeSpan.FromMilliseconds(300),
+            Timeouts = new DeliveryClientTimeouts
+            {
+                Connect = TimeSpan.FromSeconds(2),
+                Greeting = TimeSpan.FromSeconds(2),
+                Ehlo = TimeSpan.FromSeconds(2),
+                TlsHandshake = TimeSpan.FromSeconds(2),
+                Mail = TimeSpan.FromSeconds(2),
+                Rcpt = TimeSpan.FromSeconds(2),
+                DataInitiation = TimeSpan.FromSeconds(2),
+                DataBlock = TimeSpan.FromSeconds(2),
+                DataTermination = TimeSpan.FromSeconds(2),
+            },
+        };
+        configure?.Invoke(options);
+        var accounting = new RecordingAccountingSink();
+        IAccountingSink sink = extraSink is null ? accounting : new CompositeAccountingSink([accounting, extraSink]);
+        var context = new DeliveryContext(store, new MailRouteResolver(lookup, lookup, remotePort), policies,
+            new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance);
+        var engine = new DeliveryEngine(system, context, Shards, TimeSpan.FromMinutes(1));
+        return new DeliveryHarness(dir, store, system, engine, accounting);
+    }
+
+    /// <summary>Spools a message as the SMTP server would and wakes its domains; returns its queue id.</summary>
+    public async Task<string> SubmitAsync(string from, IReadOnlyList<string> recipients, string? body = null, DsnNotify notify = DsnNotify.Unspecified)
+    {
+        var id = QueueId.New();
+        var content = Encoding.ASCII.GetBytes(body ?? $"From: <{from}>\r\nTo: <{recipients[0]}>\r\nSubject: test {id}\r\n\r\nHello from {id}.\r\n.leading dot line\r\n");
+        var spooled = recipients.Select(r =>
+        {
+            var domain = r[(r.LastIndexOf('@') + 1)..].ToLowerInvariant();
+            return new SpoolRecipient(r, domain, ShardHash.ShardOf(domain, Shards), $"rfc822;{r}", notify);
+        }).ToArray();
+        await Store.EnqueueAsync(new SpoolMessage(id, from, spooled, content, DateTimeOffset.UtcNow));
+        Engine.OnNewWork(spooled.Select(r => r.Domain).Distinct());
+        return id;
+    }
+
+    public async Task<IReadOnlyList<QueuedRecipient>> RecipientsAsync(string messageId) => await Store.GetRecipientsAsync(messageId);
+
+    public Task<DomainStatus> StatusAsync(string domain) => Engine.Domains.Ask<DomainStatus>(new GetDomainStatus(domain), TimeSpan.FromSeconds(5));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _system.TerminateAsync();
+        await Store.DisposeAsync();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>Keeps every accounting record, and lets a test wait for the ones it expects.</summary>
+internal sealed class RecordingAccountingSink : IAccountingSink
+{
+    private readonly ConcurrentQueue<AccountingRecord> _records = new();
+    private readonly SemaphoreSlim _added = new(0);
+
+    public IReadOnlyList<AccountingRecord> Records => _records.ToArray();
+
+    public void Record(AccountingRecord record)
+    {
+        _records.Enqueue(record);
+        _added.Release();
+    }
+
+    public async Task<IReadOnlyList<AccountingRecord>> WaitForAsync(Func<AccountingRecord, bool> match, int count = 1, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var found = _records.Where(match).ToArray();
+            if (found.Length >= count) return found;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"expected {count} matching accounting records, have {found.Length}; all records:{Environment.NewLine}" +
+                    string.Join(Environment.NewLine, _records.Select(r => $"{r.Type} {r.Recipient} {r.Reply?.Code} {r.Reply?.Enhanced} {r.Reply?.Text} [{r.Category}]")));
+            }
+            await _added.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+        }
+    }
+}

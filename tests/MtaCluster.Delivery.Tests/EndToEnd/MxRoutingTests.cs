@@ -1,0 +1,169 @@
+using MtaCluster.Delivery.Accounting;
+using MtaCluster.Storage;
+using MtaCluster.Testing;
+
+namespace MtaCluster.Delivery.Tests.EndToEnd;
+
+/// <summary>dnsmasq answering for the destination domains, shared by the tests of this class.</summary>
+public sealed class MailDnsFixture : IAsyncLifetime
+{
+    public DnsmasqServer Dns { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Dns = await DnsmasqServer.StartAsync(
+            "--mx-host=ok.test,mx.ok.test,10", "--host-record=mx.ok.test,127.0.0.1",
+            // The preferred MX has nothing listening; the backup is the receiver.
+            "--mx-host=failover.test,mx1.failover.test,10", "--host-record=mx1.failover.test,127.0.0.2",
+            "--mx-host=failover.test,mx2.failover.test,20", "--host-record=mx2.failover.test,127.0.0.1",
+            "--mx-host=down.test,mx1.down.test,10", "--host-record=mx1.down.test,127.0.0.2",
+            "--mx-host=down.test,mx2.down.test,20", "--host-record=mx2.down.test,127.0.0.3",
+            "--host-record=implicit.test,127.0.0.1",
+            "--mx-host=nullmx.test,.,0",
+            "--local=/test/");
+    }
+
+    public async Task DisposeAsync() => await Dns.DisposeAsync();
+}
+
+/// <summary>Routing by MX through a real resolver to a real receiver (Postfix's smtp-sink).</summary>
+public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFixture>
+{
+    private const string Domains = "default:\n" + DeliveryHarness.FastRetry;
+
+    [Fact]
+    public async Task Mail_is_delivered_to_the_MX_and_recorded_delivered_with_host_and_address()
+    {
+        await using var sink = await SmtpSink.StartAsync(dump: true);
+        await using var mta = await DeliveryHarness.StartAsync(Domains, sink.EndPoint.Port, dns.Dns.EndPoint);
+
+        var id = await mta.SubmitAsync("sender@example.com", ["alice@ok.test", "bob@ok.test"]);
+
+        var records = await mta.Accounting.WaitForAsync(r => r.MessageId == id, count: 2);
+        Assert.All(records, r =>
+        {
+            Assert.Equal(AccountingRecordType.Delivered, r.Type);
+            Assert.Equal("mx.ok.test", r.MxHost);
+            Assert.Equal("127.0.0.1", r.MxIp);
+            Assert.Equal(1, r.Attempt);
+            Assert.Equal(250, r.Reply!.Code);
+        });
+        Assert.All(await mta.RecipientsAsync(id), r => Assert.Equal(RecipientState.Delivered, r.State));
+        var dumps = await sink.WaitForDumpsAsync(1);
+        // Both recipients travelled in one transaction; dot transparency kept the body intact.
+        Assert.Single(dumps);
+        Assert.Contains($"Hello from {id}.", dumps[0]);
+        Assert.Contains("\n.leading dot line", dumps[0]);
+    }
+
+    [Fact]
+    public async Task A_domain_without_MX_gets_its_own_address_as_implicit_MX()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var mta = await DeliveryHarness.StartAsync(Domains, sink.EndPoint.Port, dns.Dns.EndPoint);
+        var id = await mta.SubmitAsync("sender@example.com", ["carol@implicit.test"]);
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
+        Assert.Equal(AccountingRecordType.Delivered, record.Type);
+    }
+
+    [Fact]
+    public async Task When_the_first_MX_is_down_the_next_one_takes_the_mail()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var mta = await DeliveryHarness.StartAsync(Domains, sink.EndPoint.Port, dns.Dns.EndPoint);
+        var id = await mta.SubmitAsync("sender@example.com", ["dave@failover.test"]);
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
+        Assert.Equal(AccountingRecordType.Delivered, record.Type);
+        Assert.Equal("mx2.failover.test", record.MxHost);
+    }
+
+    [Fact]
+    public async Task When_every_MX_is_down_the_recipient_is_deferred_after_trying_each()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var mta = await DeliveryHarness.StartAsync(Domains, sink.EndPoint.Port, dns.Dns.EndPoint);
+        var id = await mta.SubmitAsync("sender@example.com", ["erin@down.test"]);
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
+        Assert.Equal(AccountingRecordType.Deferred, record.Type);
+        Assert.Equal("no-answer-from-host", record.Category);
+        var recipient = Assert.Single(await mta.RecipientsAsync(id));
+        Assert.Equal(RecipientState.Pending, recipient.State);
+        Assert.True(recipient.NextAttemptAt > DateTimeOffset.UtcNow - TimeSpan.FromSeconds(1), "a retry is scheduled");
+        Assert.Contains("4.4.1", recipient.LastReply);
+    }
+
+    [Fact]
+    public async Task A_null_MX_bounces_with_5_1_10()
+    {
+        await using var mta = await DeliveryHarness.StartAsync(Domains, 25, dns.Dns.EndPoint);
+        var id = await mta.SubmitAsync("sender@example.com", ["frank@nullmx.test"]);
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
+        Assert.Equal(AccountingRecordType.Bounced, record.Type);
+        Assert.Equal("5.1.10", record.Reply!.Enhanced);
+        Assert.Equal("bad-domain", record.Category);
+        Assert.Equal(RecipientState.Failed, Assert.Single(await mta.RecipientsAsync(id)).State);
+    }
+
+    [Fact]
+    public async Task A_domain_that_does_not_exist_bounces()
+    {
+        await using var mta = await DeliveryHarness.StartAsync(Domains, 25, dns.Dns.EndPoint);
+        var id = await mta.SubmitAsync("sender@example.com", ["grace@no-such-domain.test"]);
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
+        Assert.Equal(AccountingRecordType.Bounced, record.Type);
+        Assert.Equal("bad-domain", record.Category);
+        Assert.StartsWith("5.", record.Reply!.Enhanced);
+    }
+
+    [Fact]
+    public async Task A_resolver_failure_defers_rather_than_bounces()
+    {
+        // dnsmasq has no upstream: a name outside its own zones is answered REFUSED, a server failure.
+        await using var mta = await DeliveryHarness.StartAsync(Domains, 25, dns.Dns.EndPoint);
+        var id = await mta.SubmitAsync("sender@example.com", ["heidi@unresolvable.example"]);
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
+        Assert.Equal(AccountingRecordType.Deferred, record.Type);
+        Assert.Equal("4.4.3", record.Reply!.Enhanced);
+        Assert.Equal(RecipientState.Pending, Assert.Single(await mta.RecipientsAsync(id)).State);
+    }
+
+    [Fact]
+    public async Task A_static_route_sends_to_the_smarthost_without_asking_DNS()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        var domains = $"default:\n{DeliveryHarness.FastRetry}\ndomains:\n  routed.example:\n    route: 127.0.0.1:{sink.EndPoint.Port}\n";
+        // No DNS server at all: only the route can make this work.
+        await using var mta = await DeliveryHarness.StartAsync(domains, 25);
+        var id = await mta.SubmitAsync("sender@example.com", ["ivan@routed.example"]);
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
+        Assert.Equal(AccountingRecordType.Delivered, record.Type);
+    }
+
+    [Fact]
+    public async Task The_accounting_log_gets_one_json_line_per_outcome()
+    {
+        var dir = Directory.CreateTempSubdirectory("mta-acct-").FullName;
+        try
+        {
+            await using var sink = await SmtpSink.StartAsync();
+            var log = new AccountingLog(new AccountingLogOptions { Directory = dir });
+            string id;
+            await using (var mta = await DeliveryHarness.StartAsync(Domains, sink.EndPoint.Port, dns.Dns.EndPoint, extraSink: log))
+            {
+                id = await mta.SubmitAsync("sender@example.com", ["judy@ok.test"]);
+                await mta.Accounting.WaitForAsync(r => r.MessageId == id);
+            }
+            await log.DisposeAsync();
+            var line = Assert.Single(Directory.GetFiles(dir).SelectMany(File.ReadAllLines));
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            Assert.Equal("delivered", json.RootElement.GetProperty("type").GetString());
+            Assert.Equal(id, json.RootElement.GetProperty("message_id").GetString());
+            Assert.Equal("judy@ok.test", json.RootElement.GetProperty("recipient").GetString());
+            Assert.Equal("mx.ok.test", json.RootElement.GetProperty("mx_host").GetString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
