@@ -126,9 +126,10 @@ public sealed class DomainEntity : ActorBase
         if (_backlog.Count > 0) StartPumpTimer(_throttle.NextAvailableAt() - now);
 
         var waiting = _ready.Reader.Count;
-        if (waiting > 0)
+        // A route that cannot be resolved settles what was queued; the idle step below still runs,
+        // so the domain wakes again at its next retry.
+        if (waiting > 0 && await EnsureRouteAsync().ConfigureAwait(false))
         {
-            if (!await EnsureRouteAsync().ConfigureAwait(false)) return;
             while (_workers.Count < Math.Min(waiting, _backoff.EffectiveLimits.MaxConnections) && _throttle.TryAcquireConnection())
             {
                 StartWorker();
