@@ -103,6 +103,35 @@ public sealed class NodeConfigurationTests : IDisposable
         Assert.Equal("./data", node.DataDir);
     }
 
+    [Fact]
+    public void Every_setting_in_the_shipped_node_yaml_binds_to_an_option_and_matches_its_default()
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "cluster-config", "node.yaml");
+        var config = new ConfigurationBuilder().AddYamlFile(shipped, optional: false).Build();
+        // An unknown key (a typo, a setting that no longer exists) fails the bind.
+        T Bind<T>(string section) where T : new() =>
+            config.GetSection(section).Get<T>(o => o.ErrorOnUnknownConfiguration = true) ?? new T();
+
+        var smtp = Bind<MtaCluster.Smtp.Server.SmtpServerOptions>("Smtp");
+        var delivery = Bind<MtaCluster.Delivery.Domains.DeliveryOptions>("Delivery");
+        var dns = Bind<MtaCluster.Node.Delivery.DnsOptions>("Dns");
+        var sharding = Bind<ShardingOptions>("Sharding");
+        Bind<NodeOptions>("Node");
+
+        // The file documents the defaults: it must not quietly differ from them.
+        var defaults = new MtaCluster.Smtp.Server.SmtpServerOptions();
+        Assert.Equal(defaults.MaxMessageSize, smtp.MaxMessageSize);
+        Assert.Equal(defaults.MaxRecipients, smtp.MaxRecipients);
+        Assert.Equal(defaults.DataTerminationTimeout, smtp.DataTerminationTimeout);
+        Assert.Null(smtp.Listeners);
+        Assert.Null(smtp.TrustedNetworks);
+        Assert.Equal(new MtaCluster.Delivery.Domains.DeliveryOptions().FetchInterval, delivery.FetchInterval);
+        Assert.False(delivery.Hold);
+        Assert.Equal(25, delivery.RemotePort);
+        Assert.Equal(new MtaCluster.Node.Delivery.DnsOptions().CacheSize, dns.CacheSize);
+        Assert.Equal(1024, sharding.MaxShards);
+    }
+
     [Theory]
     [InlineData("Smtp:Users:0:PasswordHash", true)]
     [InlineData("Storage:Postgres:ConnectionString", true)]
