@@ -37,7 +37,7 @@ catch (Exception ex) when (ex is FormatException or FileNotFoundException or Inv
 Microsoft.Extensions.Hosting.IHost host;
 try
 {
-    host = NodeHost.Build(commandLine, configuration);
+    host = NodeHost.Build(configuration);
 }
 catch (MtaCluster.Delivery.Policies.DomainPolicyConfigException ex)
 {

@@ -23,7 +23,7 @@ namespace MtaCluster.Node.Hosting;
 /// <summary>Composes a node: configuration, logging and the node's services on the generic host.</summary>
 public static class NodeHost
 {
-    public static IHost Build(NodeCommandLine commandLine, IConfigurationRoot configuration)
+    public static IHost Build(IConfigurationRoot configuration)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -62,12 +62,12 @@ public static class NodeHost
             SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir), sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
         builder.Services.AddHostedService<SpoolService>();
 
-        AddDelivery(builder.Services, configuration, nodeOptions, sharding, commandLine);
+        AddDelivery(builder.Services, configuration, nodeOptions, sharding);
         AddSmtpServer(builder.Services, configuration, nodeOptions, sharding);
         return builder.Build();
     }
 
-    private static void AddDelivery(IServiceCollection services, IConfiguration configuration, NodeOptions node, ShardingOptions sharding, NodeCommandLine commandLine)
+    private static void AddDelivery(IServiceCollection services, IConfiguration configuration, NodeOptions node, ShardingOptions sharding)
     {
         var options = configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
         var dns = configuration.GetSection(DnsOptions.Section).Get<DnsOptions>() ?? new DnsOptions();
