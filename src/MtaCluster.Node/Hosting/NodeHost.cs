@@ -104,14 +104,13 @@ public static class NodeHost
         var smtp = configuration.GetSection("Smtp");
         var options = smtp.Get<SmtpServerOptions>() ?? new SmtpServerOptions();
         options.DataDirectory ??= node.FullDataDir;
-        var auth = smtp.GetSection("Auth").Get<SmtpAuthOptions>() ?? new SmtpAuthOptions();
 
         services.AddSingleton<IMessageSpool>(sp => new QueueStoreSpool(sp.GetRequiredService<IQueueStore>(), sharding.MaxShards, sp.GetService<INewWorkListener>()));
         services.AddSingleton(sp =>
         {
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
             var certificate = TlsCertificateProvider.LoadOrCreate(options, loggerFactory.CreateLogger("MtaCluster.Smtp.Tls"));
-            return new SmtpServerContext(options, sp.GetRequiredService<IMessageSpool>(), new ConfiguredUserAuthenticator(auth), certificate, loggerFactory);
+            return new SmtpServerContext(options, sp.GetRequiredService<IMessageSpool>(), new ConfiguredUserAuthenticator(options.Auth), certificate, loggerFactory);
         });
         services.AddHostedService<SmtpServerService>();
     }

@@ -25,6 +25,9 @@ public sealed class SmtpServerOptions
 
     public bool CreateSelfSignedCertificate { get; set; } = true;
 
+    /// <summary>Who may AUTH on the submission listeners.</summary>
+    public Auth.SmtpAuthOptions Auth { get; set; } = new();
+
     public long MaxMessageSize { get; set; } = 35L * 1024 * 1024;
 
     public int MaxRecipients { get; set; } = 1000;

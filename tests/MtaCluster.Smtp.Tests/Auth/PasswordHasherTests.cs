@@ -51,6 +51,27 @@ public class PasswordHasherTests
     }
 
     [Fact]
+    public async Task A_successful_login_is_remembered_so_the_next_skips_the_slow_hash_until_it_lapses()
+    {
+        var options = new SmtpAuthOptions { VerifiedCredentialLifetime = TimeSpan.FromMinutes(15) };
+        options.Users["bob"] = PasswordHasher.Hash("pw", 1000);
+        var clock = new MtaCluster.Testing.ManualTimeProvider();
+        var authenticator = new ConfiguredUserAuthenticator(options, clock);
+
+        Assert.True(await authenticator.AuthenticateAsync("bob", "pw", default));
+        Assert.True(await authenticator.AuthenticateAsync("bob", "pw", default));
+        Assert.Equal(1, authenticator.FullChecks);
+
+        // A wrong password is never answered from memory.
+        Assert.False(await authenticator.AuthenticateAsync("bob", "pw2", default));
+        Assert.Equal(2, authenticator.FullChecks);
+
+        clock.Advance(TimeSpan.FromMinutes(16));
+        Assert.True(await authenticator.AuthenticateAsync("bob", "pw", default));
+        Assert.Equal(3, authenticator.FullChecks);
+    }
+
+    [Fact]
     public void Plain_response_parts()
     {
         Assert.True(SaslDecoder.TryParsePlain("\0bob\0pw", out var user, out var password));
