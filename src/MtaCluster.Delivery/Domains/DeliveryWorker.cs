@@ -30,6 +30,12 @@ internal sealed class DeliveryWorker(
     IActorRef entity,
     ILogger logger)
 {
+    // The spool commit of one transaction's outcomes overlaps the next transaction on the wire: the
+    // commit is an fsync (~1 ms here), several times a loopback SMTP round trip. The entity hears of a
+    // transaction only once its commit is durable, and the worker waits for all of them before it stops.
+    private const int MaxPendingCommits = 8;
+    private readonly Queue<Task> _pendingCommits = new();
+
     /// <summary>Set by the entity when backoff lowers its connection limit: finish the current transaction and leave.</summary>
     public volatile bool Retire;
 
@@ -61,6 +67,7 @@ internal sealed class DeliveryWorker(
         }
         finally
         {
+            await DrainCommitsAsync().ConfigureAwait(false);
             entity.Tell(new WorkerStopped(id, connectFailure, permanent, local));
         }
     }
@@ -149,7 +156,7 @@ internal sealed class DeliveryWorker(
         {
             // Removed from the spool while queued here (an operator deleted it): nothing to send.
             foreach (var r in item.Recipients) recorder.Add(r, null, AttemptOutcome.SendAgain, default, details);
-            entity.Tell(await recorder.CommitAsync(cancellationToken).ConfigureAwait(false));
+            await SettleAsync(recorder).ConfigureAwait(false);
             return;
         }
 
@@ -182,7 +189,35 @@ internal sealed class DeliveryWorker(
                 _ => AttemptOutcome.Deferred,
             }, ToDeliveryReply(outcome.Reply), details, outcome.Reply.IsLocal);
         }
-        entity.Tell(await recorder.CommitAsync(CancellationToken.None).ConfigureAwait(false));
+        await SettleAsync(recorder).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the commit of a transaction's outcomes; waits only when too many are still in flight.</summary>
+    private async Task SettleAsync(OutcomeRecorder recorder)
+    {
+        while (_pendingCommits.Count >= MaxPendingCommits) await _pendingCommits.Dequeue().ConfigureAwait(false);
+        // Outcomes are committed even when the node is stopping: the remote side already has the message.
+        _pendingCommits.Enqueue(CommitAndTellAsync(recorder));
+    }
+
+    private async Task CommitAndTellAsync(OutcomeRecorder recorder)
+    {
+        try
+        {
+            entity.Tell(await recorder.CommitAsync(CancellationToken.None).ConfigureAwait(false));
+        }
+        catch (Exception ex)
+        {
+            // Not recorded: the recipients stay due and are sent again (at-least-once), so the entity
+            // must forget them rather than hold them in flight forever.
+            logger.LogError(ex, "recording delivery outcomes for {Domain} failed", domain);
+            entity.Tell(recorder.Unrecorded());
+        }
+    }
+
+    private async Task DrainCommitsAsync()
+    {
+        while (_pendingCommits.TryDequeue(out var commit)) await commit.ConfigureAwait(false);
     }
 
     private static TransactionRecipient ToTransactionRecipient(QueuedRecipient recipient)

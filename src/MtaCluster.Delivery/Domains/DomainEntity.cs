@@ -37,7 +37,8 @@ public sealed class DomainEntity : ActorBase
     private RetrySchedule _retries = null!;
     private MailRoute? _route;
     private bool _suspended;
-    private int _nextWorkerId;
+    // Process-wide, so a worker left over from an earlier incarnation can never share an id with a current one.
+    private static int s_lastWorkerId;
     private DateTimeOffset _lastFetch = DateTimeOffset.MinValue;
     private bool _mayHaveMore = true;
     private long _delivered, _deferred, _bounced;
@@ -201,7 +202,7 @@ public sealed class DomainEntity : ActorBase
 
     private void StartWorker()
     {
-        var id = ++_nextWorkerId;
+        var id = Interlocked.Increment(ref s_lastWorkerId);
         var worker = new DeliveryWorker(id, _context, _domain, _match.Policy, _route!, _ready.Reader, _retries, Self, _logger);
         var token = Context.StoppingToken;
         _workers[id] = (worker, Task.Run(() => worker.RunAsync(token)));
@@ -234,7 +235,8 @@ public sealed class DomainEntity : ActorBase
 
     private async Task OnWorkerStoppedAsync(WorkerStopped stopped)
     {
-        _workers.Remove(stopped.WorkerId);
+        // A worker of an earlier incarnation (before a restart) holds no slot of this one's throttle.
+        if (!_workers.Remove(stopped.WorkerId)) return;
         _throttle.ReleaseConnection();
         if (stopped.ConnectFailure is { } failure && _workers.Count == 0)
         {
