@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MtaCluster.Smtp.Auth;
+using MtaCluster.Smtp.Protocol;
 using MtaCluster.Smtp.Spool;
 
 namespace MtaCluster.Smtp.Server;
@@ -26,6 +27,44 @@ public sealed class SmtpServerContext
         TimeProvider = timeProvider ?? TimeProvider.System;
         HostName = options.EffectiveHostName();
         TrustedNetworks = new TrustedNetworks(options.TrustedNetworks);
+        Greeting = new SmtpReply(220, null, HostName + " ESMTP MtaCluster");
+        HeloReply = new SmtpReply(250, null, HostName);
+        _ehloKeywords = new byte[4][];
+        for (int i = 0; i < _ehloKeywords.Length; i++)
+            _ehloKeywords[i] = EncodeEhloKeywords(offerStartTls: (i & 1) != 0, offerAuth: (i & 2) != 0);
+    }
+
+    // Every connection sends a greeting and an EHLO reply; only the EHLO's first line differs between
+    // them, so the rest is encoded once here rather than rebuilt (a list, a string builder and an
+    // encoder pass) for each of them.
+    private readonly byte[][] _ehloKeywords;
+
+    internal SmtpReply Greeting { get; }
+
+    internal SmtpReply HeloReply { get; }
+
+    /// <summary>The EHLO reply after its first line: the keyword lines, the last one final.</summary>
+    internal ReadOnlySpan<byte> EhloKeywords(bool offerStartTls, bool offerAuth) =>
+        _ehloKeywords[(offerStartTls ? 1 : 0) | (offerAuth ? 2 : 0)];
+
+    private byte[] EncodeEhloKeywords(bool offerStartTls, bool offerAuth)
+    {
+        var keywords = new List<string>(9)
+        {
+            "PIPELINING",
+            "SIZE " + Options.MaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "8BITMIME",
+            "SMTPUTF8",
+            "ENHANCEDSTATUSCODES",
+            "CHUNKING",
+            "DSN",
+        };
+        if (offerStartTls) keywords.Add("STARTTLS");
+        if (offerAuth) keywords.Add("AUTH PLAIN LOGIN");
+        var text = new System.Text.StringBuilder();
+        for (int i = 0; i < keywords.Count; i++)
+            text.Append("250").Append(i == keywords.Count - 1 ? ' ' : '-').Append(keywords[i]).Append("\r\n");
+        return System.Text.Encoding.ASCII.GetBytes(text.ToString());
     }
 
     public SmtpServerOptions Options { get; }

@@ -69,6 +69,7 @@ public sealed class SmtpSession
     private readonly ILogger _logger;
     private readonly IPAddress _clientAddress;
     private readonly bool _trustedClient;
+    private readonly string _clientLiteral;
     private readonly DataBodyReader _dataReader = new();
     private readonly List<ReceivedRecipient> _recipients = new();
 
@@ -104,6 +105,7 @@ public sealed class SmtpSession
         var address = (transport.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
         _clientAddress = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
         _trustedClient = context.TrustedNetworks.Contains(_clientAddress);
+        _clientLiteral = AddressLiteral(_clientAddress);
     }
 
     public SmtpSessionState State => _state;
@@ -128,7 +130,7 @@ public sealed class SmtpSession
                 return;
             }
 
-            Write(new SmtpReply(220, null, _context.HostName + " ESMTP MtaCluster"));
+            Write(_context.Greeting);
             await FlushAsync(cancellationToken).ConfigureAwait(false);
             await CommandLoopAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -320,7 +322,9 @@ public sealed class SmtpSession
                 _extended = kind == SmtpCommandKind.Ehlo;
                 ResetTransaction();
                 _state = next;
-                return Reply(_extended ? BuildEhloReply() : new SmtpReply(250, null, _context.HostName));
+                if (!_extended) return Reply(_context.HeloReply);
+                WriteEhloReply();
+                return Step.Continue;
 
             case SmtpCommandKind.Mail:
                 return Mail(arguments, next);
@@ -615,9 +619,16 @@ public sealed class SmtpSession
             Write(SmtpReplies.SpoolFailed);
             return;
         }
-        _logger.LogInformation("Queued {Id} from {Client} on {Listener}: {Size} bytes, {Count} recipients",
-            id, _clientAddress, _listener.Name, message.Content.Length, message.Recipients.Count);
-        Write(new SmtpReply(250, "2.0.0", "Ok: queued as " + id));
+        // The guard saves boxing and a params array on every message when Information is off.
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.LogInformation("Queued {Id} from {Client} on {Listener}: {Size} bytes, {Count} recipients",
+                id, _clientAddress, _listener.Name, message.Content.Length, message.Recipients.Count);
+        }
+        var output = _transport.Output;
+        output.Write("250 2.0.0 Ok: queued as "u8);
+        WriteText(output, id);
+        output.Write("\r\n"u8);
     }
 
     /// <summary>
@@ -628,7 +639,7 @@ public sealed class SmtpSession
     {
         string date = now.UtcDateTime.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
         var received = new StringBuilder(256)
-            .Append("Received: from ").Append(_heloName).Append(" (").Append(AddressLiteral(_clientAddress)).Append(")\r\n");
+            .Append("Received: from ").Append(_heloName).Append(" (").Append(_clientLiteral).Append(")\r\n");
         if (_transport.SecurityDescription is { } tls) received.Append("\t(using ").Append(tls).Append(")\r\n");
         received.Append("\tby ").Append(_context.HostName).Append(" (MtaCluster) with ").Append(ProtocolName())
             .Append(" id ").Append(id);
@@ -672,23 +683,27 @@ public sealed class SmtpSession
     private static string AddressLiteral(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetworkV6 ? "[IPv6:" + address + "]" : "[" + address + "]";
 
-    private SmtpReply BuildEhloReply()
+    private void WriteEhloReply()
     {
-        var lines = new List<string>(12)
-        {
-            $"{_context.HostName} Hello {_heloName} {AddressLiteral(_clientAddress)}",
-            "PIPELINING",
-            "SIZE " + _options.MaxMessageSize.ToString(CultureInfo.InvariantCulture),
-            "8BITMIME",
-            "SMTPUTF8",
-            "ENHANCEDSTATUSCODES",
-            "CHUNKING",
-            "DSN",
-        };
+        var output = _transport.Output;
+        output.Write("250-"u8);
+        WriteText(output, _context.HostName);
+        output.Write(" Hello "u8);
+        WriteText(output, _heloName);
+        output.Write(" "u8);
+        WriteText(output, _clientLiteral);
+        output.Write("\r\n"u8);
         // RFC 3207 §4.2: STARTTLS is not offered again once TLS is up.
-        if (!_transport.IsSecure && _context.Certificate is not null) lines.Add("STARTTLS");
-        if (_transport.IsSecure && _context.Authenticator is not null && _authenticatedUser is null) lines.Add("AUTH PLAIN LOGIN");
-        return new SmtpReply(250, null, lines.ToArray());
+        bool offerStartTls = !_transport.IsSecure && _context.Certificate is not null;
+        bool offerAuth = _transport.IsSecure && _context.Authenticator is not null && _authenticatedUser is null;
+        output.Write(_context.EhloKeywords(offerStartTls, offerAuth));
+    }
+
+    private static void WriteText(PipeWriter output, string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return;
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        output.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
     private async Task<bool> TryStartTlsAsync(CancellationToken cancellationToken)
