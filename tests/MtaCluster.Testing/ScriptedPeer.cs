@@ -15,17 +15,18 @@ public sealed class ScriptedPeer : IAsyncDisposable
     private readonly List<Task> _running = new();
     private readonly Task _acceptLoop;
 
-    public ScriptedPeer(Func<PeerConnection, int, Task> script)
+    /// <param name="bindTo">Where to listen; a free port on 127.0.0.1 when null (another loopback address can stand for a second MX).</param>
+    public ScriptedPeer(Func<PeerConnection, int, Task> script, IPEndPoint? bindTo = null)
     {
         _script = script;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(bindTo ?? new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Start();
         EndPoint = (IPEndPoint)_listener.LocalEndpoint;
         _acceptLoop = AcceptAsync();
     }
 
-    public ScriptedPeer(SmtpDialogue dialogue)
-        : this((connection, _) => dialogue.RunAsync(connection))
+    public ScriptedPeer(SmtpDialogue dialogue, IPEndPoint? bindTo = null)
+        : this((connection, _) => dialogue.RunAsync(connection), bindTo)
     {
     }
 

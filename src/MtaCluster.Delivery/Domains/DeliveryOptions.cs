@@ -36,8 +36,9 @@ public sealed class DeliveryOptions
 
     public DeliveryClientTimeouts Timeouts { get; set; } = new();
 
-    public SmtpClientOptions CreateClientOptions(Policies.TlsPolicy tls) => new()
+    public SmtpClientOptions CreateClientOptions(Policies.DomainPolicy policy) => new()
     {
+        MaxRecipientsPerTransaction = policy.MaxRecipientsPerTransaction,
         ConnectTimeout = Timeouts.Connect,
         GreetingTimeout = Timeouts.Greeting,
         EhloTimeout = Timeouts.Ehlo,
@@ -47,7 +48,7 @@ public sealed class DeliveryOptions
         DataInitiationTimeout = Timeouts.DataInitiation,
         DataBlockTimeout = Timeouts.DataBlock,
         DataTerminationTimeout = Timeouts.DataTermination,
-        TlsPolicy = tls switch
+        TlsPolicy = policy.Tls switch
         {
             Policies.TlsPolicy.None => TlsPolicy.None,
             Policies.TlsPolicy.Required => TlsPolicy.Required,

@@ -44,18 +44,21 @@ internal sealed class DeliveryWorker(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         DeliveryReply? connectFailure = null;
-        bool permanent = false, local = false;
+        var local = false;
+        // Stopping ends the wait for more work at once, but a transaction already on the wire gets a
+        // grace period: cancelled after its final dot, it would be delivered again after the restart.
+        using var transactionStop = new CancellationTokenSource();
+        await using var graceOnStop = cancellationToken.Register(() => transactionStop.CancelAfter(TransactionGraceOnStop));
         try
         {
             await using var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
             if (connection.Connection is null)
             {
                 connectFailure = connection.Failure;
-                permanent = connection.Permanent;
                 local = connection.Local;
                 return;
             }
-            await SendAsync(connection.Connection, cancellationToken).ConfigureAwait(false);
+            await SendAsync(connection.Connection, cancellationToken, transactionStop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -68,11 +71,13 @@ internal sealed class DeliveryWorker(
         finally
         {
             await DrainCommitsAsync().ConfigureAwait(false);
-            entity.Tell(new WorkerStopped(id, connectFailure, permanent, local));
+            entity.Tell(new WorkerStopped(id, connectFailure, local));
         }
     }
 
-    private sealed record Connected(SmtpClientConnection? Connection, DeliveryReply? Failure, bool Permanent, bool Local) : IAsyncDisposable
+    private static readonly TimeSpan TransactionGraceOnStop = TimeSpan.FromSeconds(20);
+
+    private sealed record Connected(SmtpClientConnection? Connection, DeliveryReply? Failure, bool Local) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -90,7 +95,7 @@ internal sealed class DeliveryWorker(
             {
                 var source = policy.EgressPool.Select(domain);
                 if (source is not null && source.AddressFamily != endpoint.AddressFamily) source = null;
-                var options = context.Options.CreateClientOptions(policy.Tls);
+                var options = context.Options.CreateClientOptions(policy);
                 var result = await SmtpClientConnection.ConnectAsync(endpoint, source, context.HeloName, host.HostName, options, cancellationToken).ConfigureAwait(false);
                 if (result.Failure is { RetryWithoutTls: true })
                 {
@@ -99,22 +104,21 @@ internal sealed class DeliveryWorker(
                     options.TlsPolicy = ClientTls.None;
                     result = await SmtpClientConnection.ConnectAsync(endpoint, source, context.HeloName, host.HostName, options, cancellationToken).ConfigureAwait(false);
                 }
-                if (result.Connection is not null) return new Connected(result.Connection, null, false, false);
+                if (result.Connection is not null) return new Connected(result.Connection, null, false);
+                // Even a 554 greeting only speaks for this host (often a blocklist on one address), so
+                // the next MX is tried, and a domain refused everywhere is deferred, never bounced
+                // (Postfix's smtp_skip_5xx_greeting).
                 last = result.Failure;
                 logger.LogDebug("cannot deliver to {Host} [{Address}]: {Failure}", host.HostName, endpoint, result.Failure);
-                // A permanent refusal at the greeting (554) speaks for the domain's mail system, not only for this host.
-                if (last is { IsTransient: false, Kind: SmtpFailureKind.GreetingRejected or SmtpFailureKind.HeloRejected })
-                {
-                    return new Connected(null, ToDeliveryReply(last.Reply), true, last.Reply.IsLocal);
-                }
             }
         }
-        return last is null
-            ? new Connected(null, new DeliveryReply(451, "4.4.4", $"no address to connect to for {domain}"), false, true)
-            : new Connected(null, ToDeliveryReply(last.Reply), false, last.Reply.IsLocal);
+        if (last is null) return new Connected(null, new DeliveryReply(451, "4.4.4", $"no address to connect to for {domain}"), true);
+        var reply = ToDeliveryReply(last.Reply);
+        if (reply.IsPermanent) reply = new DeliveryReply(451, "4.4.1", $"every host refused: {reply.ToLine()}");
+        return new Connected(null, reply, last.Reply.IsLocal);
     }
 
-    private async Task SendAsync(SmtpClientConnection connection, CancellationToken cancellationToken)
+    private async Task SendAsync(SmtpClientConnection connection, CancellationToken cancellationToken, CancellationToken transactionToken)
     {
         var sent = 0;
         var details = new AttemptConnection(
@@ -139,12 +143,26 @@ internal sealed class DeliveryWorker(
                 }
                 continue;
             }
-            await DeliverAsync(connection, item, details, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await DeliverAsync(connection, item, details, transactionToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !transactionToken.IsCancellationRequested)
+            {
+                // Whatever went wrong, the entity must get the item's recipients back, or they would
+                // stay in flight and never be retried.
+                logger.LogError(ex, "delivering {Message} to {Domain} failed", item.MessageId, domain);
+                var released = new OutcomeRecorder(context, domain, retries);
+                foreach (var recipient in item.Recipients) released.Add(recipient, null, AttemptOutcome.SendAgain, default, details);
+                entity.Tell(released.Unrecorded());
+                break;
+            }
             sent++;
+            if (cancellationToken.IsCancellationRequested) break;
         }
         if (connection.IsUsable)
         {
-            await connection.QuitAsync(cancellationToken).ConfigureAwait(false);
+            await connection.QuitAsync(transactionToken).ConfigureAwait(false);
         }
     }
 
@@ -178,6 +196,10 @@ internal sealed class DeliveryWorker(
             EnvelopeId = message.EnvelopeId,
         };
         var result = await connection.SendAsync(transaction, cancellationToken).ConfigureAwait(false);
+        // "Try again" without counting an attempt is for recipients left over from a transaction that
+        // made progress (452 after some RCPTs) or from a stale connection. A receiver that refuses the
+        // very first RCPT with 452 is deferring us: sent again at once, it would loop forever.
+        var progressed = result.ConnectionFailure is not null || result.Recipients.Any(r => r.Status != RecipientStatus.TryAgain);
         for (var i = 0; i < item.Recipients.Length; i++)
         {
             var outcome = result.Recipients[i];
@@ -185,7 +207,7 @@ internal sealed class DeliveryWorker(
             {
                 RecipientStatus.Delivered => AttemptOutcome.Delivered,
                 RecipientStatus.PermanentFailure => AttemptOutcome.Bounced,
-                RecipientStatus.TryAgain => AttemptOutcome.SendAgain,
+                RecipientStatus.TryAgain when progressed => AttemptOutcome.SendAgain,
                 _ => AttemptOutcome.Deferred,
             }, ToDeliveryReply(outcome.Reply), details, outcome.Reply.IsLocal);
         }

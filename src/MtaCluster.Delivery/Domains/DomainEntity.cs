@@ -19,6 +19,15 @@ namespace MtaCluster.Delivery.Domains;
 public sealed class DomainEntity : ActorBase
 {
     private const string PumpTimer = "pump";
+    private const string KeepAliveTimer = "keep-alive";
+
+    // Idle passivation watches only this actor's mailbox. Workers, a backoff pause or a suspension
+    // are state that must not be dropped by it, so while any is present a tick keeps the entity busy.
+    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
+
+    // After the spool failed to record outcomes, sending again at once would repeat deliveries the
+    // receiver already accepted; wait this long for the store to recover.
+    private static readonly TimeSpan CommitFailureHoldOff = TimeSpan.FromSeconds(30);
 
     private readonly string _domain;
     private readonly DeliveryContext _context;
@@ -37,6 +46,9 @@ public sealed class DomainEntity : ActorBase
     private RetrySchedule _retries = null!;
     private MailRoute? _route;
     private bool _suspended;
+    // A connection to the domain failed: start no further ones until a transaction settles or every worker has stopped.
+    private bool _connectFailing;
+    private DateTimeOffset? _holdUntil;
     // Process-wide, so a worker left over from an earlier incarnation can never share an id with a current one.
     private static int s_lastWorkerId;
     private DateTimeOffset _lastFetch = DateTimeOffset.MinValue;
@@ -54,6 +66,8 @@ public sealed class DomainEntity : ActorBase
     protected override ValueTask PreStartAsync()
     {
         ApplyPolicy(_context.Policies.Resolve(_domain));
+        // A restarted incarnation may have no new mail to prompt it: look for due work at once.
+        Self.Tell(new WakeDomain(_domain));
         return default;
     }
 
@@ -105,6 +119,14 @@ public sealed class DomainEntity : ActorBase
                 Unhandled(message);
                 break;
         }
+        UpdateKeepAlive();
+    }
+
+    private void UpdateKeepAlive()
+    {
+        var hold = _workers.Count > 0 || _suspended || _backoff.IsPaused || _holdUntil > _context.Time.GetUtcNow();
+        if (hold && !Timers.IsTimerActive(KeepAliveTimer)) Timers.StartPeriodicTimer(KeepAliveTimer, PumpTick.Instance, KeepAliveInterval);
+        else if (!hold && Timers.IsTimerActive(KeepAliveTimer)) Timers.Cancel(KeepAliveTimer);
     }
 
     private async Task PumpAsync()
@@ -114,28 +136,35 @@ public sealed class DomainEntity : ActorBase
         if (_backoff.IsPaused)
         {
             ScheduleWake(_backoff.ResumeAt!.Value);
+            StartPumpTimer(_backoff.ResumeAt!.Value - now);
+            return;
+        }
+        if (_holdUntil is { } hold && hold > now)
+        {
+            StartPumpTimer(hold - now);
             return;
         }
 
         await RefillAsync(now).ConfigureAwait(false);
 
-        // Rate tokens are taken per transaction here, so whatever reaches a connection is already allowed.
-        while (_backlog.Count > 0 && _throttle.TryTakeMessage())
+        // The route decides the policy (an MX pattern may apply), so it is settled before any rate
+        // token is spent. A route that cannot be resolved settles what was queued; the idle step
+        // below still runs, so the domain wakes again at its next retry.
+        if (_backlog.Count + _ready.Reader.Count > 0 && await EnsureRouteAsync().ConfigureAwait(false))
         {
-            _ready.Writer.TryWrite(_backlog.Dequeue());
-        }
-        if (_backlog.Count > 0) StartPumpTimer(_throttle.NextAvailableAt() - now);
+            // Rate tokens are taken per transaction here, so whatever reaches a connection is already allowed.
+            while (_backlog.Count > 0 && _throttle.TryTakeMessage())
+            {
+                _ready.Writer.TryWrite(_backlog.Dequeue());
+            }
+            if (_backlog.Count > 0) StartPumpTimer(_throttle.NextAvailableAt() - now);
 
-        var waiting = _ready.Reader.Count;
-        // A route that cannot be resolved settles what was queued; the idle step below still runs,
-        // so the domain wakes again at its next retry.
-        if (waiting > 0 && await EnsureRouteAsync().ConfigureAwait(false))
-        {
-            while (_workers.Count < Math.Min(waiting, _backoff.EffectiveLimits.MaxConnections) && _throttle.TryAcquireConnection())
+            var waiting = _ready.Reader.Count;
+            while (!_connectFailing && _workers.Count < Math.Min(waiting, _backoff.EffectiveLimits.MaxConnections) && _throttle.TryAcquireConnection())
             {
                 StartWorker();
             }
-            if (_workers.Count == 0 && _throttle.NextConnectionAvailableAt() is { } next) StartPumpTimer(next - now);
+            if (waiting > 0 && _workers.Count == 0 && _throttle.NextConnectionAvailableAt() is { } next) StartPumpTimer(next - now);
         }
 
         if (_inFlight.Count == 0)
@@ -211,12 +240,22 @@ public sealed class DomainEntity : ActorBase
     private void OnSettled(TransactionSettled settled)
     {
         foreach (var id in settled.RecipientIds) _inFlight.Remove(id);
+        if (settled.CommitFailed)
+        {
+            _holdUntil = _context.Time.GetUtcNow() + CommitFailureHoldOff;
+            _logger.LogWarning("{Domain}: outcomes could not be recorded; holding delivery for {Delay}", _domain, CommitFailureHoldOff);
+        }
         _delivered += settled.Delivered;
         _deferred += settled.Deferred;
         _bounced += settled.Bounced;
+        if (settled.Delivered > 0) _connectFailing = false;
         var changed = false;
         foreach (var reply in settled.TransientReplies) changed |= _backoff.OnReply(reply);
-        for (var i = 0; i < settled.Delivered; i++) changed |= _backoff.OnSuccess();
+        // Transactions that were already under way when the receiver asked for a pause do not lift it.
+        if (!_backoff.IsPaused)
+        {
+            for (var i = 0; i < settled.Delivered; i++) changed |= _backoff.OnSuccess();
+        }
         if (settled.Deferred + settled.Bounced + settled.Delivered < settled.RecipientIds.Length) _mayHaveMore = true;
         if (changed) OnLimitsChanged();
     }
@@ -238,12 +277,20 @@ public sealed class DomainEntity : ActorBase
         // A worker of an earlier incarnation (before a restart) holds no slot of this one's throttle.
         if (!_workers.Remove(stopped.WorkerId)) return;
         _throttle.ReleaseConnection();
-        if (stopped.ConnectFailure is { } failure && _workers.Count == 0)
+        if (stopped.ConnectFailure is not { } failure) return;
+        // No host took this connection. Open no more until the others have shown whether theirs work:
+        // replacing a failed connection at once would hammer a refusing receiver.
+        _connectFailing = true;
+        if (_workers.Count > 0)
         {
-            // No host of the domain took a connection: everything queued for it waits for the next retry.
-            _route = null;
-            await FailEverythingQueuedAsync(failure, stopped.PermanentFailure, stopped.LocalFailure).ConfigureAwait(false);
+            // A receiver's own refusal ("421 too many connections") is the backoff signal it is meant to be.
+            if (!stopped.LocalFailure && _backoff.OnReply(failure)) OnLimitsChanged();
+            return;
         }
+        // Every connection failed: everything queued waits for the next retry.
+        _route = null;
+        _connectFailing = false;
+        await FailEverythingQueuedAsync(failure, permanent: false, stopped.LocalFailure).ConfigureAwait(false);
     }
 
     /// <summary>Settles every queued (not yet sending) recipient with one reply: bounced when permanent, else deferred on the retry schedule.</summary>
@@ -286,6 +333,10 @@ public sealed class DomainEntity : ActorBase
         if (!Timers.IsTimerActive(PumpTimer)) Timers.StartSingleTimer(PumpTimer, PumpTick.Instance, delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
     }
 
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset? b) => b is { } v && v > a ? v : a;
+
+    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : Max(a.Value, b);
+
     private void ScheduleWake(DateTimeOffset at) => _scheduler.Tell(new ScheduleWake(_domain, at));
 
     protected override async ValueTask PostStopAsync()
@@ -298,7 +349,8 @@ public sealed class DomainEntity : ActorBase
         if (_inFlight.Count > 0 || _mayHaveMore)
         {
             var due = await _context.Store.GetNextAttemptTimeAsync(_domain).ConfigureAwait(false);
-            if (due is { } at) ScheduleWake(at);
+            // Never earlier than a pause the receiver asked for.
+            if (due is { } at) ScheduleWake(Max(at, Max(_backoff.ResumeAt, _holdUntil)));
         }
     }
 }

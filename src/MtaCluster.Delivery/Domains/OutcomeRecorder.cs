@@ -104,7 +104,7 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
             : BounceClassifier.FromBasic(reply.Code);
 
     /// <summary>What to tell the entity when the commit failed: every recipient is released, none settled.</summary>
-    public TransactionSettled Unrecorded() => new(_settled.ToArray(), 0, 0, 0, []);
+    public TransactionSettled Unrecorded() => new(_settled.ToArray(), 0, 0, 0, [], CommitFailed: true);
 
     /// <summary>Commits the recipients' new state (group-committed with everything else the node writes), then logs it.</summary>
     public async Task<TransactionSettled> CommitAsync(CancellationToken cancellationToken)

@@ -48,7 +48,11 @@ public sealed class YamlConfigurationProvider(YamlConfigurationSource source) : 
             case YamlMappingNode mapping:
                 foreach (var (key, value) in mapping.Children)
                 {
-                    var name = ((YamlScalarNode)key).Value ?? string.Empty;
+                    if (key is not YamlScalarNode scalarKey)
+                    {
+                        throw new FormatException($"Invalid YAML at line {key.Start.Line}: a key must be a plain value");
+                    }
+                    var name = scalarKey.Value ?? string.Empty;
                     Visit(value, prefix is null ? name : ConfigurationPath.Combine(prefix, name), data);
                 }
                 break;

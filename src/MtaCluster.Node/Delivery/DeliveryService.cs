@@ -22,10 +22,27 @@ public sealed class DeliveryService(DeliveryEngine engine, AccountingLog account
         logger.LogInformation("delivery started; EHLO name {Helo}, remote port {Port}", engine.Context.HeloName, engine.Context.Options.RemotePort);
     }
 
+    /// <summary>
+    /// Longer than a worker's grace for a transaction on the wire, so the outcomes of those
+    /// transactions are committed before the spool closes.
+    /// </summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(25);
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await system.StopAsync(engine.Domains).WaitAsync(cancellationToken).ConfigureAwait(false);
-        await accounting.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            // Its own bound rather than the host's shared one, which stopping the listeners may have used up.
+            await system.StopAsync(engine.Domains).WaitAsync(StopTimeout, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("delivery did not stop within {Timeout}; unsettled recipients will be sent again after restart", StopTimeout);
+        }
+        finally
+        {
+            await accounting.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     public void OnNewWork(IReadOnlyList<SpoolRecipient> recipients)

@@ -45,7 +45,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         """;
 
     public static async Task<DeliveryHarness> StartAsync(string domainsYaml, int remotePort, IPEndPoint? dns = null,
-        Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null)
+        Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null, TimeSpan? passivateIdleEntityAfter = null)
     {
         var dir = Directory.CreateTempSubdirectory("mta-delivery-").FullName;
         var store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(dir));
@@ -80,7 +80,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         IAccountingSink sink = extraSink is null ? accounting : new CompositeAccountingSink([accounting, extraSink]);
         var context = new DeliveryContext(store, new MailRouteResolver(lookup, lookup, remotePort), policies,
             new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance);
-        var engine = new DeliveryEngine(system, context, Shards, TimeSpan.FromMinutes(1));
+        var engine = new DeliveryEngine(system, context, Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1));
         return new DeliveryHarness(dir, store, system, engine, accounting);
     }
 

@@ -34,6 +34,54 @@ public sealed class FaultyPeerTests
     }
 
     [Fact]
+    public async Task A_receiver_refusing_every_connection_is_not_hammered_and_every_queued_recipient_is_deferred()
+    {
+        await using var peer = new ScriptedPeer(new SmtpDialogue { Greeting = "421 4.7.0 Too many connections, try again later\r\n" });
+        await using var mta = await StartAsync(peer);
+        // Queued while suspended, so that resuming fetches them together and opens several connections at once.
+        mta.Engine.Domains.Tell(new SuspendDomain(Domain));
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++) ids.Add(await mta.SubmitAsync("sender@example.com", [$"q{i}@peer.test"]));
+        mta.Engine.Domains.Tell(new ResumeDomain(Domain));
+
+        var records = await mta.Accounting.WaitForAsync(r => ids.Contains(r.MessageId), count: 6);
+        Assert.All(records, r => Assert.Equal(AccountingRecordType.Deferred, r.Type));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        // At most one round of the policy's connections: the refusal is a backoff signal, not a cue to reconnect.
+        Assert.InRange(peer.Connections.Count, 1, 10);
+        Assert.True((await mta.StatusAsync(Domain)).InBackoff);
+    }
+
+    [Fact]
+    public async Task A_452_to_the_first_RCPT_defers_instead_of_resending_at_once()
+    {
+        var refuse = new SmtpDialogue { OnCommand = line => line.StartsWith("RCPT", StringComparison.Ordinal) ? "452 4.5.3 Too many recipients today\r\n" : null };
+        await using var peer = new ScriptedPeer(refuse);
+        await using var mta = await StartAsync(peer);
+        var id = await mta.SubmitAsync("sender@example.com", [Recipient]);
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
+        Assert.Equal(AccountingRecordType.Deferred, record.Type);
+        Assert.Equal(1, record.Attempt);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.InRange(peer.Connections.Count, 1, 2);
+    }
+
+    [Fact]
+    public async Task A_transaction_longer_than_the_idle_passivation_completes_once()
+    {
+        var slow = new SmtpDialogue { AfterData = async connection => { await Task.Delay(TimeSpan.FromSeconds(3)); await connection.SendAsync("250 2.0.0 Ok\r\n"); } };
+        await using var peer = new ScriptedPeer(slow);
+        await using var mta = await DeliveryHarness.StartAsync(Policy(peer), peer.EndPoint.Port,
+            configure: o => o.Timeouts.DataTermination = TimeSpan.FromSeconds(10), passivateIdleEntityAfter: TimeSpan.FromMilliseconds(500));
+        var id = await mta.SubmitAsync("sender@example.com", [Recipient]);
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
+        Assert.Equal(AccountingRecordType.Delivered, record.Type);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(slow.Messages);
+        Assert.Single(mta.Accounting.Records, r => r.MessageId == id);
+    }
+
+    [Fact]
     public async Task A_451_to_RCPT_defers_and_the_retry_delivers_on_the_second_attempt()
     {
         var refuse = new SmtpDialogue { OnCommand = line => line.StartsWith("RCPT", StringComparison.Ordinal) ? "451 4.3.0 Temporary lookup failure\r\n" : null };

@@ -19,6 +19,9 @@ public sealed class MailDnsFixture : IAsyncLifetime
             "--mx-host=down.test,mx1.down.test,10", "--host-record=mx1.down.test,127.0.0.2",
             "--mx-host=down.test,mx2.down.test,20", "--host-record=mx2.down.test,127.0.0.3",
             "--host-record=implicit.test,127.0.0.1",
+            // The preferred MX answers 554 at the greeting (a blocklist on one address); the backup takes mail.
+            "--mx-host=blocked.test,mx1.blocked.test,10", "--host-record=mx1.blocked.test,127.0.0.2",
+            "--mx-host=blocked.test,mx2.blocked.test,20", "--host-record=mx2.blocked.test,127.0.0.1",
             "--mx-host=nullmx.test,.,0",
             "--local=/test/");
     }
@@ -75,6 +78,20 @@ public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFi
         var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
         Assert.Equal(AccountingRecordType.Delivered, record.Type);
         Assert.Equal("mx2.failover.test", record.MxHost);
+    }
+
+    [Fact]
+    public async Task A_554_greeting_from_the_first_MX_moves_on_to_the_next_instead_of_bouncing()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var blocked = new ScriptedPeer(new SmtpDialogue { Greeting = "554 5.7.1 Service unavailable; client host blocked\r\n" },
+            new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), sink.EndPoint.Port));
+        await using var mta = await DeliveryHarness.StartAsync(Domains, sink.EndPoint.Port, dns.Dns.EndPoint);
+        var id = await mta.SubmitAsync("sender@example.com", ["kim@blocked.test"]);
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
+        Assert.Equal(AccountingRecordType.Delivered, record.Type);
+        Assert.Equal("mx2.blocked.test", record.MxHost);
+        Assert.Single(blocked.Connections);
     }
 
     [Fact]
