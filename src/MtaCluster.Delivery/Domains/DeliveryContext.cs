@@ -26,4 +26,24 @@ public sealed class DeliveryContext(
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
     public TimeProvider Time { get; } = timeProvider ?? TimeProvider.System;
     public string HeloName { get; } = string.IsNullOrWhiteSpace(options.HeloName) ? Environment.MachineName.ToLowerInvariant() : options.HeloName!;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ThrottleGroup> _throttleGroups = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The throttle and backoff state a domain works under. Domains under an MX-pattern policy share
+    /// their group's (PowerMTA's MX rollup: gmail.com and googlemail.com count against Google's limits
+    /// together); every other domain has its own, which goes away with its entity.
+    /// </summary>
+    public ThrottleGroup ThrottleGroupFor(DomainPolicyMatch match)
+    {
+        if (match.Kind != PolicyMatchKind.MxPattern) return new ThrottleGroup(match.Policy, Time);
+        return _throttleGroups.GetOrAdd(match.ThrottleKey, _ => new ThrottleGroup(match.Policy, Time));
+    }
+}
+
+/// <summary>Rate and connection limits with their backoff state, for one domain or one MX rollup group.</summary>
+public sealed class ThrottleGroup(DomainPolicy policy, TimeProvider time)
+{
+    public Throttling.DomainThrottle Throttle { get; } = new(policy.ThrottleLimits, time);
+    public Throttling.BackoffState Backoff { get; } = new(policy.Backoff, policy.ThrottleLimits, time);
 }

@@ -29,6 +29,8 @@ public sealed class DomainEntity : ActorBase
     // receiver already accepted; wait this long for the store to recover.
     private static readonly TimeSpan CommitFailureHoldOff = TimeSpan.FromSeconds(30);
 
+    private static readonly TimeSpan SharedSlotRecheck = TimeSpan.FromMilliseconds(250);
+
     private readonly string _domain;
     private readonly DeliveryContext _context;
     private readonly IActorRef _scheduler;
@@ -74,9 +76,9 @@ public sealed class DomainEntity : ActorBase
     private void ApplyPolicy(DomainPolicyMatch match)
     {
         _match = match;
-        var limits = match.Policy.ThrottleLimits;
-        _throttle = new DomainThrottle(limits, _context.Time);
-        _backoff = new BackoffState(match.Policy.Backoff, limits, _context.Time);
+        var group = _context.ThrottleGroupFor(match);
+        _throttle = group.Throttle;
+        _backoff = group.Backoff;
         _retries = new RetrySchedule(match.Policy.Retry);
     }
 
@@ -164,7 +166,12 @@ public sealed class DomainEntity : ActorBase
             {
                 StartWorker();
             }
-            if (waiting > 0 && _workers.Count == 0 && _throttle.NextConnectionAvailableAt() is { } next) StartPumpTimer(next - now);
+            if (waiting > 0 && _workers.Count == 0)
+            {
+                // No slot although this domain holds none: another domain of its MX rollup group has
+                // them all, and will not tell us when one frees up, so look again shortly.
+                StartPumpTimer(_throttle.NextConnectionAvailableAt() is { } next ? next - now : SharedSlotRecheck);
+            }
         }
 
         if (_inFlight.Count == 0)
@@ -220,10 +227,9 @@ public sealed class DomainEntity : ActorBase
             var withMx = _context.Policies.ResolveWithMx(_domain, _route.Hosts.Select(h => h.HostName));
             if (withMx.Policy.Key != _match.Policy.Key)
             {
+                // Only reached with no worker running, so no connection slot is held on the old throttle.
                 _logger.LogInformation("{Domain} follows policy {Policy} by its MX hosts", _domain, withMx.Policy.Key);
-                var active = _throttle.ActiveConnections;
                 ApplyPolicy(withMx);
-                for (var i = 0; i < active; i++) _throttle.TryAcquireConnection();
             }
         }
         return true;

@@ -10,11 +10,14 @@ namespace MtaCluster.Delivery.Throttling;
 /// <remarks>
 /// Feed it every reply of the group (<see cref="OnReply"/>) and every successful delivery
 /// (<see cref="OnSuccess"/>), and hand <see cref="EffectiveLimits"/> to the <see cref="DomainThrottle"/>
-/// whenever a call returns true. Not thread-safe: the owning entity serialises access.
+/// whenever a call returns true. Safe to share: the domains of one MX rollup group, each its own
+/// entity, feed one state.
 /// </remarks>
 public sealed class BackoffState
 {
     private readonly TimeProvider _clock;
+    private readonly object _gate = new();
+    private DateTimeOffset? _resumeAt;
 
     public BackoffState(BackoffSettings settings, ThrottleLimits normalLimits, TimeProvider? clock = null)
     {
@@ -45,7 +48,10 @@ public sealed class BackoffState
     public int ConsecutiveSuccesses { get; private set; }
 
     /// <summary>Until when the group should not deliver after the last backoff reply; null when not paused.</summary>
-    public DateTimeOffset? ResumeAt { get; private set; }
+    public DateTimeOffset? ResumeAt
+    {
+        get { lock (_gate) return _resumeAt; }
+    }
 
     public bool IsPaused => ResumeAt is { } at && _clock.GetUtcNow() < at;
 
@@ -55,9 +61,14 @@ public sealed class BackoffState
     /// </summary>
     public bool OnReply(DeliveryReply reply)
     {
+        lock (_gate) return OnReplyLocked(reply);
+    }
+
+    private bool OnReplyLocked(DeliveryReply reply)
+    {
         if (reply.IsSuccess)
         {
-            return OnSuccess();
+            return OnSuccessLocked();
         }
 
         if (!Settings.Matches(reply))
@@ -70,7 +81,7 @@ public sealed class BackoffState
         InBackoff = true;
         Step = 0;
         ConsecutiveSuccesses = 0;
-        ResumeAt = _clock.GetUtcNow() + Settings.RetryInterval;
+        _resumeAt = _clock.GetUtcNow() + Settings.RetryInterval;
         EffectiveLimits = Floor();
         return true;
     }
@@ -78,12 +89,17 @@ public sealed class BackoffState
     /// <summary>Records a successful delivery. Returns true when a recovery step changed the limits.</summary>
     public bool OnSuccess()
     {
+        lock (_gate) return OnSuccessLocked();
+    }
+
+    private bool OnSuccessLocked()
+    {
         if (!InBackoff)
         {
             return false;
         }
 
-        ResumeAt = null;
+        _resumeAt = null;
         ConsecutiveSuccesses++;
         if (ConsecutiveSuccesses < Settings.RecoverAfter)
         {
@@ -106,6 +122,11 @@ public sealed class BackoffState
     public void UpdateNormalLimits(ThrottleLimits normalLimits)
     {
         ArgumentNullException.ThrowIfNull(normalLimits);
+        lock (_gate) UpdateNormalLimitsLocked(normalLimits);
+    }
+
+    private void UpdateNormalLimitsLocked(ThrottleLimits normalLimits)
+    {
         NormalLimits = normalLimits;
         if (!InBackoff)
         {

@@ -23,6 +23,8 @@ public sealed class MailDnsFixture : IAsyncLifetime
             "--mx-host=blocked.test,mx1.blocked.test,10", "--host-record=mx1.blocked.test,127.0.0.2",
             "--mx-host=blocked.test,mx2.blocked.test,20", "--host-record=mx2.blocked.test,127.0.0.1",
             "--mx-host=nullmx.test,.,0",
+            // Two domains hosted by one provider.
+            "--mx-host=rollup-a.test,mx.rollup.test,10", "--mx-host=rollup-b.test,mx.rollup.test,10", "--host-record=mx.rollup.test,127.0.0.1",
             "--local=/test/");
     }
 
@@ -57,6 +59,42 @@ public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFi
         Assert.Single(dumps);
         Assert.Contains($"Hello from {id}.", dumps[0]);
         Assert.Contains("\n.leading dot line", dumps[0]);
+    }
+
+    [Fact]
+    public async Task Domains_under_one_MX_pattern_share_its_connection_limit()
+    {
+        var open = 0;
+        var maxOpen = 0;
+        var dialogue = new SmtpDialogue
+        {
+            AfterData = async connection =>
+            {
+                await Task.Delay(200);
+                await connection.SendAsync("250 2.0.0 Ok\r\n");
+            },
+        };
+        await using var peer = new ScriptedPeer(async (connection, _) =>
+        {
+            var now = Interlocked.Increment(ref open);
+            lock (dialogue) maxOpen = Math.Max(maxOpen, now);
+            try { await dialogue.RunAsync(connection); }
+            finally { Interlocked.Decrement(ref open); }
+        });
+        var domains = "default:\n" + DeliveryHarness.FastRetry + "\n  max-connections: 10\n" +
+                      "mx-patterns:\n  - name: rollup\n    match: [\"mx.rollup.test\"]\n    max-connections: 1\n";
+        await using var mta = await DeliveryHarness.StartAsync(domains, peer.EndPoint.Port, dns.Dns.EndPoint);
+
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add(await mta.SubmitAsync("sender@example.com", [$"a{i}@rollup-a.test"]));
+            ids.Add(await mta.SubmitAsync("sender@example.com", [$"b{i}@rollup-b.test"]));
+        }
+        var records = await mta.Accounting.WaitForAsync(r => ids.Contains(r.MessageId), count: 8);
+        Assert.All(records, r => Assert.Equal(AccountingRecordType.Delivered, r.Type));
+        Assert.Equal(1, maxOpen);
+        Assert.Equal("mx:rollup", (await mta.StatusAsync("rollup-a.test")).ThrottleKey);
     }
 
     [Fact]
