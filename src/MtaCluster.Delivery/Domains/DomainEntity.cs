@@ -135,10 +135,11 @@ public sealed class DomainEntity : ActorBase
     {
         if (_suspended || _context.Options.Hold) return;
         var now = _context.Time.GetUtcNow();
-        if (_backoff.IsPaused)
+        // Read once: in an MX rollup group another domain's entity may end the pause at any moment.
+        if (_backoff.ResumeAt is { } resume && resume > now)
         {
-            ScheduleWake(_backoff.ResumeAt!.Value);
-            StartPumpTimer(_backoff.ResumeAt!.Value - now);
+            ScheduleWake(resume);
+            StartPumpTimer(resume - now);
             return;
         }
         if (_holdUntil is { } hold && hold > now)
