@@ -196,10 +196,6 @@ internal sealed class DeliveryWorker(
             EnvelopeId = message.EnvelopeId,
         };
         var result = await connection.SendAsync(transaction, cancellationToken).ConfigureAwait(false);
-        // "Try again" without counting an attempt is for recipients left over from a transaction that
-        // made progress (452 after some RCPTs) or from a stale connection. A receiver that refuses the
-        // very first RCPT with 452 is deferring us: sent again at once, it would loop forever.
-        var progressed = result.ConnectionFailure is not null || result.Recipients.Any(r => r.Status != RecipientStatus.TryAgain);
         for (var i = 0; i < item.Recipients.Length; i++)
         {
             var outcome = result.Recipients[i];
@@ -207,7 +203,7 @@ internal sealed class DeliveryWorker(
             {
                 RecipientStatus.Delivered => AttemptOutcome.Delivered,
                 RecipientStatus.PermanentFailure => AttemptOutcome.Bounced,
-                RecipientStatus.TryAgain when progressed => AttemptOutcome.SendAgain,
+                RecipientStatus.TryAgain => AttemptOutcome.SendAgain,
                 _ => AttemptOutcome.Deferred,
             }, ToDeliveryReply(outcome.Reply), details, outcome.Reply.IsLocal);
         }

@@ -684,12 +684,12 @@ public sealed class SmtpClientConnection : IAsyncDisposable
 
     /// <summary>
     /// RFC 5321 §4.5.3.1.10: "452 too many recipients", or 552 from servers that follow RFC 821's
-    /// mistake. 452 also means "insufficient storage" (X.3.1), so without an enhanced code it
-    /// counts only once some recipient got through.
+    /// mistake, means "send the rest in another transaction" only once some recipient got through
+    /// in this one. Said to the first RCPT it is the receiver refusing us for now (a daily quota, or
+    /// 452 "insufficient storage" without an enhanced code): retrying at once would loop.
     /// </summary>
     private static bool IsTooManyRecipients(SmtpReply reply, int acceptedSoFar) =>
-        reply.EnhancedCode is "4.5.3" or "5.5.3"
-        || (reply.Code == 452 && reply.EnhancedCode is null && acceptedSoFar > 0);
+        acceptedSoFar > 0 && (reply.EnhancedCode is "4.5.3" or "5.5.3" || (reply.Code == 452 && reply.EnhancedCode is null));
 
     private static void Decide(RecipientResult[] results, IReadOnlyList<TransactionRecipient> recipients, RecipientStatus status, SmtpReply reply)
     {

@@ -69,6 +69,25 @@ public class TransactionFaultTests
     }
 
     [Fact]
+    public async Task A_452_to_the_first_recipient_is_a_temporary_failure_not_a_cue_to_send_again_at_once()
+    {
+        var dialogue = new SmtpDialogue
+        {
+            Keywords = new[] { "PIPELINING", "ENHANCEDSTATUSCODES" },
+            OnCommand = line => line.StartsWith("RCPT", StringComparison.Ordinal) ? "452 4.5.3 Too many recipients today\r\n" : null,
+        };
+        await using var peer = new ScriptedPeer(dialogue);
+        await using SmtpClientConnection connection = await TestOptions.ConnectAsync(peer.EndPoint);
+
+        TransactionResult result = await connection.SendAsync(TestOptions.Transaction(TestOptions.Message("quota"), "a@example.test", "b@example.test"));
+
+        Assert.All(result.Recipients, r => Assert.Equal(RecipientStatus.TransientFailure, r.Status));
+        Assert.Equal("4.5.3", result.Recipients[0].Reply.EnhancedCode);
+        // With no recipient accepted, a pipelined DATA gets only the lone "." (RFC 2920 §3.1).
+        Assert.All(dialogue.Messages, m => Assert.Empty(m));
+    }
+
+    [Fact]
     public async Task Our_own_recipient_limit_sends_the_first_ones_and_leaves_the_rest_to_try_again()
     {
         await using var peer = new ScriptedPeer(new SmtpDialogue());
