@@ -34,39 +34,22 @@ public sealed class DeliveryOptions
     /// <summary>The accounting log; its directory is taken relative to the node's data dir.</summary>
     public Accounting.AccountingLogOptions Accounting { get; set; } = new() { Directory = "accounting" };
 
-    public DeliveryClientTimeouts Timeouts { get; set; } = new();
+    /// <summary>
+    /// The SMTP client: timeouts (RFC 5321 §4.5.3.2 by default), pipelining, TLS protocols. The TLS
+    /// policy and recipients per transaction come from each destination's policy instead.
+    /// </summary>
+    public SmtpClientOptions Client { get; set; } = new();
 
-    public SmtpClientOptions CreateClientOptions(Policies.DomainPolicy policy) => new()
+    public SmtpClientOptions CreateClientOptions(Policies.DomainPolicy policy)
     {
-        MaxRecipientsPerTransaction = policy.MaxRecipientsPerTransaction,
-        ConnectTimeout = Timeouts.Connect,
-        GreetingTimeout = Timeouts.Greeting,
-        EhloTimeout = Timeouts.Ehlo,
-        TlsHandshakeTimeout = Timeouts.TlsHandshake,
-        MailTimeout = Timeouts.Mail,
-        RcptTimeout = Timeouts.Rcpt,
-        DataInitiationTimeout = Timeouts.DataInitiation,
-        DataBlockTimeout = Timeouts.DataBlock,
-        DataTerminationTimeout = Timeouts.DataTermination,
-        TlsPolicy = policy.Tls switch
+        var options = Client.Clone();
+        options.MaxRecipientsPerTransaction = policy.MaxRecipientsPerTransaction;
+        options.TlsPolicy = policy.Tls switch
         {
             Policies.TlsPolicy.None => TlsPolicy.None,
             Policies.TlsPolicy.Required => TlsPolicy.Required,
             _ => TlsPolicy.Opportunistic,
-        },
-    };
-}
-
-/// <summary>Client-side timeouts; the defaults are RFC 5321 §4.5.3.2's.</summary>
-public sealed class DeliveryClientTimeouts
-{
-    public TimeSpan Connect { get; set; } = TimeSpan.FromSeconds(30);
-    public TimeSpan Greeting { get; set; } = TimeSpan.FromMinutes(5);
-    public TimeSpan Ehlo { get; set; } = TimeSpan.FromMinutes(5);
-    public TimeSpan TlsHandshake { get; set; } = TimeSpan.FromMinutes(1);
-    public TimeSpan Mail { get; set; } = TimeSpan.FromMinutes(5);
-    public TimeSpan Rcpt { get; set; } = TimeSpan.FromMinutes(5);
-    public TimeSpan DataInitiation { get; set; } = TimeSpan.FromMinutes(2);
-    public TimeSpan DataBlock { get; set; } = TimeSpan.FromMinutes(3);
-    public TimeSpan DataTermination { get; set; } = TimeSpan.FromMinutes(10);
+        };
+        return options;
+    }
 }

@@ -70,4 +70,7 @@ public sealed class SmtpClientOptions
 
     /// <summary>How much message data is buffered before it is written to the network (one data block of §4.5.3.2.5).</summary>
     public int DataFlushThreshold { get; set; } = 64 * 1024;
+
+    /// <summary>A copy to change for one destination (its TLS policy, its recipients per transaction) without touching the shared one.</summary>
+    public SmtpClientOptions Clone() => (SmtpClientOptions)MemberwiseClone();
 }

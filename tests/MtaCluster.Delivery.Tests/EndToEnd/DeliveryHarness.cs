@@ -62,17 +62,17 @@ internal sealed class DeliveryHarness : IAsyncDisposable
             HeloName = "mta.test",
             FetchInterval = TimeSpan.FromMilliseconds(5),
             ConnectionIdleTimeout = TimeSpan.FromMilliseconds(300),
-            Timeouts = new DeliveryClientTimeouts
+            Client = new MtaCluster.Smtp.Client.Connection.SmtpClientOptions
             {
-                Connect = TimeSpan.FromSeconds(2),
-                Greeting = TimeSpan.FromSeconds(2),
-                Ehlo = TimeSpan.FromSeconds(2),
-                TlsHandshake = TimeSpan.FromSeconds(2),
-                Mail = TimeSpan.FromSeconds(2),
-                Rcpt = TimeSpan.FromSeconds(2),
-                DataInitiation = TimeSpan.FromSeconds(2),
-                DataBlock = TimeSpan.FromSeconds(2),
-                DataTermination = TimeSpan.FromSeconds(2),
+                ConnectTimeout = TimeSpan.FromSeconds(2),
+                GreetingTimeout = TimeSpan.FromSeconds(2),
+                EhloTimeout = TimeSpan.FromSeconds(2),
+                TlsHandshakeTimeout = TimeSpan.FromSeconds(2),
+                MailTimeout = TimeSpan.FromSeconds(2),
+                RcptTimeout = TimeSpan.FromSeconds(2),
+                DataInitiationTimeout = TimeSpan.FromSeconds(2),
+                DataBlockTimeout = TimeSpan.FromSeconds(2),
+                DataTerminationTimeout = TimeSpan.FromSeconds(2),
             },
         };
         configure?.Invoke(options);

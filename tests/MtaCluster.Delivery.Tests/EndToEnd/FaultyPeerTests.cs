@@ -72,7 +72,7 @@ public sealed class FaultyPeerTests
         var slow = new SmtpDialogue { AfterData = async connection => { await Task.Delay(TimeSpan.FromSeconds(3)); await connection.SendAsync("250 2.0.0 Ok\r\n"); } };
         await using var peer = new ScriptedPeer(slow);
         await using var mta = await DeliveryHarness.StartAsync(Policy(peer), peer.EndPoint.Port,
-            configure: o => o.Timeouts.DataTermination = TimeSpan.FromSeconds(10), passivateIdleEntityAfter: TimeSpan.FromMilliseconds(500));
+            configure: o => o.Client.DataTerminationTimeout = TimeSpan.FromSeconds(10), passivateIdleEntityAfter: TimeSpan.FromMilliseconds(500));
         var id = await mta.SubmitAsync("sender@example.com", [Recipient]);
         var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
         Assert.Equal(AccountingRecordType.Delivered, record.Type);

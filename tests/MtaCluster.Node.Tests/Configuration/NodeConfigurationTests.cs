@@ -128,6 +128,9 @@ public sealed class NodeConfigurationTests : IDisposable
         Assert.Equal(new MtaCluster.Delivery.Domains.DeliveryOptions().FetchInterval, delivery.FetchInterval);
         Assert.False(delivery.Hold);
         Assert.Equal(25, delivery.RemotePort);
+        var client = new MtaCluster.Smtp.Client.Connection.SmtpClientOptions();
+        Assert.Equal(client.TlsHandshakeTimeout, delivery.Client.TlsHandshakeTimeout);
+        Assert.Equal(client.DataTerminationTimeout, delivery.Client.DataTerminationTimeout);
         Assert.Equal(new MtaCluster.Node.Delivery.DnsOptions().CacheSize, dns.CacheSize);
         Assert.Equal(1024, sharding.MaxShards);
     }
