@@ -23,6 +23,20 @@ public sealed class SmtpDialogue
 
     public List<byte[]> Messages { get; } = new();
 
+    /// <summary>A peer that offers STARTTLS, says 220 to it, then answers the ClientHello with something that is not TLS.</summary>
+    public static async Task BrokenStartTlsAsync(PeerConnection connection)
+    {
+        await connection.SendAsync("220 peer.test ESMTP\r\n");
+        await connection.ReadLineAsync();
+        await connection.SendAsync("250-peer.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
+        Xunit.Assert.Equal("STARTTLS", await connection.ReadLineAsync());
+        await connection.SendAsync("220 2.0.0 Ready to start TLS\r\n");
+        await connection.ReadSomeAsync(1);
+        await connection.SendAsync("this is not a TLS record at all, sorry\r\n");
+        await connection.ReadSomeAsync(1);
+    }
+
+
     public async Task RunAsync(PeerConnection connection)
     {
         await connection.SendAsync(Greeting);

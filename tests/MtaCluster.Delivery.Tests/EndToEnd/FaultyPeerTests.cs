@@ -181,24 +181,11 @@ public sealed class FaultyPeerTests
         Assert.Equal("4.4.2", record.Reply!.Enhanced);
     }
 
-    /// <summary>Says 220 to STARTTLS, then answers the ClientHello with something that is not TLS.</summary>
-    private static async Task BrokenTlsAsync(PeerConnection connection)
-    {
-        await connection.SendAsync("220 peer.test ESMTP\r\n");
-        await connection.ReadLineAsync();
-        await connection.SendAsync("250-peer.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
-        await connection.ReadLineAsync();
-        await connection.SendAsync("220 2.0.0 Ready to start TLS\r\n");
-        await connection.ReadSomeAsync(1);
-        await connection.SendAsync("this is not a TLS record\r\n");
-        await connection.ReadSomeAsync(1);
-    }
-
     [Fact]
     public async Task Opportunistic_TLS_whose_handshake_fails_is_retried_in_clear_and_delivered()
     {
         var clear = new SmtpDialogue { Keywords = ["PIPELINING", "STARTTLS", "ENHANCEDSTATUSCODES"] };
-        await using var peer = new ScriptedPeer((connection, index) => index == 0 ? BrokenTlsAsync(connection) : clear.RunAsync(connection));
+        await using var peer = new ScriptedPeer((connection, index) => index == 0 ? SmtpDialogue.BrokenStartTlsAsync(connection) : clear.RunAsync(connection));
         await using var mta = await StartAsync(peer, "    tls: opportunistic\n");
         var id = await mta.SubmitAsync("sender@example.com", [Recipient]);
         var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
@@ -210,7 +197,7 @@ public sealed class FaultyPeerTests
     [Fact]
     public async Task Required_TLS_whose_handshake_fails_defers()
     {
-        await using var peer = new ScriptedPeer((connection, _) => BrokenTlsAsync(connection));
+        await using var peer = new ScriptedPeer((connection, _) => SmtpDialogue.BrokenStartTlsAsync(connection));
         await using var mta = await StartAsync(peer, "    tls: required\n");
         var id = await mta.SubmitAsync("sender@example.com", [Recipient]);
         var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];

@@ -10,24 +10,11 @@ public class StartTlsFaultTests
 {
     private static readonly string[] WithStartTls = { "PIPELINING", "STARTTLS", "8BITMIME", "ENHANCEDSTATUSCODES" };
 
-    /// <summary>Says 220 to STARTTLS, then answers the ClientHello with something that is not TLS.</summary>
-    private static async Task BrokenTlsAsync(PeerConnection connection)
-    {
-        await connection.SendAsync("220 peer.test ESMTP\r\n");
-        await connection.ReadLineAsync();
-        await connection.SendAsync("250-peer.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
-        Assert.Equal("STARTTLS", await connection.ReadLineAsync());
-        await connection.SendAsync("220 2.0.0 Ready to start TLS\r\n");
-        await connection.ReadSomeAsync(1);
-        await connection.SendAsync("this is not a TLS record at all, sorry\r\n");
-        await connection.ReadSomeAsync(1);
-    }
-
     [Fact]
     public async Task Opportunistic_handshake_failure_is_a_distinct_outcome_and_a_clear_retry_delivers()
     {
         var clear = new SmtpDialogue { Keywords = WithStartTls };
-        await using var peer = new ScriptedPeer((connection, index) => index == 0 ? BrokenTlsAsync(connection) : clear.RunAsync(connection));
+        await using var peer = new ScriptedPeer((connection, index) => index == 0 ? SmtpDialogue.BrokenStartTlsAsync(connection) : clear.RunAsync(connection));
 
         SmtpConnectResult first = await SmtpClientConnection.ConnectAsync(peer.EndPoint, null, TestOptions.HeloName, TestOptions.Fast(TlsPolicy.Opportunistic));
 
@@ -45,7 +32,7 @@ public class StartTlsFaultTests
     [Fact]
     public async Task Required_handshake_failure_is_a_transient_4_7_5()
     {
-        await using var peer = new ScriptedPeer((connection, _) => BrokenTlsAsync(connection));
+        await using var peer = new ScriptedPeer((connection, _) => SmtpDialogue.BrokenStartTlsAsync(connection));
 
         SmtpConnectResult result = await SmtpClientConnection.ConnectAsync(peer.EndPoint, null, TestOptions.HeloName, TestOptions.Fast(TlsPolicy.Required));
 
