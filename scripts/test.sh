@@ -32,10 +32,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null || {
     echo "apt-get install failed" >&2; exit 1; }
 fi
-# The Debian package starts a postfix/dnsmasq instance on install; tests run their own on free
-# ports, so a system-wide one is only in the way (dnsmasq grabs port 53).
-if command -v systemctl >/dev/null 2>&1; then systemctl stop dnsmasq >/dev/null 2>&1 || true; fi
-pkill -x dnsmasq >/dev/null 2>&1 || true
+# The Debian packages may start a system-wide postfix or dnsmasq on install. They are left alone:
+# tests run their own instances on free loopback ports, stop only those (by pid), and never need
+# port 25 or 53 to be free.
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
