@@ -25,6 +25,9 @@ public sealed class SmtpServerOptions
 
     public bool CreateSelfSignedCertificate { get; set; } = true;
 
+    /// <summary>What the server does with message content it does not pass on as sent.</summary>
+    public SmtpContentOptions Content { get; set; } = new();
+
     /// <summary>Who may AUTH on the submission listeners.</summary>
     public Auth.SmtpAuthOptions Auth { get; set; } = new();
 

@@ -14,7 +14,7 @@ namespace MtaCluster.Smtp.Server;
 public sealed partial class SmtpSession
 {
     private readonly DataBodyReader _dataReader = new();
-    private readonly BdatChunkReader _chunkReader = new();
+    private readonly BdatChunkReader _chunkReader;
     private readonly List<ReceivedRecipient> _recipients = new();
 
     private MailFromCommand? _mail;
@@ -23,9 +23,13 @@ public sealed partial class SmtpSession
 
     private Step Mail(ReadOnlySpan<byte> arguments, SmtpSessionState next)
     {
-        // RFC 6409 §4.3: a submission server refuses MAIL from a client it has no reason to trust.
-        if (_listener.Kind != SmtpListenerKind.Relay && !_trustedClient && _authenticatedUser is null)
+        // RFC 4954 §6: 530 when the listener demands AUTH, and on submission from a network it has no
+        // reason to trust (RFC 6409 §4.3) even where an operator turned RequireAuth off.
+        if (_authenticatedUser is null && (_listener.RequiresAuth || _listener.IsSubmission && !_trustedClient))
             return Reply(SmtpReplies.AuthRequired);
+        // RFC 3463 4.3.1 before the client sends any content, rather than a 451 after all of it; the session
+        // stays open so the client may try again once space is back.
+        if (_context.Capacity is { HasRoomForNewMail: false }) return Reply(SmtpReplies.InsufficientStorage);
         var mail = SmtpCommandParser.ParseMailFrom(arguments, _options.MaxMessageSize);
         ResetTransaction();
         _mail = mail;
@@ -58,7 +62,7 @@ public sealed partial class SmtpSession
             return Step.Close;
         }
         _body = new MessageBuffer();
-        _dataReader.Start(_body, _options.MaxMessageSize, _options.MaxTextLineLength);
+        _dataReader.Start(_body, _options.MaxMessageSize, _options.MaxTextLineLength, _options.Content.StripNul);
         _dataStarted = false;
         _mode = InputMode.Data;
         _state = next;
@@ -78,6 +82,7 @@ public sealed partial class SmtpSession
             _state = SmtpSessionState.Greeted;
             return Reply(error);
         }
+        if (_dataReader.ContainsNul) LogStrippedNul();
         _pending = PendingAction.Accept;
         return Step.Pending;
     }
@@ -123,6 +128,7 @@ public sealed partial class SmtpSession
             _state = SmtpSessionState.Greeted;
             return Reply(refused);
         }
+        if (_chunkReader.ContainsNul) LogStrippedNul();
         _pending = PendingAction.Accept;
         return Step.Pending;
     }
@@ -219,6 +225,9 @@ public sealed partial class SmtpSession
         receivedBytes.CopyTo(content, start);
         return content.AsMemory(start);
     }
+
+    private void LogStrippedNul() =>
+        _logger.LogInformation("Stripped NUL characters from a message of {Client} on {Listener}", _clientAddress, _listener.Name);
 
     private void ResetTransaction()
     {

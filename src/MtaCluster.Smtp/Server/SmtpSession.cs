@@ -80,6 +80,7 @@ public sealed partial class SmtpSession
         _clientAddress = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
         _trustedClient = context.TrustedNetworks.Contains(_clientAddress);
         _clientLiteral = AddressLiteral(_clientAddress);
+        _chunkReader = new BdatChunkReader(_options.Content.StripNul);
     }
 
     public SmtpSessionState State => _state;
