@@ -28,7 +28,7 @@ public sealed class SmtpServerOptions
     /// <summary>What the server does with message content it does not pass on as sent.</summary>
     public SmtpContentOptions Content { get; set; } = new();
 
-    /// <summary>Who may AUTH on the submission listeners.</summary>
+    /// <summary>Who may AUTH; offered after STARTTLS on every listener, demanded where RequireAuth is on.</summary>
     public Auth.SmtpAuthOptions Auth { get; set; } = new();
 
     public long MaxMessageSize { get; set; } = 35L * 1024 * 1024;
