@@ -6,7 +6,6 @@ using System.Security.Authentication;
 using System.Text;
 using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
-using MtaCluster.Smtp.Auth;
 using MtaCluster.Smtp.Protocol;
 using MtaCluster.Smtp.Spool;
 
