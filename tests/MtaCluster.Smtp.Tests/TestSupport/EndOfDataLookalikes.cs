@@ -6,7 +6,8 @@ namespace MtaCluster.Smtp.Tests.TestSupport;
 /// Byte sequences that a receiver somewhere might take for the end of DATA (&lt;CRLF&gt;.&lt;CRLF&gt;, RFC 5321
 /// §4.1.1.4), each placed in a message so that what follows it is a complete second transaction: the shape of
 /// an SMTP smuggling attempt. Named cases first, then every one-byte mutation of the real terminator
-/// (each byte dropped, doubled, or replaced by CR, LF, NUL or a space, and NUL inserted between any two).
+/// (each byte dropped, doubled, or replaced by CR, LF, NUL or a space, and NUL inserted between any two),
+/// then a dot in every position of every sequence of up to three CR, LF and NUL bytes.
 /// </summary>
 public static class EndOfDataLookalikes
 {
@@ -64,8 +65,28 @@ public static class EndOfDataLookalikes
         }
         for (int i = 0; i <= Terminator.Length; i++)
             all.Add(new($"terminator with NUL at {i}", [.. Terminator[..i], 0, .. Terminator[i..]]));
+        foreach (var sequence in BreakSequences(3))
+        {
+            for (int i = 0; i <= sequence.Length; i++)
+                all.Add(new($"dot at {i} of {Describe(sequence)}", [.. sequence[..i], (byte)'.', .. sequence[i..]]));
+        }
         return all.DistinctBy(l => Convert.ToHexString(l.Bytes)).ToList();
     }
+
+    private static readonly byte[] BreakBytes = [13, 10, 0];
+
+    private static IEnumerable<byte[]> BreakSequences(int maxLength)
+    {
+        IEnumerable<byte[]> level = [[]];
+        for (int length = 1; length <= maxLength; length++)
+        {
+            level = level.SelectMany(prefix => BreakBytes.Select(b => (byte[])[.. prefix, b])).ToList();
+            foreach (var sequence in level) yield return sequence;
+        }
+    }
+
+    private static string Describe(byte[] sequence) =>
+        string.Join(" ", sequence.Select(b => b switch { 13 => "CR", 10 => "LF", _ => "NUL" }));
 
     // Where the look-alike sits: the first byte of the body (a line start), after a header line (a line
     // start), and in the middle of a line, so its dot lands at a line start, mid-line and line end.
