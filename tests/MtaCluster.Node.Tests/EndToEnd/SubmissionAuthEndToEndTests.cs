@@ -48,6 +48,10 @@ public sealed class SubmissionAuthEndToEndTests : IDisposable
             """);
         await using var node = NodeProcess.Start(_dir, ["--config", config]);
         await node.WaitForOutputAsync("SMTP listener guarded", TimeSpan.FromSeconds(60));
+        // The operator can read from the start-up log which listeners demand AUTH.
+        Assert.Contains(node.Output, l => l.Contains($"SMTP listener guarded (Relay) on 127.0.0.1:{guarded}, AUTH required", StringComparison.Ordinal));
+        Assert.Contains(node.Output, l => l.Contains($"SMTP listener submission (Submission) on 127.0.0.1:{submission}, AUTH required", StringComparison.Ordinal));
+        Assert.Contains(node.Output, l => l.EndsWith($"SMTP listener relay (Relay) on 127.0.0.1:{relay}", StringComparison.Ordinal));
 
         var script = Path.Combine(_dir, "client.py");
         await File.WriteAllTextAsync(script, $$"""
