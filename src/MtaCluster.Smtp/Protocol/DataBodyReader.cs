@@ -6,7 +6,11 @@ namespace MtaCluster.Smtp.Protocol;
 /// Reads a DATA body (RFC 5321 §4.1.1.4): removes dot-stuffing (§4.5.2) and ends only at
 /// &lt;CRLF&gt;.&lt;CRLF&gt;. Bare CR and bare LF never start a line, so &lt;LF&gt;.&lt;LF&gt;, &lt;CR&gt;.&lt;CR&gt;
 /// and &lt;LF&gt;.&lt;CRLF&gt; cannot end the body (SMTP smuggling); they mark the message for rejection.
-/// State is kept across calls, so the terminator may be split over any number of reads.
+/// NUL is not allowed in 7bit or 8bit content (RFC 2045 §2.7–2.8, RFC 6152, RFC 5322 §2.1): a receiver that
+/// drops it would read &lt;CRLF&gt;&lt;NUL&gt;.&lt;CRLF&gt; as the end of data, so it marks the message for
+/// rejection too, or is stripped; either way it never changes the framing, since a line that starts with
+/// NUL is text even once the NUL is gone. Bare line endings and NUL are found in the one pass that looks for
+/// CR and LF. State is kept across calls, so the terminator may be split over any number of reads.
 /// </summary>
 public sealed class DataBodyReader
 {
@@ -24,6 +28,7 @@ public sealed class DataBodyReader
     private long _maxSize;
     private int _maxLineLength;
     private int _lineLength;
+    private bool _stripNul;
 
     public bool BareLineEnding { get; private set; }
 
@@ -31,23 +36,29 @@ public sealed class DataBodyReader
 
     public bool SizeExceeded { get; private set; }
 
-    public bool HasError => BareLineEnding || LineTooLong || SizeExceeded;
+    /// <summary>The body held NUL; stripped from what was kept when the reader was started so.</summary>
+    public bool ContainsNul { get; private set; }
+
+    public bool HasError => ErrorReply is not null;
 
     /// <summary>The reply for a rejected body, checked in order of what the client most needs to fix.</summary>
     public SmtpReply? ErrorReply =>
         SizeExceeded ? SmtpReplies.MessageTooBig
         : BareLineEnding ? SmtpReplies.BareLineEndingInData
+        : ContainsNul && !_stripNul ? SmtpReplies.NulInData
         : LineTooLong ? SmtpReplies.TextLineTooLong
         : null;
 
-    public void Start(MessageBuffer sink, long maxSize, int maxLineLength)
+    /// <summary>Starts a body; <paramref name="stripNul"/> drops NUL from it instead of refusing the message.</summary>
+    public void Start(MessageBuffer sink, long maxSize, int maxLineLength, bool stripNul = false)
     {
         _sink = sink;
         _maxSize = maxSize;
         _maxLineLength = maxLineLength;
+        _stripNul = stripNul;
         _state = State.LineStart;
         _lineLength = 0;
-        BareLineEnding = LineTooLong = SizeExceeded = false;
+        BareLineEnding = LineTooLong = SizeExceeded = ContainsNul = false;
     }
 
     /// <summary>
@@ -67,20 +78,30 @@ public sealed class DataBodyReader
                 {
                     case State.Text:
                     {
-                        int next = span[i..].IndexOfAny((byte)'\r', (byte)'\n');
+                        int next = span[i..].IndexOfAny((byte)'\r', (byte)'\n', (byte)0);
                         int run = next < 0 ? span.Length - i : next;
                         Emit(span.Slice(i, run));
                         _lineLength += run;
                         i += run;
                         if (next < 0) break;
-                        if (span[i] == (byte)'\r')
+                        switch (span[i])
                         {
-                            _state = State.CarriageReturn;
-                        }
-                        else
-                        {
-                            BareLineEnding = true;
-                            Emit("\n"u8);
+                            case (byte)'\r':
+                                _state = State.CarriageReturn;
+                                break;
+                            case (byte)'\n':
+                                BareLineEnding = true;
+                                Emit("\n"u8);
+                                break;
+                            default:
+                                // Still in Text: a stripped NUL must not make what follows a line start.
+                                ContainsNul = true;
+                                if (!_stripNul)
+                                {
+                                    Emit("\0"u8);
+                                    _lineLength++;
+                                }
+                                break;
                         }
                         i++;
                         break;

@@ -20,6 +20,7 @@ public static class SmtpReplies
     public static readonly SmtpReply TooManyConnections = new(421, "4.7.0", "Too many connections, try again later");
     public static readonly SmtpReply SpoolFailed = new(451, "4.3.0", "Error: queue write failed, try again later");
     public static readonly SmtpReply TooManyRecipients = new(452, "4.5.3", "Too many recipients");
+    public static readonly SmtpReply InsufficientStorage = new(452, "4.3.1", "Insufficient system storage");
     public static readonly SmtpReply TlsNotAvailable = new(454, "4.7.0", "TLS not available");
 
     public static readonly SmtpReply UnknownCommand = new(500, "5.5.1", "Command unrecognized");
@@ -39,6 +40,7 @@ public static class SmtpReplies
     public static readonly SmtpReply BadCredentials = new(535, "5.7.8", "Authentication credentials invalid");
     public static readonly SmtpReply EncryptionRequired = new(538, "5.7.11", "Encryption required for requested authentication mechanism");
     public static readonly SmtpReply BareLineEndingInData = new(550, "5.6.11", "Message contains bare <CR> or <LF>");
+    public static readonly SmtpReply NulInData = new(550, "5.6.0", "Message contains NUL characters, which RFC 5322 does not allow");
     public static readonly SmtpReply MessageTooBig = new(552, "5.3.4", "Message size exceeds fixed maximum message size");
     public static readonly SmtpReply TextLineTooLong = new(500, "5.5.2", "Line too long in message text");
     public static readonly SmtpReply NonAsciiAddress = new(553, "5.6.7", "Non-ASCII addresses require SMTPUTF8");

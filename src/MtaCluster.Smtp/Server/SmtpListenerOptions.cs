@@ -12,8 +12,21 @@ public sealed class SmtpListenerOptions
 
     public SmtpListenerKind Kind { get; set; } = SmtpListenerKind.Relay;
 
+    /// <summary>
+    /// MAIL without a successful AUTH gets 530 5.7.0, whatever network the client is in. Null: true for
+    /// <see cref="SmtpListenerKind.Submission"/> and <see cref="SmtpListenerKind.ImplicitTls"/>, false for
+    /// <see cref="SmtpListenerKind.Relay"/>.
+    /// </summary>
+    public bool? RequireAuth { get; set; }
+
     /// <summary>Submission listeners (RFC 6409 §8) add Message-ID and Date when missing.</summary>
     public bool IsSubmission => Kind != SmtpListenerKind.Relay;
+
+    /// <summary>
+    /// <see cref="RequireAuth"/> with its default applied. RFC 6409 §4.3 would let a submission server trust
+    /// a network, but Postfix's and Exim's stock submission services authenticate everyone, and so do we.
+    /// </summary>
+    public bool RequiresAuth => RequireAuth ?? IsSubmission;
 
     public static IReadOnlyList<SmtpListenerOptions> Defaults() =>
     [

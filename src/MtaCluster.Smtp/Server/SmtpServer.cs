@@ -54,7 +54,11 @@ public sealed class SmtpServer : IAsyncDisposable
         }
         foreach (var listener in _listeners)
         {
-            _logger.LogInformation("SMTP listener {Name} ({Kind}) on {EndPoint}", listener.Options.Name, listener.Options.Kind, listener.LocalEndPoint);
+            _logger.LogInformation("SMTP listener {Name} ({Kind}) on {EndPoint}{Auth}", listener.Options.Name, listener.Options.Kind,
+                listener.LocalEndPoint, listener.Options.RequiresAuth ? ", AUTH required" : "");
+            // RFC 4954 §4: AUTH only over TLS, so without a certificate such a listener can take no mail at all.
+            if (listener.Options.RequiresAuth && (_context.Certificate is null || _context.Authenticator is null))
+                _logger.LogWarning("SMTP listener {Name} requires AUTH but has no TLS certificate or no authenticator: every MAIL will get 530", listener.Options.Name);
             _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener)));
         }
         return Task.CompletedTask;

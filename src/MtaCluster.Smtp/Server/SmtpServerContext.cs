@@ -17,10 +17,12 @@ public sealed class SmtpServerContext
         IUserAuthenticator? authenticator = null,
         X509Certificate2? certificate = null,
         ILoggerFactory? loggerFactory = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        ISpoolCapacity? capacity = null)
     {
         Options = options;
         Spool = spool;
+        Capacity = capacity;
         Authenticator = authenticator;
         Certificate = certificate;
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
@@ -70,6 +72,9 @@ public sealed class SmtpServerContext
     public SmtpServerOptions Options { get; }
 
     public IMessageSpool Spool { get; }
+
+    /// <summary>Whether the spool has room for new mail; null: always assumed to have room.</summary>
+    public ISpoolCapacity? Capacity { get; }
 
     public IUserAuthenticator? Authenticator { get; }
 

@@ -25,7 +25,10 @@ public sealed class SmtpServerOptions
 
     public bool CreateSelfSignedCertificate { get; set; } = true;
 
-    /// <summary>Who may AUTH on the submission listeners.</summary>
+    /// <summary>What the server does with message content it does not pass on as sent.</summary>
+    public SmtpContentOptions Content { get; set; } = new();
+
+    /// <summary>Who may AUTH; offered after STARTTLS on every listener, demanded where RequireAuth is on.</summary>
     public Auth.SmtpAuthOptions Auth { get; set; } = new();
 
     public long MaxMessageSize { get; set; } = 35L * 1024 * 1024;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -7,7 +6,6 @@ using System.Security.Authentication;
 using System.Text;
 using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
-using MtaCluster.Smtp.Auth;
 using MtaCluster.Smtp.Protocol;
 using MtaCluster.Smtp.Spool;
 
@@ -18,8 +16,11 @@ namespace MtaCluster.Smtp.Server;
 /// BDAT bodies go to <see cref="IMessageSpool"/> and the 250 is sent only once the spool has committed.
 /// Replies are written without flushing and flushed when the input buffered so far has been processed,
 /// so a pipelined batch (RFC 2920) costs one send. <see cref="RunAsync"/> disposes the transport.
+/// This file holds the connection: the read loop, command dispatch, timeouts and reply writing; AUTH is
+/// in SmtpSession.Auth.cs, TLS in SmtpSession.Tls.cs, and the mail transaction (MAIL, RCPT, DATA, BDAT,
+/// the spool commit) in SmtpSession.Transaction.cs.
 /// </summary>
-public sealed class SmtpSession
+public sealed partial class SmtpSession
 {
     private enum InputMode
     {
@@ -46,21 +47,9 @@ public sealed class SmtpSession
         StartTls,
     }
 
-    private enum AuthStep
-    {
-        PlainResponse,
-        LoginUser,
-        LoginPassword,
-    }
-
     private static readonly SmtpReply HelpReply = new(214, "2.0.0",
         "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH",
         "See RFC 5321");
-    private static readonly SmtpReply PlainChallenge = new(334, null, "");
-    private static readonly SmtpReply UserNameChallenge = new(334, null, "VXNlcm5hbWU6");
-    private static readonly SmtpReply PasswordChallenge = new(334, null, "UGFzc3dvcmQ6");
-    private static readonly SmtpReply AuthNotAvailable = new(502, "5.5.1", "AUTH not available");
-    private static readonly SmtpReply MalformedPlain = new(501, "5.5.2", "Malformed PLAIN response");
 
     private readonly ISmtpTransport _transport;
     private readonly SmtpListenerOptions _listener;
@@ -70,8 +59,6 @@ public sealed class SmtpSession
     private readonly IPAddress _clientAddress;
     private readonly bool _trustedClient;
     private readonly string _clientLiteral;
-    private readonly DataBodyReader _dataReader = new();
-    private readonly List<ReceivedRecipient> _recipients = new();
 
     private CancellationTokenSource? _timeout;
     private SmtpSessionState _state = SmtpSessionState.Connected;
@@ -79,21 +66,7 @@ public sealed class SmtpSession
     private PendingAction _pending;
     private string? _heloName;
     private bool _extended;
-    private string? _authenticatedUser;
     private int _badCommands;
-    private int _authFailures;
-
-    private MailFromCommand? _mail;
-    private MessageBuffer? _body;
-    private bool _dataStarted;
-    private long _chunkSize;
-    private long _chunkRemaining;
-    private bool _chunkLast;
-    private SmtpReply? _chunkError;
-
-    private AuthStep _authStep;
-    private string _authUser = "";
-    private string _authPassword = "";
 
     public SmtpSession(ISmtpTransport transport, SmtpListenerOptions listener, SmtpServerContext context)
     {
@@ -106,6 +79,7 @@ public sealed class SmtpSession
         _clientAddress = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
         _trustedClient = context.TrustedNetworks.Contains(_clientAddress);
         _clientLiteral = AddressLiteral(_clientAddress);
+        _chunkReader = new BdatChunkReader(_options.Content.StripNul);
     }
 
     public SmtpSessionState State => _state;
@@ -334,21 +308,7 @@ public sealed class SmtpSession
 
             case SmtpCommandKind.Data:
                 if (!arguments.Trim((byte)' ').IsEmpty) return BadCommand(SmtpReplies.SyntaxNoArguments);
-                if (!buffer.IsEmpty)
-                {
-                    // Anything buffered behind DATA was sent before our 354 existed (RFC 2920 §3.1: DATA ends a
-                    // group). It is either an early talker or a body we cannot frame safely; refuse and close.
-                    _logger.LogInformation("Client {Client} sent data before 354", _clientAddress);
-                    ResetTransaction();
-                    Write(SmtpReplies.ImproperPipelining);
-                    return Step.Close;
-                }
-                _body = new MessageBuffer();
-                _dataReader.Start(_body, _options.MaxMessageSize, _options.MaxTextLineLength);
-                _dataStarted = false;
-                _mode = InputMode.Data;
-                _state = next;
-                return Reply(SmtpReplies.StartData);
+                return BeginData(buffer, next);
 
             case SmtpCommandKind.Rset:
                 if (!arguments.Trim((byte)' ').IsEmpty) return BadCommand(SmtpReplies.SyntaxNoArguments);
@@ -386,300 +346,13 @@ public sealed class SmtpSession
                 return BadCommand(SmtpReplies.UnknownCommand);
         }
     }
-
-    private Step Mail(ReadOnlySpan<byte> arguments, SmtpSessionState next)
-    {
-        // RFC 6409 §4.3: a submission server refuses MAIL from a client it has no reason to trust.
-        if (_listener.Kind != SmtpListenerKind.Relay && !_trustedClient && _authenticatedUser is null)
-            return Reply(SmtpReplies.AuthRequired);
-        var mail = SmtpCommandParser.ParseMailFrom(arguments, _options.MaxMessageSize);
-        ResetTransaction();
-        _mail = mail;
-        _state = next;
-        return Reply(SmtpReplies.SenderOk);
-    }
-
-    private Step Rcpt(ReadOnlySpan<byte> arguments, SmtpSessionState next)
-    {
-        // RFC 5321 §4.5.3.1.8: a server may refuse recipients past its limit with 452, and the client retries them later.
-        if (_recipients.Count >= _options.MaxRecipients) return Reply(SmtpReplies.TooManyRecipients);
-        var rcpt = SmtpCommandParser.ParseRcptTo(arguments, _mail!.SmtpUtf8);
-        // This MTA has no local domains: every recipient is a relay recipient.
-        if (!_trustedClient && _authenticatedUser is null) return Reply(SmtpReplies.RelayDenied);
-        _recipients.Add(new ReceivedRecipient(rcpt.Recipient.Address, rcpt.Recipient.RoutingDomain, rcpt.Notify, rcpt.OriginalRecipient));
-        _state = next;
-        return Reply(SmtpReplies.RecipientOk);
-    }
-
-    private Step AdvanceData(ref ReadOnlySequence<byte> buffer)
-    {
-        if (buffer.IsEmpty) return Step.NeedMoreData;
-        _dataStarted = true;
-        if (!_dataReader.TryRead(ref buffer)) return Step.NeedMoreData;
-        _mode = InputMode.Command;
-        if (_dataReader.ErrorReply is { } error)
-        {
-            _logger.LogInformation("Message from {Client} rejected: {Reply}", _clientAddress, error);
-            ResetTransaction();
-            _state = SmtpSessionState.Greeted;
-            return Reply(error);
-        }
-        _pending = PendingAction.Accept;
-        return Step.Pending;
-    }
-
-    private LineEndingValidator _chunkLineEndings;
-
-    private Step BeginChunk(ReadOnlySpan<byte> arguments)
-    {
-        var (size, last) = SmtpCommandParser.ParseBdat(arguments);
-        _chunkSize = _chunkRemaining = size;
-        _chunkLast = last;
-        _chunkError = null;
-        _mode = InputMode.Chunk;
-        // RFC 3030 §2: a refused chunk is still read off the wire, or its bytes would be taken as commands.
-        if (!SmtpStateTable.TryGetNext(_state, SmtpCommandKind.Bdat, out var next))
-        {
-            _chunkError = SmtpReplies.BadSequence;
-            return Step.Continue;
-        }
-        _body ??= new MessageBuffer();
-        if (_body.Length + size > _options.MaxMessageSize)
-        {
-            _chunkError = SmtpReplies.MessageTooBig;
-            _body.Clear();
-        }
-        _state = next;
-        return Step.Continue;
-    }
-
-    private Step AdvanceChunk(ref ReadOnlySequence<byte> buffer)
-    {
-        if (_chunkRemaining > 0)
-        {
-            if (buffer.IsEmpty) return Step.NeedMoreData;
-            long n = Math.Min(_chunkRemaining, buffer.Length);
-            if (_chunkError is null)
-            {
-                foreach (var segment in buffer.Slice(0, n))
-                {
-                    _body!.Write(segment.Span);
-                    _chunkLineEndings.Feed(segment.Span);
-                }
-            }
-            buffer = buffer.Slice(n);
-            _chunkRemaining -= n;
-            if (_chunkRemaining > 0) return Step.NeedMoreData;
-        }
-
-        _mode = InputMode.Command;
-        if (_chunkError is { } error)
-        {
-            _chunkError = null;
-            if (error == SmtpReplies.BadSequence) return BadCommand(error);
-            // RFC 3030 §2: after a failed chunk the transaction is over; later BDATs get 503.
-            ResetTransaction();
-            _state = SmtpSessionState.Greeted;
-            return Reply(error);
-        }
-        if (!_chunkLast)
-            return Reply(new SmtpReply(250, "2.0.0", _chunkSize.ToString(CultureInfo.InvariantCulture) + " octets received"));
-        var lineEndingsValid = _chunkLineEndings.Complete();
-        _chunkLineEndings.Reset();
-        if (!lineEndingsValid)
-        {
-            ResetTransaction();
-            _state = SmtpSessionState.Greeted;
-            return Reply(SmtpReplies.BareLineEndingInData);
-        }
-        _pending = PendingAction.Accept;
-        return Step.Pending;
-    }
-
-    private Step BeginAuth(ReadOnlySpan<byte> arguments)
-    {
-        if (_authenticatedUser is not null) return BadCommand(SmtpReplies.AlreadyAuthenticated);
-        if (_context.Authenticator is null) return BadCommand(AuthNotAvailable);
-        // RFC 4954 §4 and RFC 8314 §3: credentials only over TLS.
-        if (!_transport.IsSecure) return Reply(SmtpReplies.EncryptionRequired);
-        var (mechanism, initial) = SmtpCommandParser.ParseAuth(arguments);
-        switch (mechanism)
-        {
-            case "PLAIN":
-                _authStep = AuthStep.PlainResponse;
-                if (initial is null)
-                {
-                    _mode = InputMode.AuthResponse;
-                    return Reply(PlainChallenge);
-                }
-                return ContinueAuth(Encoding.ASCII.GetBytes(initial));
-            case "LOGIN":
-                _authStep = AuthStep.LoginUser;
-                if (initial is null)
-                {
-                    _mode = InputMode.AuthResponse;
-                    return Reply(UserNameChallenge);
-                }
-                return ContinueAuth(Encoding.ASCII.GetBytes(initial));
-            default:
-                return BadCommand(SmtpReplies.UnknownMechanism);
-        }
-    }
-
-    private Step ContinueAuth(ReadOnlySpan<byte> response)
-    {
-        _mode = InputMode.Command;
-        if (response.SequenceEqual("*"u8)) return Reply(SmtpReplies.AuthCancelled);
-        if (!SaslDecoder.TryDecodeBase64(Encoding.ASCII.GetString(response), out var decoded)) return BadCommand(SmtpReplies.BadBase64);
-        switch (_authStep)
-        {
-            case AuthStep.PlainResponse:
-                if (!SaslDecoder.TryParsePlain(decoded, out _authUser, out _authPassword)) return BadCommand(MalformedPlain);
-                _pending = PendingAction.Authenticate;
-                return Step.Pending;
-            case AuthStep.LoginUser:
-                _authUser = decoded;
-                _authStep = AuthStep.LoginPassword;
-                _mode = InputMode.AuthResponse;
-                return Reply(PasswordChallenge);
-            default:
-                _authPassword = decoded;
-                _pending = PendingAction.Authenticate;
-                return Step.Pending;
-        }
-    }
-
     /// <summary>Runs what needs awaiting; false closes the connection.</summary>
     private async Task<bool> RunPendingAsync(PendingAction action, CancellationToken cancellationToken)
     {
-        if (action == PendingAction.Authenticate)
-        {
-            bool ok = await _context.Authenticator!.AuthenticateAsync(_authUser, _authPassword, cancellationToken).ConfigureAwait(false);
-            _authPassword = "";
-            if (ok)
-            {
-                _authenticatedUser = _authUser;
-                _logger.LogInformation("Client {Client} authenticated as {User}", _clientAddress, _authUser);
-                Write(SmtpReplies.AuthSucceeded);
-                return true;
-            }
-            _logger.LogInformation("Client {Client} failed AUTH as {User}", _clientAddress, _authUser);
-            Write(SmtpReplies.BadCredentials);
-            if (++_authFailures < _options.MaxAuthFailures) return true;
-            Write(SmtpReplies.TooManyAuthFailures);
-            return false;
-        }
-
+        if (action == PendingAction.Authenticate) return await AuthenticateAsync(cancellationToken).ConfigureAwait(false);
         if (action == PendingAction.Accept) await AcceptMessageAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
-
-    private async Task AcceptMessageAsync(CancellationToken cancellationToken)
-    {
-        var spool = _context.Spool;
-        var mail = _mail!;
-        string id = spool.NewMessageId();
-        var now = _context.TimeProvider.GetUtcNow();
-        ReceivedMessage message;
-        try
-        {
-            message = new ReceivedMessage
-            {
-                Id = id,
-                ReversePath = mail.Sender?.Address ?? "",
-                Recipients = _recipients.ToArray(),
-                DeclaredSize = mail.Size,
-                BodyType = mail.Body,
-                SmtpUtf8 = mail.SmtpUtf8,
-                Return = mail.Return,
-                EnvelopeId = mail.EnvelopeId,
-                ClientAddress = _clientAddress,
-                ClientHelo = _heloName ?? "",
-                AuthenticatedUser = _authenticatedUser,
-                ListenerName = _listener.Name,
-                ReceivedAt = now,
-                Content = BuildContent(id, now),
-            };
-        }
-        finally
-        {
-            ResetTransaction();
-            _state = SmtpSessionState.Greeted;
-        }
-
-        using var commit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        commit.CancelAfter(_options.DataTerminationTimeout);
-        try
-        {
-            await spool.AcceptAsync(message, commit.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            _logger.LogWarning(ex, "Spool refused message {Id} from {Client}", id, _clientAddress);
-            Write(SmtpReplies.SpoolFailed);
-            return;
-        }
-        // The guard saves boxing and a params array on every message when Information is off.
-        if (_logger.IsEnabled(LogLevel.Information))
-        {
-            _logger.LogInformation("Queued {Id} from {Client} on {Listener}: {Size} bytes, {Count} recipients",
-                id, _clientAddress, _listener.Name, message.Content.Length, message.Recipients.Count);
-        }
-        var output = _transport.Output;
-        output.Write("250 2.0.0 Ok: queued as "u8);
-        WriteText(output, id);
-        output.Write("\r\n"u8);
-    }
-
-    /// <summary>
-    /// Received header (RFC 5321 §4.4, protocol names of RFC 3848 / RFC 6531) and, on submission, the
-    /// Message-ID and Date RFC 6409 §8 allows adding. One array, the prefix written in front of the body.
-    /// </summary>
-    private ReadOnlyMemory<byte> BuildContent(string id, DateTimeOffset now)
-    {
-        string date = now.UtcDateTime.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
-        var received = new StringBuilder(256)
-            .Append("Received: from ").Append(_heloName).Append(" (").Append(_clientLiteral).Append(")\r\n");
-        if (_transport.SecurityDescription is { } tls) received.Append("\t(using ").Append(tls).Append(")\r\n");
-        received.Append("\tby ").Append(_context.HostName).Append(" (MtaCluster) with ").Append(ProtocolName())
-            .Append(" id ").Append(id);
-        if (_recipients.Count == 1) received.Append("\r\n\tfor <").Append(_recipients[0].Address).Append('>');
-        received.Append("; ").Append(date).Append("\r\n");
-
-        byte[] receivedBytes = Encoding.UTF8.GetBytes(received.ToString());
-        byte[] messageIdBytes = _listener.IsSubmission ? Encoding.ASCII.GetBytes($"Message-ID: <{id}@{_context.HostName}>\r\n") : [];
-        byte[] dateBytes = _listener.IsSubmission ? Encoding.ASCII.GetBytes($"Date: {date}\r\n") : [];
-
-        var body = _body!;
-        int prefix = receivedBytes.Length + messageIdBytes.Length + dateBytes.Length;
-        var content = new byte[prefix + body.Length];
-        body.CopyTo(content.AsSpan(prefix));
-        var (hasMessageId, hasDate) = _listener.IsSubmission ? MessageHeaderScanner.Scan(content.AsSpan(prefix)) : (true, true);
-        int start = prefix;
-        if (!hasDate)
-        {
-            start -= dateBytes.Length;
-            dateBytes.CopyTo(content, start);
-        }
-        if (!hasMessageId)
-        {
-            start -= messageIdBytes.Length;
-            messageIdBytes.CopyTo(content, start);
-        }
-        start -= receivedBytes.Length;
-        receivedBytes.CopyTo(content, start);
-        return content.AsMemory(start);
-    }
-
-    private string ProtocolName()
-    {
-        if (!_extended) return "SMTP";
-        var name = _mail?.SmtpUtf8 == true ? "UTF8SMTP" : "ESMTP";
-        if (_transport.IsSecure) name += "S";
-        if (_authenticatedUser is not null) name += "A";
-        return name;
-    }
-
     private static string AddressLiteral(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetworkV6 ? "[IPv6:" + address + "]" : "[" + address + "]";
 
@@ -704,38 +377,6 @@ public sealed class SmtpSession
         if (string.IsNullOrEmpty(text)) return;
         var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
         output.Advance(Encoding.UTF8.GetBytes(text, span));
-    }
-
-    private async Task<bool> TryStartTlsAsync(CancellationToken cancellationToken)
-    {
-        if (_context.Certificate is null)
-        {
-            _logger.LogWarning("Implicit TLS listener {Listener} has no certificate; closing {Client}", _listener.Name, _clientAddress);
-            return false;
-        }
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(_options.TlsHandshakeTimeout);
-        try
-        {
-            await _transport.UpgradeToTlsAsync(_context.CreateTlsOptions(), handshake.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            _logger.LogInformation("TLS handshake with {Client} on {Listener} failed: {Reason}", _clientAddress, _listener.Name, ex.Message);
-            return false;
-        }
-    }
-
-    // RFC 3207 §4.2: after the handshake the client starts over with EHLO and nothing learned before counts.
-    private void ResetAfterTls()
-    {
-        ResetTransaction();
-        _heloName = null;
-        _extended = false;
-        _authenticatedUser = null;
-        _state = SmtpSessionState.Connected;
-        _mode = InputMode.Command;
     }
 
     private async Task<bool> IsEarlyTalkerAsync(CancellationToken cancellationToken)
@@ -849,16 +490,5 @@ public sealed class SmtpSession
         Span<byte> head = stackalloc byte[5];
         buffer.Slice(0, 5).CopyTo(head);
         return Ascii.EqualsIgnoreCase(head, "AUTH "u8);
-    }
-
-    private void ResetTransaction()
-    {
-        _chunkLineEndings.Reset();
-        _mail = null;
-        _recipients.Clear();
-        _body?.Dispose();
-        _body = null;
-        _chunkError = null;
-        _chunkRemaining = 0;
     }
 }

@@ -125,6 +125,8 @@ public sealed class NodeConfigurationTests : IDisposable
         Assert.Equal(defaults.DataTerminationTimeout, smtp.DataTerminationTimeout);
         Assert.Null(smtp.Listeners);
         Assert.Null(smtp.TrustedNetworks);
+        Assert.Equal(defaults.Content.StripNul, smtp.Content.StripNul);
+        Assert.Equal("false", config["Smtp:Content:StripNul"]);
         Assert.Equal(new MtaCluster.Delivery.Domains.DeliveryOptions().FetchInterval, delivery.FetchInterval);
         Assert.False(delivery.Hold);
         Assert.Equal(25, delivery.RemotePort);

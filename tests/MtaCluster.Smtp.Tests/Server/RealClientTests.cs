@@ -188,6 +188,48 @@ public class RealClientTests
     }
 
     [Fact]
+    public async Task Smtplib_sending_raw_end_of_data_look_alikes_gets_one_reply_each_and_stays_in_sync()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        var cases = EndOfDataLookalikes.Cases(data: true)
+            .Where(c => EndOfDataLookalikes.Named.Any(n => c.Name.StartsWith(n.Name + " after a header line", StringComparison.Ordinal)))
+            .ToList();
+        Assert.NotEmpty(cases);
+        string wires = string.Join(", ", cases.Select(c => $"(\"{c.Name}\", bytes.fromhex(\"{Convert.ToHexString(c.Wire)}\"))"));
+        // smtplib's data() and send_message() repair line endings; the look-alikes go out through its socket as they are.
+        var result = await PythonAsync(PythonPrelude + $$"""
+            cases = [{{wires}}]
+            with smtplib.SMTP("{{server.Relay.Address}}", {{server.Relay.Port}}, timeout=20) as s:
+                s.ehlo("python.test")
+                for name, wire in cases:
+                    for framing in ("DATA", "BDAT"):
+                        s.mail("sender@example.com")
+                        s.rcpt("rcpt@example.net")
+                        if framing == "DATA":
+                            code, _ = s.docmd("DATA")
+                            assert code == 354, (name, code)
+                            s.sock.sendall(wire)
+                        else:
+                            content = wire[:-3]
+                            s.sock.sendall(b"BDAT %d LAST\r\n" % len(content) + content)
+                        code, text = s.getreply()
+                        print(framing, code, text.decode().split(" ")[0], name)
+                        if s.noop()[0] != 250:
+                            print("OUT OF SYNC", framing, name)
+            """);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(cases.Count * 2, lines.Length);
+        Assert.DoesNotContain(lines, l => l.StartsWith("OUT OF SYNC", StringComparison.Ordinal));
+        Assert.All(lines, l => Assert.Matches(@"^(DATA|BDAT) (250 2\.0\.0|550 5\.6\.11|550 5\.6\.0) ", l));
+        Assert.Contains(lines, l => l.Contains(" 550 5.6.0 <CRLF><NUL>.<CRLF>", StringComparison.Ordinal));
+        int accepted = lines.Count(l => l.Contains(" 250 ", StringComparison.Ordinal));
+        await server.Spool.WaitForCountAsync(accepted, TimeSpan.FromSeconds(5));
+        Assert.Equal(accepted, server.Spool.Accepted.Count);
+        Assert.All(server.Spool.Accepted, m => Assert.Empty(LenientReceivers.Problems(m.Content.Span)));
+    }
+
+    [Fact]
     public async Task Smtp_source_load_all_500_messages_accepted()
     {
         await using var server = await ServerFixture.StartAsync(o => o.MaxConnectionsPerClient = 100);

@@ -34,8 +34,18 @@ public class RelayPolicyTests
     [Fact]
     public async Task Configured_networks_replace_the_defaults()
     {
-        await using var h = SessionHarness.Start(o => o.TrustedNetworks = ["192.0.2.0/24"], client: SessionHarness.UntrustedClient);
-        await h.OpenTransactionAsync();
+        await using (var configured = SessionHarness.Start(o => o.TrustedNetworks = ["192.0.2.0/24"], client: SessionHarness.UntrustedClient))
+        {
+            await configured.OpenTransactionAsync();
+        }
+
+        // Replaced, not added to: loopback, trusted by default, is now an ordinary client.
+        await using var loopback = SessionHarness.Start(o => o.TrustedNetworks = ["192.0.2.0/24"], client: SessionHarness.TrustedClient);
+        await loopback.GreetAsync();
+        Assert.StartsWith("250 2.1.0", await loopback.Client.CommandAsync("MAIL FROM:<a@example.com>"));
+        Assert.Equal("554 5.7.1 Relay access denied", await loopback.Client.CommandAsync("RCPT TO:<b@example.net>"));
+        Assert.False(loopback.Context.TrustedNetworks.Contains(System.Net.IPAddress.Loopback));
+        Assert.False(loopback.Context.TrustedNetworks.Contains(System.Net.IPAddress.IPv6Loopback));
     }
 
     [Fact]

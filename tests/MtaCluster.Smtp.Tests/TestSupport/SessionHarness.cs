@@ -1,6 +1,7 @@
 using System.Net;
 using MtaCluster.Smtp.Auth;
 using MtaCluster.Smtp.Server;
+using MtaCluster.Smtp.Spool;
 
 namespace MtaCluster.Smtp.Tests.TestSupport;
 
@@ -12,11 +13,11 @@ public sealed class SessionHarness : IAsyncDisposable
 
     private readonly CancellationTokenSource _shutdown = new();
 
-    private SessionHarness(SmtpServerOptions options, SmtpListenerOptions listener, IPAddress client, IUserAuthenticator? authenticator)
+    private SessionHarness(SmtpServerOptions options, SmtpListenerOptions listener, IPAddress client, IUserAuthenticator? authenticator, ISpoolCapacity? capacity)
     {
         Options = options;
         Transport = new InMemoryTransport(client);
-        Context = new SmtpServerContext(options, Spool, authenticator, certificate: null);
+        Context = new SmtpServerContext(options, Spool, authenticator, certificate: null, capacity: capacity);
         Session = new SmtpSession(Transport, listener, Context);
         Client = new TestClient(Transport.ClientInput, Transport.ClientOutput);
         Run = Task.Run(() => Session.RunAsync(_shutdown.Token));
@@ -40,12 +41,14 @@ public sealed class SessionHarness : IAsyncDisposable
         Action<SmtpServerOptions>? configure = null,
         SmtpListenerKind kind = SmtpListenerKind.Relay,
         IPAddress? client = null,
-        IUserAuthenticator? authenticator = null)
+        IUserAuthenticator? authenticator = null,
+        bool? requireAuth = null,
+        ISpoolCapacity? capacity = null)
     {
         var options = new SmtpServerOptions { HostName = "mx.test" };
         configure?.Invoke(options);
-        var listener = new SmtpListenerOptions { Name = kind.ToString().ToLowerInvariant(), Kind = kind, Port = 0 };
-        return new SessionHarness(options, listener, client ?? TrustedClient, authenticator);
+        var listener = new SmtpListenerOptions { Name = kind.ToString().ToLowerInvariant(), Kind = kind, Port = 0, RequireAuth = requireAuth };
+        return new SessionHarness(options, listener, client ?? TrustedClient, authenticator, capacity);
     }
 
     /// <summary>Reads the greeting and says EHLO; returns the EHLO reply.</summary>
