@@ -8,6 +8,7 @@ using System.Security.Authentication;
 using System.Text;
 using MtaCluster.Smtp.Client.Protocol;
 using MtaCluster.Smtp.Client.Transactions;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Smtp.Client.Connection;
 
@@ -289,7 +290,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
             {
                 if (dataReply.IsPositive)
                 {
-                    throw Fail(SmtpFailureKind.ProtocolError, LocalReplies.ProtocolError(RemoteEndPoint, "after DATA", dataReply.ToString()), "DATA answered with a positive reply other than 354.");
+                    throw Fail(SmtpFailureKind.ProtocolError, LocalReplies.ProtocolError(RemoteEndPoint, "after DATA", dataReply.ToLine()), "DATA answered with a positive reply other than 354.");
                 }
 
                 DecidePending(results, dataReply);
@@ -301,7 +302,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
             dataReply = await ReadReplyAsync(_options.DataTerminationTimeout, EndOfDataSlot, "after end of data").ConfigureAwait(false);
             if (dataReply.IsPositiveIntermediate)
             {
-                throw Fail(SmtpFailureKind.ProtocolError, LocalReplies.ProtocolError(RemoteEndPoint, "after end of data", dataReply.ToString()), "End of data answered with a 3xx reply.");
+                throw Fail(SmtpFailureKind.ProtocolError, LocalReplies.ProtocolError(RemoteEndPoint, "after end of data", dataReply.ToLine()), "End of data answered with a 3xx reply.");
             }
 
             DecidePending(results, dataReply);
@@ -447,7 +448,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
                     await SayQuitAsync().ConfigureAwait(false);
                 }
 
-                throw Fail(SmtpFailureKind.GreetingRejected, Greeting, $"Greeting refused: {Greeting}");
+                throw Fail(SmtpFailureKind.GreetingRejected, Greeting, $"Greeting refused: {Greeting.ToLine()}");
             }
 
             await HelloAsync(allowHeloFallback: true).ConfigureAwait(false);
@@ -485,7 +486,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         if (!allowHeloFallback || reply.Code is not (500 or 501 or 502 or 504))
         {
             await QuitUnlessClosingAsync(reply).ConfigureAwait(false);
-            throw Fail(reply.Code == 421 ? SmtpFailureKind.ServiceClosing : SmtpFailureKind.HeloRejected, reply, $"EHLO refused: {reply}");
+            throw Fail(reply.Code == 421 ? SmtpFailureKind.ServiceClosing : SmtpFailureKind.HeloRejected, reply, $"EHLO refused: {reply.ToLine()}");
         }
 
         SmtpCommandWriter.WriteEhlo(_writer, HeloName, extended: false);
@@ -494,7 +495,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         if (reply.Code != 250)
         {
             await QuitUnlessClosingAsync(reply).ConfigureAwait(false);
-            throw Fail(reply.Code == 421 ? SmtpFailureKind.ServiceClosing : SmtpFailureKind.HeloRejected, reply, $"EHLO and HELO refused: {reply}");
+            throw Fail(reply.Code == 421 ? SmtpFailureKind.ServiceClosing : SmtpFailureKind.HeloRejected, reply, $"EHLO and HELO refused: {reply.ToLine()}");
         }
 
         HelloReply = reply;
@@ -524,13 +525,13 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         {
             if (reply.Code == 421)
             {
-                throw Fail(SmtpFailureKind.ServiceClosing, reply, $"STARTTLS answered {reply}");
+                throw Fail(SmtpFailureKind.ServiceClosing, reply, $"STARTTLS answered {reply.ToLine()}");
             }
 
             if (required)
             {
                 await SayQuitAsync().ConfigureAwait(false);
-                throw Fail(SmtpFailureKind.TlsNotAvailable, LocalReplies.TlsNotAvailable(RemoteEndPoint, $"STARTTLS was refused: {reply}"), $"STARTTLS refused: {reply}");
+                throw Fail(SmtpFailureKind.TlsNotAvailable, LocalReplies.TlsNotAvailable(RemoteEndPoint, $"STARTTLS was refused: {reply.ToLine()}"), $"STARTTLS refused: {reply.ToLine()}");
             }
 
             // RFC 3207 §4: after 454 the client may go on in clear; opportunistic does.
@@ -617,6 +618,17 @@ public sealed class SmtpClientConnection : IAsyncDisposable
             smtpUtf8 = true;
         }
 
+        if (transaction.BodyType == MessageBodyType.BinaryMime)
+        {
+            return LocalReplies.BinaryNotSupported();
+        }
+
+        // Checked before MAIL, since content cannot be taken back once DATA has started.
+        if (transaction.Content.Span.Contains((byte)0))
+        {
+            return LocalReplies.NulInContent();
+        }
+
         // RFC 6152 §3: converting to 7 bit means re-encoding MIME parts (and breaking DKIM
         // signatures over them); refusing is the other choice the RFC gives, and ours.
         if (transaction.BodyType == MessageBodyType.EightBitMime && !Capabilities.Supports(SmtpExtensions.EightBitMime))
@@ -689,7 +701,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     /// 452 "insufficient storage" without an enhanced code): retrying at once would loop.
     /// </summary>
     private static bool IsTooManyRecipients(SmtpReply reply, int acceptedSoFar) =>
-        acceptedSoFar > 0 && (reply.EnhancedCode is "4.5.3" or "5.5.3" || (reply.Code == 452 && reply.EnhancedCode is null));
+        acceptedSoFar > 0 && (reply.EnhancedCode is { Class: 4 or 5, Subject: 5, Detail: 3 } || (reply.Code == 452 && reply.EnhancedCode is null));
 
     private static void Decide(RecipientResult[] results, IReadOnlyList<TransactionRecipient> recipients, RecipientStatus status, SmtpReply reply)
     {
@@ -751,59 +763,32 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         SmtpReply reply = await ReadReplyAsync(_options.RsetTimeout, RsetSlot, "after RSET").ConfigureAwait(false);
         if (!reply.IsPositiveCompletion)
         {
-            MarkUnusable(new SmtpFailure(SmtpFailureKind.ProtocolError, LocalReplies.ProtocolError(RemoteEndPoint, "after RSET", reply.ToString()), $"RSET refused: {reply}"));
+            MarkUnusable(new SmtpFailure(SmtpFailureKind.ProtocolError, LocalReplies.ProtocolError(RemoteEndPoint, "after RSET", reply.ToLine()), $"RSET refused: {reply.ToLine()}"));
             CloseTransport();
         }
     }
 
     /// <summary>
-    /// RFC 5321 §4.5.2: a line starting with "." gets one more. The content is scanned for CRLF "."
-    /// and written in segments between them, so no stuffed copy of the message is ever made;
-    /// the pipe is flushed every <see cref="SmtpClientOptions.DataFlushThreshold"/> bytes, each flush
-    /// one data block under the §4.5.3.2.5 timeout.
+    /// The content through a <see cref="DotStuffingWriter"/>, straight into the pipe: no stuffed copy
+    /// of the message is made. The pipe is flushed every <see cref="SmtpClientOptions.DataFlushThreshold"/>
+    /// bytes of content, each flush one data block under the RFC 5321 §4.5.3.2.5 timeout; a message
+    /// below the threshold goes with its terminating dot in one flush.
     /// </summary>
     private async Task WriteContentAsync(ReadOnlyMemory<byte> content)
     {
         int threshold = Math.Max(4096, _options.DataFlushThreshold);
-        int length = content.Length;
-        int pending = 0;
-        int start = 0;
-        if (length > 0 && content.Span[0] == (byte)'.')
+        var stuffing = new DotStuffingWriter(_writer);
+        for (int start = 0; start < content.Length; start += threshold)
         {
-            _writer.Write("."u8);
-            pending++;
-        }
-
-        while (start < length)
-        {
-            int found = content.Span[start..].IndexOf("\r\n."u8);
-            int end = found < 0 ? length : start + found + 2;
-            while (start < end)
+            int take = Math.Min(threshold, content.Length - start);
+            stuffing.Write(content.Span.Slice(start, take));
+            if (start + take < content.Length)
             {
-                int take = Math.Min(end - start, threshold - pending);
-                _writer.Write(content.Span.Slice(start, take));
-                start += take;
-                pending += take;
-                if (pending >= threshold)
-                {
-                    await FlushAsync(_options.DataBlockTimeout, "sending data").ConfigureAwait(false);
-                    pending = 0;
-                }
-            }
-
-            if (found >= 0)
-            {
-                _writer.Write("."u8);
-                pending++;
+                await FlushAsync(_options.DataBlockTimeout, "sending data").ConfigureAwait(false);
             }
         }
 
-        if (length > 0 && !content.Span.EndsWith("\r\n"u8))
-        {
-            _writer.Write("\r\n"u8);
-        }
-
-        _writer.Write(".\r\n"u8);
+        stuffing.Complete();
         await FlushAsync(_options.DataBlockTimeout, "sending data").ConfigureAwait(false);
     }
 
@@ -839,7 +824,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
                     // RFC 5321 §3.8: 421 means the server is closing; nothing more will come.
                     if (reply!.Code == 421 && cacheSlot != SmtpReplyReader.NoCache)
                     {
-                        throw Fail(SmtpFailureKind.ServiceClosing, reply, $"Server closing {stage}: {reply}");
+                        throw Fail(SmtpFailureKind.ServiceClosing, reply, $"Server closing {stage}: {reply.ToLine()}");
                     }
 
                     return reply;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Protocol;
 using MtaCluster.Smtp.Client.Transactions;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Tests.Infrastructure;
 using MtaCluster.Smtp.Client.Transactions;
@@ -98,7 +99,7 @@ public class ExtensionTests
 
             Assert.All(result.Recipients, r => Assert.Equal(RecipientStatus.PermanentFailure, r.Status));
             Assert.Equal(552, result.Recipients[0].Reply.Code);
-            Assert.Equal("5.3.4", result.Recipients[0].Reply.EnhancedCode);
+            Assert.Equal("5.3.4", result.Recipients[0].Reply.EnhancedCode?.ToString());
             Assert.True(result.Recipients[0].Reply.IsLocal);
             Assert.Null(result.MailReply);
 
@@ -122,8 +123,8 @@ public class ExtensionTests
             TransactionResult byFlag = await connection.SendAsync(byHeaders);
 
             Assert.Equal(RecipientStatus.PermanentFailure, byAddress.Recipients[0].Status);
-            Assert.Equal("5.6.7", byAddress.Recipients[0].Reply.EnhancedCode);
-            Assert.Equal("5.6.7", byFlag.Recipients[0].Reply.EnhancedCode);
+            Assert.Equal("5.6.7", byAddress.Recipients[0].Reply.EnhancedCode?.ToString());
+            Assert.Equal("5.6.7", byFlag.Recipients[0].Reply.EnhancedCode?.ToString());
         }
 
         await peer.FinishAsync();
@@ -156,7 +157,7 @@ public class ExtensionTests
         {
             TransactionResult refused = await connection.SendAsync(tx);
             Assert.Equal(RecipientStatus.PermanentFailure, refused.Recipients[0].Status);
-            Assert.Equal("5.6.3", refused.Recipients[0].Reply.EnhancedCode);
+            Assert.Equal("5.6.3", refused.Recipients[0].Reply.EnhancedCode?.ToString());
         }
 
         await using (SmtpClientConnection connection = await TestOptions.ConnectAsync(with.EndPoint))
