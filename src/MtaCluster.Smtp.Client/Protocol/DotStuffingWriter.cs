@@ -37,12 +37,18 @@ internal sealed class DotStuffingWriter
     }
 
     /// <summary>Writes the next piece of content.</summary>
-    /// <exception cref="InvalidDataException">The content holds a NUL; callers check first, since part of it may be written.</exception>
+    /// <exception cref="InvalidDataException">This piece holds a NUL; nothing of it is written, but earlier pieces were, so callers check first.</exception>
     public void Write(ReadOnlySpan<byte> content)
     {
         if (content.IsEmpty)
         {
             return;
+        }
+
+        // One pass for NUL up front keeps the per-line search to two values, which is measurably faster.
+        if (content.Contains((byte)0))
+        {
+            throw new InvalidDataException("The message content contains a NUL character.");
         }
 
         int i = 0;
@@ -70,7 +76,7 @@ internal sealed class DotStuffingWriter
 
         while (i < content.Length)
         {
-            int found = content[i..].IndexOfAny(Cr, Lf, (byte)0);
+            int found = content[i..].IndexOfAny(Cr, Lf);
             if (found < 0)
             {
                 break;
@@ -79,9 +85,6 @@ internal sealed class DotStuffingWriter
             int p = i + found;
             switch (content[p])
             {
-                case 0:
-                    _output.Write(content[run..p]);
-                    throw new InvalidDataException("The message content contains a NUL character.");
                 case Cr when p + 1 == content.Length:
                     _output.Write(content[run..p]);
                     _pendingCr = true;
