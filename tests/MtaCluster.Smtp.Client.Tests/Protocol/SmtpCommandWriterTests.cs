@@ -24,6 +24,13 @@ public class SmtpCommandWriterTests
     }
 
     [Fact]
+    public void A_7bit_body_sends_no_body_parameter_since_none_means_7bit()
+    {
+        var tx = new MessageTransaction("a@origin.test", new[] { new TransactionRecipient("b@example.test") }, new byte[10]) { BodyType = MessageBodyType.SevenBit };
+        Assert.Equal("MAIL FROM:<a@origin.test> SIZE=10\r\n", Write(w => SmtpCommandWriter.WriteMailFrom(w, tx, SmtpExtensions.EightBitMime | SmtpExtensions.Size, smtpUtf8: false)));
+    }
+
+    [Fact]
     public void Null_reverse_path_is_empty_brackets()
     {
         var tx = new MessageTransaction(string.Empty, new[] { new TransactionRecipient("b@example.test") }, Array.Empty<byte>());

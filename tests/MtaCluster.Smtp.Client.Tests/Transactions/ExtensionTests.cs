@@ -147,6 +147,24 @@ public class ExtensionTests
     }
 
     [Fact]
+    public async Task A_binarymime_body_fails_locally_with_5_6_3_since_data_cannot_carry_it()
+    {
+        await using var peer = new ScriptedPeer(new SmtpDialogue());
+        var tx = new MessageTransaction("sender@origin.test", new[] { new TransactionRecipient("a@example.test") }, TestOptions.Message("binary")) { BodyType = MessageBodyType.BinaryMime };
+
+        await using (SmtpClientConnection connection = await TestOptions.ConnectAsync(peer.EndPoint))
+        {
+            TransactionResult refused = await connection.SendAsync(tx);
+            Assert.Equal(RecipientStatus.PermanentFailure, refused.Recipients[0].Status);
+            Assert.Equal("5.6.3", refused.Recipients[0].Reply.EnhancedCode?.ToString());
+            Assert.True(refused.Recipients[0].Reply.IsLocal);
+        }
+
+        await peer.FinishAsync();
+        Assert.DoesNotContain(peer.Connections[0].Lines, l => l.StartsWith("MAIL", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_8bit_body_fails_with_5_6_3_where_8bitmime_is_not_offered_and_is_declared_where_it_is()
     {
         await using var without = new ScriptedPeer(new SmtpDialogue { Keywords = new[] { "PIPELINING", "ENHANCEDSTATUSCODES" } });
