@@ -10,9 +10,10 @@ namespace MtaCluster.Smtp.Client.Connection;
 public sealed partial class SmtpClientConnection
 {
     /// <summary>
-    /// Runs one mail transaction. Checks SIZE, SMTPUTF8 and 8BITMIME locally first; pipelines
-    /// MAIL, RCPT… and DATA when the server offers PIPELINING; sends the content only when at least
-    /// one recipient was accepted. Never throws for anything the server does.
+    /// Runs one mail transaction. Checks SIZE, SMTPUTF8, 8BITMIME and BINARYMIME locally first, and
+    /// refuses content holding a NUL (554 5.6.0) before anything is sent; pipelines MAIL, RCPT… and
+    /// DATA when the server offers PIPELINING; sends the content only when at least one recipient
+    /// was accepted, ending the data only at its own final dot. Never throws for anything the server does.
     /// </summary>
     /// <exception cref="OperationCanceledException">The caller cancelled; the connection is closed.</exception>
     /// <exception cref="InvalidOperationException">Another operation is in progress on this connection.</exception>
