@@ -32,10 +32,12 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
     /// The reply is our own words (a failed connection, a DNS answer), not the receiver's: it is
     /// classified by its status code alone and never taken as the receiver asking us to back off.
     /// </param>
-    public void Add(QueuedRecipient recipient, string? sender, AttemptOutcome outcome, SmtpReply reply, AttemptConnection connection, bool localReply = false)
+    public void Add(QueuedRecipient recipient, string? sender, AttemptOutcome outcome, SmtpReply? reply, AttemptConnection connection, bool localReply = false)
     {
         _settled.Add(recipient.RecipientId);
         if (outcome == AttemptOutcome.SendAgain) return;
+        // Only "send again" comes without a reply: nothing was attempted.
+        ArgumentNullException.ThrowIfNull(reply);
 
         var now = context.Time.GetUtcNow();
         var attempt = recipient.Attempts + 1;
