@@ -1,14 +1,6 @@
+using MtaCluster.Mail;
+
 namespace MtaCluster.Storage;
-
-/// <summary>The body type declared with MAIL BODY= (RFC 6152, RFC 3030).</summary>
-public enum BodyType : byte { SevenBit = 0, EightBitMime = 1, BinaryMime = 2 }
-
-/// <summary>RET= of RFC 3461 §4.3: what a DSN returns of the original message.</summary>
-public enum DsnReturn : byte { Unspecified = 0, Full = 1, Headers = 2 }
-
-/// <summary>NOTIFY= of RFC 3461 §4.1. <see cref="Unspecified"/> means the client gave none (default: FAILURE,DELAY).</summary>
-[Flags]
-public enum DsnNotify : byte { Unspecified = 0, Never = 1, Success = 2, Failure = 4, Delay = 8 }
 
 /// <summary>Where a recipient stands. Only <see cref="Pending"/> is ever picked up for delivery.</summary>
 public enum RecipientState : byte { Pending = 0, Delivered = 1, Failed = 2, Expired = 3 }
@@ -23,9 +15,9 @@ public sealed record SpoolMessage(
     IReadOnlyList<SpoolRecipient> Recipients,
     ReadOnlyMemory<byte> Content,
     DateTimeOffset ReceivedAt,
-    BodyType BodyType = BodyType.SevenBit,
+    MessageBodyType BodyType = MessageBodyType.SevenBit,
     bool SmtpUtf8 = false,
-    DsnReturn DsnReturn = DsnReturn.Unspecified,
+    DsnReturn DsnReturn = DsnReturn.NotGiven,
     string? EnvelopeId = null,
     string? ClientAddress = null,
     string? AuthenticatedUser = null);
@@ -39,7 +31,7 @@ public sealed record SpoolRecipient(
     string Domain,
     int Shard,
     string? OriginalRecipient = null,
-    DsnNotify Notify = DsnNotify.Unspecified);
+    DsnNotify Notify = DsnNotify.NotGiven);
 
 /// <summary>A recipient row as stored.</summary>
 public sealed record QueuedRecipient(
@@ -71,7 +63,7 @@ public sealed record StoredMessage(
     string ReversePath,
     ReadOnlyMemory<byte> Content,
     DateTimeOffset ReceivedAt,
-    BodyType BodyType,
+    MessageBodyType BodyType,
     bool SmtpUtf8,
     DsnReturn DsnReturn,
     string? EnvelopeId,

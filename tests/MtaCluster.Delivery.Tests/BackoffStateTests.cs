@@ -1,5 +1,6 @@
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Throttling;
+using MtaCluster.Mail;
 using MtaCluster.Testing;
 
 namespace MtaCluster.Delivery.Tests;
@@ -8,8 +9,8 @@ public class BackoffStateTests
 {
     private static readonly ThrottleLimits Normal = new(10, 600, 20_000, null, TimeSpan.FromSeconds(10));
 
-    private static readonly DeliveryReply Throttled = new(421, "4.7.0", "Try again later, closing connection.");
-    private static readonly DeliveryReply UserUnknown = new(550, "5.1.1", "The email account that you tried to reach does not exist.");
+    private static readonly SmtpReply Throttled = new(421, new EnhancedStatusCode(4, 7, 0), "Try again later, closing connection.");
+    private static readonly SmtpReply UserUnknown = new(550, new EnhancedStatusCode(5, 1, 1), "The email account that you tried to reach does not exist.");
 
     private static BackoffState Create(ManualTimeProvider clock, ThrottleLimits? normal = null) =>
         new(BackoffSettings.Default with { RecoverAfter = 3 }, normal ?? Normal, clock);
@@ -35,7 +36,7 @@ public class BackoffStateTests
     {
         var clock = new ManualTimeProvider();
         var state = Create(clock);
-        Assert.True(state.OnReply(new DeliveryReply(code, enhanced, text)));
+        Assert.True(state.OnReply(new SmtpReply(code, enhanced is null ? null : EnhancedStatusCode.Parse(enhanced), text)));
         Assert.True(state.InBackoff);
         Assert.Equal(1, state.EffectiveLimits.MaxConnections);
         Assert.Equal(10, state.EffectiveLimits.MaxMessagesPerMinute);
@@ -125,7 +126,7 @@ public class BackoffStateTests
     {
         var state = Create(new ManualTimeProvider());
         state.OnReply(Throttled);
-        state.OnReply(new DeliveryReply(250, "2.0.0", "OK"));
+        state.OnReply(new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), "OK"));
         Assert.Equal(1, state.ConsecutiveSuccesses);
     }
 

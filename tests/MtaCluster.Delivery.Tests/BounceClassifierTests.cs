@@ -1,4 +1,5 @@
 using MtaCluster.Delivery.Classification;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Tests;
 

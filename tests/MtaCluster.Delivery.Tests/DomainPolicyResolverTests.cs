@@ -1,6 +1,7 @@
 using System.Net;
 using MtaCluster.Delivery.Policies;
 using MtaCluster.Delivery.Throttling;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Tests;
 

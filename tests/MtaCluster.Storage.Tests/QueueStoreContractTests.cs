@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Storage.Tests;
 
@@ -90,7 +91,7 @@ public abstract class QueueStoreContractTests : IAsyncLifetime
             ],
             body,
             T0,
-            BodyType.EightBitMime,
+            MessageBodyType.EightBitMime,
             SmtpUtf8: true,
             DsnReturn: DsnReturn.Headers,
             EnvelopeId: "QQ314159",
@@ -105,7 +106,7 @@ public abstract class QueueStoreContractTests : IAsyncLifetime
         Assert.Equal(message.ReversePath, stored.ReversePath);
         Assert.True(body.AsSpan().SequenceEqual(stored.Content.Span));
         Assert.Equal(T0, stored.ReceivedAt);
-        Assert.Equal(BodyType.EightBitMime, stored.BodyType);
+        Assert.Equal(MessageBodyType.EightBitMime, stored.BodyType);
         Assert.True(stored.SmtpUtf8);
         Assert.Equal(DsnReturn.Headers, stored.DsnReturn);
         Assert.Equal("QQ314159", stored.EnvelopeId);
@@ -147,13 +148,13 @@ public abstract class QueueStoreContractTests : IAsyncLifetime
         Assert.NotNull(stored);
         Assert.Equal("", stored.ReversePath);
         Assert.True(slice.Span.SequenceEqual(stored.Content.Span));
-        Assert.Equal(BodyType.SevenBit, stored.BodyType);
+        Assert.Equal(MessageBodyType.SevenBit, stored.BodyType);
         Assert.False(stored.SmtpUtf8);
-        Assert.Equal(DsnReturn.Unspecified, stored.DsnReturn);
+        Assert.Equal(DsnReturn.NotGiven, stored.DsnReturn);
         Assert.Null(stored.EnvelopeId);
         Assert.Null(stored.ClientAddress);
         Assert.Null(stored.AuthenticatedUser);
-        Assert.Equal(DsnNotify.Unspecified, (await store.GetRecipientsAsync(message.Id)).Single().Notify);
+        Assert.Equal(DsnNotify.NotGiven, (await store.GetRecipientsAsync(message.Id)).Single().Notify);
         Assert.Null(await store.GetMessageAsync(QueueId.New()));
         Assert.Empty(await store.GetRecipientsAsync(QueueId.New()));
     }
@@ -486,11 +487,11 @@ public abstract class QueueStoreContractTests : IAsyncLifetime
     {
         var store = await OpenStoreAsync();
         var text = "Subject: caf\u00e9\r\n\r\n.\r\n..dot\r\n"u8.ToArray();
-        var m = Message(T0, Rcpt("a@one.test")) with { Content = text, SmtpUtf8 = true, BodyType = BodyType.BinaryMime };
+        var m = Message(T0, Rcpt("a@one.test")) with { Content = text, SmtpUtf8 = true, BodyType = MessageBodyType.BinaryMime };
         await store.EnqueueAsync(m);
         var stored = await store.GetMessageAsync(m.Id);
         Assert.Equal(Encoding.UTF8.GetString(text), Encoding.UTF8.GetString(stored!.Content.Span));
         Assert.Equal(text, stored.Content.ToArray());
-        Assert.Equal(BodyType.BinaryMime, stored.BodyType);
+        Assert.Equal(MessageBodyType.BinaryMime, stored.BodyType);
     }
 }

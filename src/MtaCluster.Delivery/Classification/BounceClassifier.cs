@@ -1,3 +1,5 @@
+using MtaCluster.Mail;
+
 namespace MtaCluster.Delivery.Classification;
 
 /// <summary>
@@ -16,12 +18,12 @@ public sealed class BounceClassifier
 
     public IReadOnlyList<BounceRule> Rules => _rules;
 
-    public BounceCategory Classify(DeliveryReply reply) => Classify(reply.Code, reply.EnhancedCode, reply.Text);
+    public BounceCategory Classify(SmtpReply reply) => Classify(reply.Code, reply.EnhancedCode?.ToString(), reply.Text);
 
     public BounceCategory Classify(int code, string? enhancedCode, string text)
     {
         text ??= string.Empty;
-        var line = new DeliveryReply(code, enhancedCode, text).ToLine();
+        var line = string.IsNullOrEmpty(enhancedCode) ? $"{code} {text}" : $"{code} {enhancedCode} {text}";
         foreach (var rule in _rules)
         {
             try

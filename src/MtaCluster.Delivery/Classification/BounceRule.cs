@@ -1,10 +1,11 @@
 using System.Text.RegularExpressions;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Classification;
 
 /// <summary>
 /// A text rule tried before the status-code table: when <see cref="Pattern"/> matches the reply line
-/// (<see cref="DeliveryReply.ToLine"/>), the reply gets <see cref="Category"/>.
+/// (<see cref="SmtpReply.ToLine"/>), the reply gets <see cref="Category"/>.
 /// </summary>
 public sealed record BounceRule(Regex Pattern, BounceCategory Category)
 {

@@ -44,12 +44,7 @@ public sealed class DeliveryOptions
     {
         var options = Client.Clone();
         options.MaxRecipientsPerTransaction = policy.MaxRecipientsPerTransaction;
-        options.TlsPolicy = policy.Tls switch
-        {
-            Policies.TlsPolicy.None => TlsPolicy.None,
-            Policies.TlsPolicy.Required => TlsPolicy.Required,
-            _ => TlsPolicy.Opportunistic,
-        };
+        options.TlsPolicy = policy.Tls;
         return options;
     }
 }

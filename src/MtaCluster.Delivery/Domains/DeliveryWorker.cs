@@ -5,11 +5,11 @@ using MtaCluster.Actors;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Policies;
 using MtaCluster.Delivery.Retries;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Protocol;
 using MtaCluster.Smtp.Client.Transactions;
 using MtaCluster.Storage;
-using ClientTls = MtaCluster.Smtp.Client.Connection.TlsPolicy;
 
 namespace MtaCluster.Delivery.Domains;
 
@@ -43,7 +43,7 @@ internal sealed class DeliveryWorker(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        DeliveryReply? connectFailure = null;
+        SmtpReply? connectFailure = null;
         var local = false;
         // Stopping ends the wait for more work at once, but a transaction already on the wire gets a
         // grace period: cancelled after its final dot, it would be delivered again after the restart.
@@ -77,7 +77,7 @@ internal sealed class DeliveryWorker(
 
     private static readonly TimeSpan TransactionGraceOnStop = TimeSpan.FromSeconds(20);
 
-    private sealed record Connected(SmtpClientConnection? Connection, DeliveryReply? Failure, bool Local) : IAsyncDisposable
+    private sealed record Connected(SmtpClientConnection? Connection, SmtpReply? Failure, bool Local) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -101,7 +101,7 @@ internal sealed class DeliveryWorker(
                 {
                     // Opportunistic TLS that failed its handshake falls back to clear text on the same host (RFC 7435).
                     logger.LogInformation("STARTTLS with {Host} [{Address}] failed; retrying without TLS", host.HostName, endpoint);
-                    options.TlsPolicy = ClientTls.None;
+                    options.TlsPolicy = TlsPolicy.None;
                     result = await SmtpClientConnection.ConnectAsync(endpoint, source, context.HeloName, host.HostName, options, cancellationToken).ConfigureAwait(false);
                 }
                 if (result.Connection is not null) return new Connected(result.Connection, null, false);
@@ -112,9 +112,9 @@ internal sealed class DeliveryWorker(
                 logger.LogDebug("cannot deliver to {Host} [{Address}]: {Failure}", host.HostName, endpoint, result.Failure);
             }
         }
-        if (last is null) return new Connected(null, new DeliveryReply(451, "4.4.4", $"no address to connect to for {domain}"), true);
-        var reply = ToDeliveryReply(last.Reply);
-        if (reply.IsPermanent) reply = new DeliveryReply(451, "4.4.1", $"every host refused: {reply.ToLine()}");
+        if (last is null) return new Connected(null, new SmtpReply(451, new EnhancedStatusCode(4, 4, 4), $"no address to connect to for {domain}"), true);
+        var reply = last.Reply;
+        if (reply.IsPermanent) reply = new SmtpReply(451, new EnhancedStatusCode(4, 4, 1), $"every host refused: {reply.ToLine()}");
         return new Connected(null, reply, last.Reply.IsLocal);
     }
 
@@ -180,19 +180,10 @@ internal sealed class DeliveryWorker(
 
         var transaction = new MessageTransaction(message.ReversePath, item.Recipients.Select(ToTransactionRecipient).ToArray(), message.Content)
         {
-            BodyType = message.BodyType switch
-            {
-                // BINARYMIME is not advertised by the server, so nothing binary is ever spooled.
-                BodyType.EightBitMime or BodyType.BinaryMime => MessageBodyType.EightBitMime,
-                _ => MessageBodyType.SevenBit,
-            },
+            // BINARYMIME is not advertised by the server, so nothing binary is spooled; the client would refuse it.
+            BodyType = message.BodyType,
             RequiresSmtpUtf8 = message.SmtpUtf8,
-            Return = message.DsnReturn switch
-            {
-                Storage.DsnReturn.Full => Smtp.Client.Transactions.DsnReturn.Full,
-                Storage.DsnReturn.Headers => Smtp.Client.Transactions.DsnReturn.Headers,
-                _ => Smtp.Client.Transactions.DsnReturn.Unspecified,
-            },
+            Return = message.DsnReturn,
             EnvelopeId = message.EnvelopeId,
         };
         var result = await connection.SendAsync(transaction, cancellationToken).ConfigureAwait(false);
@@ -205,7 +196,7 @@ internal sealed class DeliveryWorker(
                 RecipientStatus.PermanentFailure => AttemptOutcome.Bounced,
                 RecipientStatus.TryAgain => AttemptOutcome.SendAgain,
                 _ => AttemptOutcome.Deferred,
-            }, ToDeliveryReply(outcome.Reply), details, outcome.Reply.IsLocal);
+            }, outcome.Reply, details, outcome.Reply.IsLocal);
         }
         await SettleAsync(recorder).ConfigureAwait(false);
     }
@@ -253,11 +244,9 @@ internal sealed class DeliveryWorker(
         }
         return new TransactionRecipient(recipient.Address)
         {
-            Notify = (Smtp.Client.Transactions.DsnNotify)(byte)recipient.Notify,
+            Notify = recipient.Notify,
             OriginalRecipient = original,
             OriginalRecipientType = originalType ?? "rfc822",
         };
     }
-
-    internal static DeliveryReply ToDeliveryReply(SmtpReply reply) => new(reply.Code, reply.EnhancedCode, reply.Text);
 }

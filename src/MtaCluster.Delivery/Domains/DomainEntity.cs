@@ -5,6 +5,7 @@ using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Policies;
 using MtaCluster.Delivery.Retries;
 using MtaCluster.Delivery.Throttling;
+using MtaCluster.Mail;
 using MtaCluster.Storage;
 
 namespace MtaCluster.Delivery.Domains;
@@ -219,7 +220,7 @@ public sealed class DomainEntity : ActorBase
         _route = await _context.Routes.ResolveAsync(_domain, _match.Policy.Route, Context.StoppingToken).ConfigureAwait(false);
         if (!_route.IsSuccess)
         {
-            await FailEverythingQueuedAsync(_route.Failure!.Value, _route.IsPermanentFailure, local: true).ConfigureAwait(false);
+            await FailEverythingQueuedAsync(_route.Failure!, _route.IsPermanentFailure, local: true).ConfigureAwait(false);
             return false;
         }
         if (_match.Kind != PolicyMatchKind.Exact && _match.Policy.Route is null)
@@ -301,7 +302,7 @@ public sealed class DomainEntity : ActorBase
     }
 
     /// <summary>Settles every queued (not yet sending) recipient with one reply: bounced when permanent, else deferred on the retry schedule.</summary>
-    private async Task FailEverythingQueuedAsync(DeliveryReply reply, bool permanent, bool local)
+    private async Task FailEverythingQueuedAsync(SmtpReply reply, bool permanent, bool local)
     {
         ReturnReadyToBacklog();
         if (_backlog.Count == 0) return;

@@ -1,4 +1,5 @@
 using MtaCluster.Delivery.Classification;
+using MtaCluster.Mail;
 using MtaCluster.Storage;
 
 namespace MtaCluster.Delivery.Domains;
@@ -39,14 +40,14 @@ internal sealed record WorkItem(string MessageId, QueuedRecipient[] Recipients);
 
 /// <summary>A worker finished one transaction: its recipients are settled (or left due to be sent again).</summary>
 /// <param name="CommitFailed">The outcomes could not be recorded: the recipients are released unsettled and the domain holds off.</param>
-internal sealed record TransactionSettled(long[] RecipientIds, int Delivered, int Deferred, int Bounced, IReadOnlyList<DeliveryReply> TransientReplies, bool CommitFailed = false);
+internal sealed record TransactionSettled(long[] RecipientIds, int Delivered, int Deferred, int Bounced, IReadOnlyList<SmtpReply> TransientReplies, bool CommitFailed = false);
 
 /// <summary>
 /// A worker closed its connection; <paramref name="ConnectFailure"/> is set when it never got one to
 /// any host, and <paramref name="LocalFailure"/> says whether those are our words (refused, timed out)
 /// or the last host's reply (a 421 or 554 greeting).
 /// </summary>
-internal sealed record WorkerStopped(int WorkerId, DeliveryReply? ConnectFailure, bool LocalFailure);
+internal sealed record WorkerStopped(int WorkerId, SmtpReply? ConnectFailure, bool LocalFailure);
 
 /// <summary>A timer tick that re-runs the pump (a rate token or a connection slot is due).</summary>
 internal sealed record PumpTick

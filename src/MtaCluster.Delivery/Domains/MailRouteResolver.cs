@@ -5,6 +5,7 @@ using MtaCluster.Delivery.Policies;
 using MtaCluster.Dns;
 using MtaCluster.Dns.MailRouting;
 using MtaCluster.Dns.Protocol;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Domains;
 
@@ -12,7 +13,7 @@ namespace MtaCluster.Delivery.Domains;
 public sealed record RouteHost(string HostName, IReadOnlyList<IPEndPoint> EndPoints);
 
 /// <summary>Where mail for a domain goes, or why it cannot go anywhere.</summary>
-public sealed record MailRoute(IReadOnlyList<RouteHost> Hosts, DeliveryReply? Failure, bool IsPermanentFailure)
+public sealed record MailRoute(IReadOnlyList<RouteHost> Hosts, SmtpReply? Failure, bool IsPermanentFailure)
 {
     public bool IsSuccess => Failure is null;
 }
@@ -37,7 +38,7 @@ public sealed class MailRouteResolver(IMailHostResolver mailHosts, ILookupClient
         if (!result.IsSuccess)
         {
             var permanent = result.Status == MailRoutingStatus.PermanentFailure;
-            return new MailRoute([], new DeliveryReply(permanent ? 550 : 451, result.EnhancedStatusCode, result.Reason), permanent);
+            return new MailRoute([], new SmtpReply(permanent ? 550 : 451, EnhancedStatusCode.TryParse(result.EnhancedStatusCode, out var code) ? code : null, result.Reason), permanent);
         }
         var hosts = result.Hosts
             .Select(h => new RouteHost(h.HostName, h.Addresses.Select(a => new IPEndPoint(a, remotePort)).ToArray()))
@@ -67,10 +68,10 @@ public sealed class MailRouteResolver(IMailHostResolver mailHosts, ILookupClient
         }
         catch (DnsException ex)
         {
-            return new MailRoute([], new DeliveryReply(451, "4.4.3", $"cannot resolve route {route}: {ex.Message}"), false);
+            return new MailRoute([], new SmtpReply(451, new EnhancedStatusCode(4, 4, 3), $"cannot resolve route {route}: {ex.Message}"), false);
         }
         return endpoints.Count == 0
-            ? new MailRoute([], new DeliveryReply(451, "4.4.4", $"route {route} has no address"), false)
+            ? new MailRoute([], new SmtpReply(451, new EnhancedStatusCode(4, 4, 4), $"route {route} has no address"), false)
             : new MailRoute([new RouteHost(host, endpoints)], null, false);
     }
 

@@ -1,6 +1,7 @@
 using MtaCluster.Delivery.Accounting;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Retries;
+using MtaCluster.Mail;
 using MtaCluster.Storage;
 
 namespace MtaCluster.Delivery.Domains;
@@ -23,7 +24,7 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
 {
     private readonly List<RecipientAttempt> _attempts = new();
     private readonly List<AccountingRecord> _records = new();
-    private readonly List<DeliveryReply> _transient = new();
+    private readonly List<SmtpReply> _transient = new();
     private readonly List<long> _settled = new();
     private int _delivered, _deferred, _bounced;
 
@@ -31,10 +32,12 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
     /// The reply is our own words (a failed connection, a DNS answer), not the receiver's: it is
     /// classified by its status code alone and never taken as the receiver asking us to back off.
     /// </param>
-    public void Add(QueuedRecipient recipient, string? sender, AttemptOutcome outcome, DeliveryReply reply, AttemptConnection connection, bool localReply = false)
+    public void Add(QueuedRecipient recipient, string? sender, AttemptOutcome outcome, SmtpReply? reply, AttemptConnection connection, bool localReply = false)
     {
         _settled.Add(recipient.RecipientId);
         if (outcome == AttemptOutcome.SendAgain) return;
+        // Only "send again" comes without a reply: nothing was attempted.
+        ArgumentNullException.ThrowIfNull(reply);
 
         var now = context.Time.GetUtcNow();
         var attempt = recipient.Attempts + 1;
@@ -57,7 +60,7 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
                 if (decision.IsExpired)
                 {
                     // The and RFC 3463's status for an expired message is the persistent 4.4.7, though it is final.
-                    reply = new DeliveryReply(451, RetryDecision.ExpiredStatusCode,
+                    reply = new SmtpReply(451, EnhancedStatusCode.Parse(RetryDecision.ExpiredStatusCode),
                         $"message expired after {(now - recipient.QueuedAt).TotalHours:F0} hours in the queue; last reply: {reply.ToLine()}");
                     stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Expired, now, reply.ToLine());
                     type = AccountingRecordType.Expired;
@@ -85,7 +88,7 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
             SourceIp = connection.SourceIp,
             TlsProtocol = connection.TlsProtocol,
             TlsCipher = connection.TlsCipher,
-            Reply = new AccountingReply(reply.Code, reply.EnhancedCode, reply.Text),
+            Reply = new AccountingReply(reply.Code, reply.EnhancedCode?.ToString(), reply.Text),
             Category = type switch
             {
                 AccountingRecordType.Delivered => null,
@@ -98,9 +101,9 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
         });
     }
 
-    private static BounceCategory ClassifyByCode(DeliveryReply reply) =>
-        reply.EnhancedCode is { } code && EnhancedStatusCode.TryParse(code, out var parsed)
-            ? BounceClassifier.FromEnhanced(parsed)
+    private static BounceCategory ClassifyByCode(SmtpReply reply) =>
+        reply.EnhancedCode is { } code
+            ? BounceClassifier.FromEnhanced(code)
             : BounceClassifier.FromBasic(reply.Code);
 
     /// <summary>What to tell the entity when the commit failed: every recipient is released, none settled.</summary>

@@ -1,5 +1,6 @@
 using MtaCluster.Delivery.Retries;
 using MtaCluster.Delivery.Throttling;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Policies;
 

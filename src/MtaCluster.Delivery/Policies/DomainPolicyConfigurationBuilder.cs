@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Retries;
 using MtaCluster.Delivery.Throttling;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Policies;
 

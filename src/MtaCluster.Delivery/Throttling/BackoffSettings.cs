@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MtaCluster.Delivery.Classification;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Throttling;
 
@@ -10,7 +11,7 @@ namespace MtaCluster.Delivery.Throttling;
 /// <see cref="RecoverAfter"/> consecutive successes multiply the limits by <see cref="RecoveryFactor"/>
 /// until the policy's own limits are reached again.
 /// </summary>
-/// <param name="Patterns">Regexes matched against the reply line (<see cref="DeliveryReply.ToLine"/>).</param>
+/// <param name="Patterns">Regexes matched against the reply line (<see cref="SmtpReply.ToLine"/>).</param>
 /// <param name="MaxConnections">Concurrent connections while backed off.</param>
 /// <param name="MaxMessagesPerMinute">Message rate while backed off; null keeps the policy rate.</param>
 /// <param name="RetryInterval">How long the domain pauses after a backoff reply.</param>
@@ -48,9 +49,9 @@ public sealed record BackoffSettings(
     public static Regex CreatePattern(string pattern) =>
         new(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeout);
 
-    public bool Matches(DeliveryReply reply)
+    public bool Matches(SmtpReply reply)
     {
-        if (reply.IsSuccess || Patterns.Count == 0)
+        if (reply.IsPositiveCompletion || Patterns.Count == 0)
         {
             return false;
         }

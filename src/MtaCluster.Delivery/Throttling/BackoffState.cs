@@ -1,4 +1,5 @@
 using MtaCluster.Delivery.Classification;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Throttling;
 
@@ -59,14 +60,14 @@ public sealed class BackoffState
     /// Records a reply. A success counts as <see cref="OnSuccess"/>; a reply matching a backoff pattern
     /// enters (or re-enters) backoff. Returns true when <see cref="EffectiveLimits"/> or the pause changed.
     /// </summary>
-    public bool OnReply(DeliveryReply reply)
+    public bool OnReply(SmtpReply reply)
     {
         lock (_gate) return OnReplyLocked(reply);
     }
 
-    private bool OnReplyLocked(DeliveryReply reply)
+    private bool OnReplyLocked(SmtpReply reply)
     {
-        if (reply.IsSuccess)
+        if (reply.IsPositiveCompletion)
         {
             return OnSuccessLocked();
         }

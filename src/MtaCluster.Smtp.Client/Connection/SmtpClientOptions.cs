@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Smtp.Client.Connection;
 

@@ -1,4 +1,4 @@
-using MtaCluster.Smtp.Client.Protocol;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Smtp.Client.Connection;
 
@@ -30,5 +30,5 @@ public sealed class SmtpFailure
     /// <summary>True for <see cref="SmtpFailureKind.OpportunisticTlsFailed"/>: a new connection with <see cref="TlsPolicy.None"/> may succeed.</summary>
     public bool RetryWithoutTls => Kind == SmtpFailureKind.OpportunisticTlsFailed;
 
-    public override string ToString() => $"{Kind}: {Message} ({Reply})";
+    public override string ToString() => $"{Kind}: {Message} ({Reply.ToLine()})";
 }

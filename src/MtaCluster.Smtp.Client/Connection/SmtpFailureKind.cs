@@ -1,3 +1,4 @@
+using MtaCluster.Mail;
 namespace MtaCluster.Smtp.Client.Connection;
 
 /// <summary>Why a connection could not be opened or broke off, for the delivery layer to classify.</summary>

@@ -1,3 +1,4 @@
+using MtaCluster.Mail;
 namespace MtaCluster.Smtp.Client.Protocol;
 
 /// <summary>What the server announced in its EHLO reply (RFC 5321 §4.1.1.1).</summary>
@@ -31,12 +32,12 @@ public sealed class SmtpCapabilities
     /// <summary>Reads the keywords of a 250 EHLO reply; the first line is the server's name and greeting.</summary>
     public static SmtpCapabilities Parse(SmtpReply ehloReply)
     {
-        string[] lines = ehloReply.GetLines();
-        var keywords = new List<string>(lines.Length);
+        IReadOnlyList<string> lines = ehloReply.Lines;
+        var keywords = new List<string>(lines.Count);
         SmtpExtensions extensions = SmtpExtensions.None;
         long? maxSize = null;
 
-        for (int i = 1; i < lines.Length; i++)
+        for (int i = 1; i < lines.Count; i++)
         {
             string line = lines[i].Trim();
             if (line.Length == 0)

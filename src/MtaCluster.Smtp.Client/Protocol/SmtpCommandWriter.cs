@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using MtaCluster.Smtp.Client.Transactions;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Smtp.Client.Protocol;
 
@@ -27,13 +28,10 @@ internal static class SmtpCommandWriter
 
         if ((offered & SmtpExtensions.EightBitMime) != 0)
         {
+            // RFC 6152 §2: no BODY parameter declares 7BIT; BINARYMIME never gets this far (DATA cannot carry it).
             if (tx.BodyType == MessageBodyType.EightBitMime)
             {
                 writer.Write(" BODY=8BITMIME"u8);
-            }
-            else if (tx.BodyType == MessageBodyType.SevenBit)
-            {
-                writer.Write(" BODY=7BIT"u8);
             }
         }
 
@@ -62,7 +60,7 @@ internal static class SmtpCommandWriter
             if (tx.EnvelopeId is not null)
             {
                 writer.Write(" ENVID="u8);
-                XText.Write(writer, tx.EnvelopeId);
+                XText.Encode(writer, tx.EnvelopeId);
             }
         }
 
@@ -83,7 +81,7 @@ internal static class SmtpCommandWriter
             {
                 writer.Write(" NOTIFY=NEVER"u8);
             }
-            else if (notify != DsnNotify.Unspecified)
+            else if (notify != DsnNotify.NotGiven)
             {
                 writer.Write(" NOTIFY="u8);
                 bool comma = false;
@@ -112,13 +110,13 @@ internal static class SmtpCommandWriter
                 if (!ascii || recipient.OriginalRecipientType.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
                 {
                     writer.Write("utf-8;"u8);
-                    XText.WriteUtf8AddrXText(writer, orcpt);
+                    XText.EncodeUtf8Address(writer, orcpt);
                 }
                 else
                 {
                     WriteUtf8(writer, recipient.OriginalRecipientType);
                     writer.Write(";"u8);
-                    XText.Write(writer, orcpt);
+                    XText.Encode(writer, orcpt);
                 }
             }
         }

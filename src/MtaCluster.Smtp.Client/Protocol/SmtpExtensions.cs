@@ -1,3 +1,5 @@
+using MtaCluster.Mail;
+
 namespace MtaCluster.Smtp.Client.Protocol;
 
 /// <summary>The EHLO keywords (RFC 5321 §4.1.1.1) this client acts on.</summary>

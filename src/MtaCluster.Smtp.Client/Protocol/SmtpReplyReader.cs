@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Smtp.Client.Protocol;
 
@@ -213,7 +214,12 @@ internal sealed class SmtpReplyReader
         }
 
         int code = ((normalized[0] - '0') * 100) + ((normalized[1] - '0') * 10) + (normalized[2] - '0');
-        string? enhanced = _enhancedLength > 0 ? Encoding.ASCII.GetString(normalized.Slice(4, _enhancedLength)) : null;
+        EnhancedStatusCode? enhanced = null;
+        if (_enhancedLength > 0 && EnhancedStatusCode.TryParse(normalized.Slice(4, _enhancedLength), out EnhancedStatusCode parsed))
+        {
+            enhanced = parsed;
+        }
+
         ReadOnlySpan<byte> textBytes = normalized[(4 + _enhancedLength)..];
         string text = textBytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(textBytes);
         var reply = new SmtpReply(code, enhanced, text);

@@ -1,3 +1,4 @@
+using MtaCluster.Mail;
 namespace MtaCluster.Smtp.Client.Transactions;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using MtaCluster.Smtp.Client.Protocol;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Smtp.Client.Transactions;
 
@@ -26,5 +26,5 @@ public readonly struct RecipientResult
     /// <summary>The server's reply to this recipient's RCPT; null when RCPT was not sent or not answered.</summary>
     public SmtpReply? RcptReply { get; }
 
-    public override string ToString() => $"{Recipient.Address}: {Status} ({Reply})";
+    public override string ToString() => $"{Recipient.Address}: {Status} ({Reply.ToLine()})";
 }

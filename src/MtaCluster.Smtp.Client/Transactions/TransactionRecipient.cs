@@ -1,3 +1,4 @@
+using MtaCluster.Mail;
 namespace MtaCluster.Smtp.Client.Transactions;
 
 /// <summary>One forward path of a transaction with its DSN parameters (RFC 3461 §4.1, §4.2).</summary>

@@ -1,5 +1,5 @@
 using MtaCluster.Smtp.Client.Connection;
-using MtaCluster.Smtp.Client.Protocol;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Smtp.Client.Transactions;
 

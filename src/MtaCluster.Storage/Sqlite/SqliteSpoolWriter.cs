@@ -169,9 +169,9 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         var receivedAt = message.ReceivedAt.ToUnixTimeMilliseconds();
         _messageId.Value = message.Id;
         _reversePath.Value = message.ReversePath;
-        _bodyType.Value = (int)message.BodyType;
+        _bodyType.Value = StoredEnvelopeValues.FromBodyType(message.BodyType);
         _smtpUtf8.Value = message.SmtpUtf8 ? 1 : 0;
-        _ret.Value = (int)message.DsnReturn;
+        _ret.Value = StoredEnvelopeValues.FromReturn(message.DsnReturn);
         _envelopeId.Value = (object?)message.EnvelopeId ?? DBNull.Value;
         _receivedAt.Value = receivedAt;
         _size.Value = message.Content.Length;
@@ -187,7 +187,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         {
             _recipientAddress.Value = recipient.Address;
             _recipientOrcpt.Value = (object?)recipient.OriginalRecipient ?? DBNull.Value;
-            _recipientNotify.Value = (int)recipient.Notify;
+            _recipientNotify.Value = StoredEnvelopeValues.FromNotify(recipient.Notify);
             _recipientDomain.Value = recipient.Domain;
             _recipientShard.Value = recipient.Shard;
             _insertRecipient.ExecuteNonQuery();

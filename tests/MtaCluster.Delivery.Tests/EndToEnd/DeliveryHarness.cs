@@ -9,6 +9,7 @@ using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Domains;
 using MtaCluster.Delivery.Policies;
 using MtaCluster.Dns;
+using MtaCluster.Mail;
 using MtaCluster.Storage;
 using MtaCluster.Storage.Sqlite;
 
@@ -85,7 +86,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     }
 
     /// <summary>Spools a message as the SMTP server would and wakes its domains; returns its queue id.</summary>
-    public async Task<string> SubmitAsync(string from, IReadOnlyList<string> recipients, string? body = null, DsnNotify notify = DsnNotify.Unspecified)
+    public async Task<string> SubmitAsync(string from, IReadOnlyList<string> recipients, string? body = null, DsnNotify notify = DsnNotify.NotGiven)
     {
         var id = QueueId.New();
         var content = Encoding.ASCII.GetBytes(body ?? $"From: <{from}>\r\nTo: <{recipients[0]}>\r\nSubject: test {id}\r\n\r\nHello from {id}.\r\n.leading dot line\r\n");

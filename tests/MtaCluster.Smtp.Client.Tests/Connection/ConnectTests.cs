@@ -111,7 +111,7 @@ public class ConnectTests
 
         Assert.Equal(SmtpFailureKind.ConnectRefused, result.Failure!.Kind);
         Assert.True(result.Failure.IsTransient);
-        Assert.Equal("4.4.1", result.Failure.Reply.EnhancedCode);
+        Assert.Equal("4.4.1", result.Failure.Reply.EnhancedCode?.ToString());
         Assert.True(result.Failure.Reply.IsLocal);
     }
 
@@ -138,7 +138,7 @@ public class ConnectTests
         SmtpConnectResult result = await SmtpClientConnection.ConnectAsync(peer.EndPoint, null, TestOptions.HeloName, TestOptions.Fast(seconds: 1));
 
         Assert.Equal(SmtpFailureKind.Timeout, result.Failure!.Kind);
-        Assert.Equal("4.4.2", result.Failure.Reply.EnhancedCode);
+        Assert.Equal("4.4.2", result.Failure.Reply.EnhancedCode?.ToString());
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Protocol;
 using MtaCluster.Smtp.Client.Tests.Infrastructure;
@@ -39,7 +40,7 @@ public class PostfixTlsTests : IClassFixture<PostfixServer>
         }, TestOptions.Message("tls " + policy)));
 
         Assert.All(result.Recipients, r => Assert.Equal(RecipientStatus.Delivered, r.Status));
-        Assert.Equal("2.0.0", result.DataReply!.EnhancedCode);
+        Assert.Equal("2.0.0", result.DataReply!.EnhancedCode?.ToString());
         Assert.Contains("queued as", result.DataReply.Text, StringComparison.Ordinal);
         Assert.True(result.DsnParametersSent);
         await connection.QuitAsync();
@@ -85,7 +86,7 @@ public class PostfixTlsTests : IClassFixture<PostfixServer>
 
         Assert.Equal(RecipientStatus.Delivered, result.Recipients[0].Status);
         Assert.Equal(RecipientStatus.PermanentFailure, result.Recipients[1].Status);
-        Assert.Equal("5.7.1", result.Recipients[1].Reply.EnhancedCode);
+        Assert.Equal("5.7.1", result.Recipients[1].Reply.EnhancedCode?.ToString());
         Assert.False(result.Recipients[1].Reply.IsLocal);
     }
 }

@@ -1,3 +1,4 @@
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Tests.Infrastructure;
 using MtaCluster.Smtp.Client.Transactions;
@@ -39,7 +40,7 @@ public class StartTlsFaultTests
         Assert.Equal(SmtpFailureKind.TlsHandshakeFailed, result.Failure!.Kind);
         Assert.False(result.Failure.RetryWithoutTls);
         Assert.Equal(421, result.Failure.Reply.Code);
-        Assert.Equal("4.7.5", result.Failure.Reply.EnhancedCode);
+        Assert.Equal("4.7.5", result.Failure.Reply.EnhancedCode?.ToString());
     }
 
     [Fact]
@@ -51,7 +52,7 @@ public class StartTlsFaultTests
         await peer.FinishAsync();
 
         Assert.Equal(SmtpFailureKind.TlsNotAvailable, result.Failure!.Kind);
-        Assert.Equal("4.7.4", result.Failure.Reply.EnhancedCode);
+        Assert.Equal("4.7.4", result.Failure.Reply.EnhancedCode?.ToString());
         Assert.True(result.Failure.IsTransient);
         Assert.Equal("QUIT", peer.Connections[0].Lines[^1]);
     }
@@ -78,7 +79,7 @@ public class StartTlsFaultTests
         SmtpConnectResult result = await SmtpClientConnection.ConnectAsync(peer.EndPoint, null, TestOptions.HeloName, TestOptions.Fast(TlsPolicy.Required));
 
         Assert.Equal(SmtpFailureKind.TlsNotAvailable, result.Failure!.Kind);
-        Assert.Equal("4.7.4", result.Failure.Reply.EnhancedCode);
+        Assert.Equal("4.7.4", result.Failure.Reply.EnhancedCode?.ToString());
     }
 
     [Fact]

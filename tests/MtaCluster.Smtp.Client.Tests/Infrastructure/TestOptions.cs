@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Transactions;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Protocol;
 using MtaCluster.Smtp.Client.Transactions;
 
@@ -20,6 +21,13 @@ public class SmtpCommandWriterTests
         Assert.Equal("MAIL FROM:<a@origin.test> BODY=8BITMIME SIZE=1234 SMTPUTF8 RET=HDRS ENVID=id+2B1+3Dx+20y\r\n",
             Write(w => SmtpCommandWriter.WriteMailFrom(w, tx, SmtpExtensions.EightBitMime | SmtpExtensions.Size | SmtpExtensions.Dsn, smtpUtf8: true)));
         Assert.Equal("MAIL FROM:<a@origin.test>\r\n", Write(w => SmtpCommandWriter.WriteMailFrom(w, tx, SmtpExtensions.None, smtpUtf8: false)));
+    }
+
+    [Fact]
+    public void A_7bit_body_sends_no_body_parameter_since_none_means_7bit()
+    {
+        var tx = new MessageTransaction("a@origin.test", new[] { new TransactionRecipient("b@example.test") }, new byte[10]) { BodyType = MessageBodyType.SevenBit };
+        Assert.Equal("MAIL FROM:<a@origin.test> SIZE=10\r\n", Write(w => SmtpCommandWriter.WriteMailFrom(w, tx, SmtpExtensions.EightBitMime | SmtpExtensions.Size, smtpUtf8: false)));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Protocol;
 
 namespace MtaCluster.Smtp.Client.Tests.Protocol;
@@ -15,7 +16,7 @@ public class SmtpReplyReaderTests
         Assert.True(reader.TryRead(buffer, SmtpReplyReader.NoCache, out SmtpReply? reply, out SequencePosition consumed));
 
         Assert.Equal(550, reply.Code);
-        Assert.Equal("5.1.1", reply.EnhancedCode);
+        Assert.Equal("5.1.1", reply.EnhancedCode?.ToString());
         Assert.Equal("No such user\nhere at all\nreally", reply.Text);
         Assert.True(reply.IsPermanent);
         Assert.Equal(buffer.End, consumed);
@@ -30,7 +31,7 @@ public class SmtpReplyReaderTests
 
         ReadOnlySequence<byte> split = Segments("25", "0-fir", "st\r\n2", "50 2.0.0 se", "cond\r\n");
         Assert.True(reader.TryRead(split, SmtpReplyReader.NoCache, out SmtpReply? reply, out _));
-        Assert.Equal("2.0.0", reply.EnhancedCode);
+        Assert.Equal("2.0.0", reply.EnhancedCode?.ToString());
         Assert.Equal("first\nsecond", reply.Text);
     }
 
@@ -64,7 +65,7 @@ public class SmtpReplyReaderTests
         Assert.True(enhanced.TryRead(Bytes("250\r\n"), SmtpReplyReader.NoCache, out reply, out _));
         Assert.Equal(string.Empty, reply.Text);
         Assert.True(enhanced.TryRead(Bytes("421 4.4.2 bye\n"), SmtpReplyReader.NoCache, out reply, out _));
-        Assert.Equal("4.4.2", reply.EnhancedCode);
+        Assert.Equal("4.4.2", reply.EnhancedCode?.ToString());
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Text;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Tests.Infrastructure;
 using MtaCluster.Smtp.Client.Transactions;
@@ -98,7 +99,7 @@ public class ExtensionTests
 
             Assert.All(result.Recipients, r => Assert.Equal(RecipientStatus.PermanentFailure, r.Status));
             Assert.Equal(552, result.Recipients[0].Reply.Code);
-            Assert.Equal("5.3.4", result.Recipients[0].Reply.EnhancedCode);
+            Assert.Equal("5.3.4", result.Recipients[0].Reply.EnhancedCode?.ToString());
             Assert.True(result.Recipients[0].Reply.IsLocal);
             Assert.Null(result.MailReply);
 
@@ -122,8 +123,8 @@ public class ExtensionTests
             TransactionResult byFlag = await connection.SendAsync(byHeaders);
 
             Assert.Equal(RecipientStatus.PermanentFailure, byAddress.Recipients[0].Status);
-            Assert.Equal("5.6.7", byAddress.Recipients[0].Reply.EnhancedCode);
-            Assert.Equal("5.6.7", byFlag.Recipients[0].Reply.EnhancedCode);
+            Assert.Equal("5.6.7", byAddress.Recipients[0].Reply.EnhancedCode?.ToString());
+            Assert.Equal("5.6.7", byFlag.Recipients[0].Reply.EnhancedCode?.ToString());
         }
 
         await peer.FinishAsync();
@@ -146,6 +147,24 @@ public class ExtensionTests
     }
 
     [Fact]
+    public async Task A_binarymime_body_fails_locally_with_5_6_3_since_data_cannot_carry_it()
+    {
+        await using var peer = new ScriptedPeer(new SmtpDialogue());
+        var tx = new MessageTransaction("sender@origin.test", new[] { new TransactionRecipient("a@example.test") }, TestOptions.Message("binary")) { BodyType = MessageBodyType.BinaryMime };
+
+        await using (SmtpClientConnection connection = await TestOptions.ConnectAsync(peer.EndPoint))
+        {
+            TransactionResult refused = await connection.SendAsync(tx);
+            Assert.Equal(RecipientStatus.PermanentFailure, refused.Recipients[0].Status);
+            Assert.Equal("5.6.3", refused.Recipients[0].Reply.EnhancedCode?.ToString());
+            Assert.True(refused.Recipients[0].Reply.IsLocal);
+        }
+
+        await peer.FinishAsync();
+        Assert.DoesNotContain(peer.Connections[0].Lines, l => l.StartsWith("MAIL", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_8bit_body_fails_with_5_6_3_where_8bitmime_is_not_offered_and_is_declared_where_it_is()
     {
         await using var without = new ScriptedPeer(new SmtpDialogue { Keywords = new[] { "PIPELINING", "ENHANCEDSTATUSCODES" } });
@@ -156,7 +175,7 @@ public class ExtensionTests
         {
             TransactionResult refused = await connection.SendAsync(tx);
             Assert.Equal(RecipientStatus.PermanentFailure, refused.Recipients[0].Status);
-            Assert.Equal("5.6.3", refused.Recipients[0].Reply.EnhancedCode);
+            Assert.Equal("5.6.3", refused.Recipients[0].Reply.EnhancedCode?.ToString());
         }
 
         await using (SmtpClientConnection connection = await TestOptions.ConnectAsync(with.EndPoint))

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Protocol;
 using MtaCluster.Smtp.Client.Tests.Infrastructure;
@@ -33,7 +34,7 @@ public class SmtpSinkTests
             TransactionResult result = await connection.SendAsync(tx);
 
             Assert.All(result.Recipients, r => Assert.Equal(RecipientStatus.Delivered, r.Status));
-            Assert.Equal("2.0.0", result.DataReply!.EnhancedCode);
+            Assert.Equal("2.0.0", result.DataReply!.EnhancedCode?.ToString());
         }
 
         string dump = Assert.Single(await sink.WaitForDumpsAsync(1));
@@ -105,7 +106,7 @@ public class SmtpSinkTests
         TransactionResult result = await connection.SendAsync(TestOptions.Transaction(TestOptions.Message("hard"), "a@example.test"));
 
         Assert.Equal(RecipientStatus.PermanentFailure, result.Recipients[0].Status);
-        Assert.Equal("5.3.0", result.Recipients[0].Reply.EnhancedCode);
+        Assert.Equal("5.3.0", result.Recipients[0].Reply.EnhancedCode?.ToString());
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class TransactionFaultTests
 
         Assert.Equal(RecipientStatus.Delivered, result.Recipients[0].Status);
         Assert.Equal(RecipientStatus.TransientFailure, result.Recipients[1].Status);
-        Assert.Equal("4.7.1", result.Recipients[1].Reply.EnhancedCode);
+        Assert.Equal("4.7.1", result.Recipients[1].Reply.EnhancedCode?.ToString());
         Assert.Same(result.Recipients[1].Reply, result.Recipients[1].RcptReply);
         Assert.Equal(250, result.Recipients[0].RcptReply!.Code);
         Assert.Equal("queued as 4711", result.Recipients[0].Reply.Text[4..]);
@@ -37,7 +37,7 @@ public class TransactionFaultTests
         TransactionResult result = await connection.SendAsync(TestOptions.Transaction(TestOptions.Message("550"), "a@example.test", "nobody@example.test", "c@example.test"));
 
         Assert.Equal(new[] { RecipientStatus.Delivered, RecipientStatus.PermanentFailure, RecipientStatus.Delivered }, result.Recipients.Select(r => r.Status));
-        Assert.Equal("5.1.1", result.Recipients[1].Reply.EnhancedCode);
+        Assert.Equal("5.1.1", result.Recipients[1].Reply.EnhancedCode?.ToString());
         Assert.Same(result.DataReply, result.Recipients[0].Reply);
         Assert.Single(dialogue.Messages);
     }
@@ -82,7 +82,7 @@ public class TransactionFaultTests
         TransactionResult result = await connection.SendAsync(TestOptions.Transaction(TestOptions.Message("quota"), "a@example.test", "b@example.test"));
 
         Assert.All(result.Recipients, r => Assert.Equal(RecipientStatus.TransientFailure, r.Status));
-        Assert.Equal("4.5.3", result.Recipients[0].Reply.EnhancedCode);
+        Assert.Equal("4.5.3", result.Recipients[0].Reply.EnhancedCode?.ToString());
         // With no recipient accepted, a pipelined DATA gets only the lone "." (RFC 2920 §3.1).
         Assert.All(dialogue.Messages, m => Assert.Empty(m));
     }
@@ -98,7 +98,7 @@ public class TransactionFaultTests
         TransactionResult result = await connection.SendAsync(TestOptions.Transaction(TestOptions.Message("limit"), "a@example.test", "b@example.test", "c@example.test"));
 
         Assert.Equal(new[] { RecipientStatus.Delivered, RecipientStatus.Delivered, RecipientStatus.TryAgain }, result.Recipients.Select(r => r.Status));
-        Assert.Equal("4.5.3", result.Recipients[2].Reply.EnhancedCode);
+        Assert.Equal("4.5.3", result.Recipients[2].Reply.EnhancedCode?.ToString());
     }
 
     [Theory]
@@ -179,7 +179,7 @@ public class TransactionFaultTests
 
         Assert.All(result.Recipients, r => Assert.Equal(RecipientStatus.TransientFailure, r.Status));
         Assert.Equal(SmtpFailureKind.ConnectionDropped, result.ConnectionFailure!.Kind);
-        Assert.Equal("4.4.2", result.Recipients[0].Reply.EnhancedCode);
+        Assert.Equal("4.4.2", result.Recipients[0].Reply.EnhancedCode?.ToString());
         Assert.False(connection.IsUsable);
     }
 
@@ -295,9 +295,9 @@ public class TransactionFaultTests
 
         Assert.Equal(RecipientStatus.Delivered, result.Recipients[0].Status);
         Assert.Equal(RecipientStatus.PermanentFailure, result.Recipients[1].Status);
-        Assert.Equal("5.1.3", result.Recipients[1].Reply.EnhancedCode);
+        Assert.Equal("5.1.3", result.Recipients[1].Reply.EnhancedCode?.ToString());
 
         var badSender = new MessageTransaction("a@x\r\nDATA", new[] { new TransactionRecipient("a@example.test") }, TestOptions.Message("inject"));
-        Assert.Equal("5.1.7", (await connection.SendAsync(badSender)).Recipients[0].Reply.EnhancedCode);
+        Assert.Equal("5.1.7", (await connection.SendAsync(badSender)).Recipients[0].Reply.EnhancedCode?.ToString());
     }
 }
