@@ -37,7 +37,7 @@ public sealed class DeliveryEngine
             domain => Props.Create(() => new DomainEntity(domain, context, scheduler!)),
             extractor,
             new ShardingSettings { PassivateIdleEntityAfter = passivateIdleEntityAfter });
-        scheduler = system.ActorOf(Props.Create(() => new DomainWakeScheduler(Domains, context.Time, context.Options.MaxActiveDomains)), "domain-wake-scheduler");
+        scheduler = system.ActorOf(Props.Create(() => new DomainWakeScheduler(Domains, context.Time, context.Options.MaxActiveDomains, context.ActiveDomainSlots)), "domain-wake-scheduler");
         Scheduler = scheduler;
     }
 

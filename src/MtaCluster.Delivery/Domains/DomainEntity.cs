@@ -38,7 +38,7 @@ public sealed class DomainEntity : ActorBase
     // Fetched from the spool, waiting for a rate token.
     private readonly Queue<WorkItem> _backlog = new();
     // Paid for, waiting for a connection to take them.
-    private readonly Channel<WorkItem> _ready = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleWriter = true });
+    private Channel<WorkItem> _ready = NewReadyChannel();
     // Every recipient fetched and not yet settled, so a fetch never hands out the same one twice.
     private readonly HashSet<long> _inFlight = new();
     private readonly Dictionary<int, (DeliveryWorker Worker, Task Task)> _workers = new();
@@ -214,6 +214,14 @@ public sealed class DomainEntity : ActorBase
     /// <summary>Frees this domain's active-domain slot once it holds no connection and no fetch is pending.</summary>
     private void ReportIdleIfQuiet()
     {
+        if (_workers.Count > 0 && _context.ActiveDomainSlots.Waiting > 0 && _ready.Reader.Count == 0)
+        {
+            // Idle connections are kept for reuse, but they hold this domain's slot: while other
+            // domains wait for one, close them now (each worker QUITs once it sees no more work)
+            // instead of after the idle timeout. Workers started later read a fresh queue.
+            _ready.Writer.TryComplete();
+            _ready = NewReadyChannel();
+        }
         if (_idleReported || _workers.Count > 0 || Timers.IsTimerActive(PumpTimer)) return;
         _idleReported = true;
         _scheduler.Tell(new DomainIdle(_domain));
@@ -370,6 +378,9 @@ public sealed class DomainEntity : ActorBase
             worker.Retire = true;
         }
     }
+
+    private static Channel<WorkItem> NewReadyChannel() =>
+        Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleWriter = true });
 
     private void StartPumpTimer(TimeSpan delay)
     {

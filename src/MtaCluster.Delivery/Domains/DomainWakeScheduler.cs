@@ -27,7 +27,8 @@ public sealed record DomainIdle(string Domain);
 /// The count is kept from messages, so it can run briefly below the truth when an idle report
 /// crosses a new wake; it never runs above the cap by more than such crossings.
 /// </remarks>
-public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time, int maxActiveDomains = DomainWakeScheduler.DefaultMaxActiveDomains) : ActorBase
+public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time, int maxActiveDomains = DomainWakeScheduler.DefaultMaxActiveDomains,
+    ActiveDomainSlots? slots = null) : ActorBase
 {
     public const int DefaultMaxActiveDomains = 2000;
 
@@ -88,8 +89,9 @@ public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time, in
                 break;
             default:
                 Unhandled(message);
-                break;
+                return default;
         }
+        slots?.Publish(_active.Count, _waiting.Count);
         return default;
     }
 
