@@ -178,6 +178,8 @@ Logging:
   LogLevel:
     Default: Warning
     MtaCluster.Delivery.Domains.DeliveryEngine: Information
+    MtaCluster.Node.Hosting.NodeLifecycleService: Information
+    MtaCluster.Smtp.Server.SmtpServer: Information
 Smtp:
   Listeners:
     - Name: relay
@@ -217,11 +219,18 @@ scale_start() {
   listen_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 }
 
+# in_app_ms LOG: from the host's first service starting to the relay listener, in the last start's lines.
+in_app_ms() {
+  awk '/ starting; data dir / { s = $1 } /SMTP listener relay/ { l = $1 } END {
+    split(substr(s, 12), a, ":"); split(substr(l, 12), b, ":");
+    printf "%.0f", ((b[1] * 3600 + b[2] * 60 + b[3]) - (a[1] * 3600 + a[2] * 60 + a[3])) * 1000 }' "$1"
+}
+
 rss_mib() { awk -v k="$2" '$1 == k":" { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
 bench_scale() {
   local total=${SCALE_RECIPIENTS:-1000000} domains=${SCALE_DOMAINS:-10000} per=10 dir="$work/scale"
-  local messages=$((total / per)) ref empty listen t0 t1 got last=-1 still=0 peak drain active=${SCALE_MAX_ACTIVE_DOMAINS:-500}
+  local messages=$((total / per)) ref empty empty_app listen listen_app t0 t1 got last=-1 still=0 peak drain active=${SCALE_MAX_ACTIVE_DOMAINS:-500}
   echo "scale: $total recipients over $domains domains ($per per message, $messages messages), Delivery:MaxActiveDomains $active"
 
   sink_start
@@ -233,7 +242,10 @@ bench_scale() {
   rm -rf "$dir"; mkdir -p "$dir"
   scale_config "$dir" true "$active"
   progress "empty spool, delivery held: to listening"
-  scale_start "$dir"; empty=$listen_s; echo "$empty s (the first start also makes the TLS certificate)"
+  scale_start "$dir"; echo "$listen_s s (the first start also makes the TLS certificate)"
+  node_stop
+  progress "empty spool, second start: to listening"
+  scale_start "$dir"; empty=$listen_s; empty_app=$(in_app_ms "$dir/node.log"); echo "$empty s ($empty_app ms after the host started)"
   node_stop
   echo "  filling the spool directly (the node made its schema and stored its shard count)"
   python3 scripts/lib/fill_spool.py "$dir/data/spool.db" "$total" "$domains" "$per" 1024
@@ -243,7 +255,7 @@ bench_scale() {
   scale_config "$dir" false "$active"
   progress "restart with delivery on: to listening"
   t0=$(now)
-  scale_start "$dir"; listen=$listen_s; echo "$listen s"
+  scale_start "$dir"; listen=$listen_s; listen_app=$(in_app_ms "$dir/node.log"); echo "$listen s ($listen_app ms after the host started)"
   while :; do
     got=$(sink_count); got=${got:-0}
     [ "$got" -ge "$messages" ] && break
@@ -260,8 +272,8 @@ bench_scale() {
   drain=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
   local rate; rate=$(rate "$messages" "$t0" "$t1")
   printf '\n| scale (%s recipients, %s domains) | value | goal |\n|---|---|---|\n' "$total" "$domains"
-  printf '| seconds to listening, empty spool | %s | |\n' "$empty"
-  printf '| seconds to listening, %s queued | %s | < 1 |\n' "$total" "$listen"
+  printf '| seconds from exec to listening, empty spool (host started to listening) | %s (%s ms) | |\n' "$empty" "$empty_app"
+  printf '| seconds from exec to listening, %s queued (host started to listening) | %s (%s ms) | < 1 |\n' "$total" "$listen" "$listen_app"
   printf '| peak RSS MiB | %s | < 1536 |\n' "$peak"
   printf '| seconds to drain %s messages | %s | |\n' "$messages" "$drain"
   printf '| drain msg/s / e2e 2 KiB x 10 rcpts msg/s | %s / %s = %s | >= 0.80 |\n' "$rate" "$ref" "$(ratio "$rate" "$ref")"
