@@ -5,6 +5,15 @@
 #                                    (Postfix: accepted into its queue with delivery held)
 #   scripts/bench.sh e2e [RUNS]      smtp-source -> MTA -> smtp-sink, messages/s end to end, for
 #                                    2 KiB x 1 rcpt, 2 KiB x 10 rcpts and 100 KiB x 1 rcpt
+#   scripts/bench.sh scale           a node restarted on a large queue with delivery on: seconds to
+#                                    listening, peak RSS, time to drain into smtp-sink, and the drain
+#                                    rate against this node's own e2e rate for 2 KiB x 10 rcpts
+#
+# Scale environment: SCALE_RECIPIENTS (default 1000000), SCALE_DOMAINS (default 10000); 10
+# recipients of one domain per message. SCALE_MAX_ACTIVE_DOMAINS (default 500) sets
+# Delivery:MaxActiveDomains: every domain here is routed to the one smtp-sink, whose listen queue
+# (1000) the node's default of 2000 domains x 2 connections would overflow. The queue is written straight into the spool of a node
+# that ran once with delivery held (scripts/lib/fill_spool.py), then the node restarts.
 #
 # Each figure is the median of RUNS runs (default 3); the ratio is MtaCluster / Postfix.
 # Environment: MESSAGES (default 20000 for accept, 10000 for e2e), SESSIONS (default 20).
@@ -159,9 +168,121 @@ bench_e2e() {
   printf '\n| load (%s sessions) | Postfix msg/s | MtaCluster msg/s | ratio |\n|---|---|---|---|\n%s' "$sessions" "$table"
 }
 
+# scale_config DIR HOLD: a node on DIR/data, every domain routed to the sink (like e2e).
+scale_config() {
+  local dir=$1 hold=$2 active=$3
+  cat > "$dir/scale.yaml" <<YAML
+Node:
+  DataDir: $dir/data
+Logging:
+  LogLevel:
+    Default: Warning
+    MtaCluster.Delivery.Domains.DeliveryEngine: Information
+    MtaCluster.Node.Hosting.NodeLifecycleService: Information
+    MtaCluster.Smtp.Server.SmtpServer: Information
+Smtp:
+  Listeners:
+    - Name: relay
+      Address: 127.0.0.1
+      Port: $NODE_PORT
+      Kind: Relay
+Delivery:
+  Hold: $hold
+  DomainsFile: $dir/domains.yaml
+  MaxActiveDomains: $active
+YAML
+  # Each domain has only ten messages: two connections each, so the active-domain cap rather than
+  # per-domain parallelism decides how many connections the sink sees.
+  cat > "$dir/domains.yaml" <<YAML
+default:
+  route: 127.0.0.1:$SINK_PORT
+  max-connections: 2
+  max-messages-per-connection: 1000
+  tls: none
+YAML
+}
+
+# scale_start DIR: starts the node (node_pid) and sets listen_s to the seconds from exec to the
+# relay port accepting a connection. Not run in $(...), which would lose node_pid.
+scale_start() {
+  local dir=$1 t0 t1
+  if (exec 3<>"/dev/tcp/127.0.0.1/$NODE_PORT") 2>/dev/null; then echo "port $NODE_PORT is already taken" >&2; return 1; fi
+  t0=$(now)
+  dotnet "$node_dll" --config "$dir/scale.yaml" >> "$dir/node.log" 2>&1 &
+  node_pid=$!
+  for _ in $(seq 1 3000); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$NODE_PORT") 2>/dev/null && break
+    kill -0 "$node_pid" 2>/dev/null || { cat "$dir/node.log" >&2; return 1; }
+    sleep 0.01
+  done
+  t1=$(now)
+  listen_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+}
+
+# in_app_ms LOG: from the host's first service starting to the relay listener, in the last start's lines.
+in_app_ms() {
+  awk '/ starting; data dir / { s = $1 } /SMTP listener relay/ { l = $1 } END {
+    split(substr(s, 12), a, ":"); split(substr(l, 12), b, ":");
+    printf "%.0f", ((b[1] * 3600 + b[2] * 60 + b[3]) - (a[1] * 3600 + a[2] * 60 + a[3])) * 1000 }' "$1"
+}
+
+rss_mib() { awk -v k="$2" '$1 == k":" { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
+bench_scale() {
+  local total=${SCALE_RECIPIENTS:-1000000} domains=${SCALE_DOMAINS:-10000} per=10 dir="$work/scale"
+  local messages=$((total / per)) ref empty empty_app listen listen_app t0 t1 got last=-1 still=0 peak drain active=${SCALE_MAX_ACTIVE_DOMAINS:-500}
+  echo "scale: $total recipients over $domains domains ($per per message, $messages messages), Delivery:MaxActiveDomains $active"
+
+  sink_start
+  progress "reference: e2e 2 KiB x 10 rcpts"
+  node_start e2e "$SINK_PORT"
+  ref=$(e2e_run "$NODE_PORT" "${SCALE_REFERENCE_MESSAGES:-10000}" 2048 10); echo "$ref msg/s"
+  node_stop; sink_stop
+
+  rm -rf "$dir"; mkdir -p "$dir"
+  scale_config "$dir" true "$active"
+  progress "empty spool, delivery held: to listening"
+  scale_start "$dir"; echo "$listen_s s (the first start also makes the TLS certificate)"
+  node_stop
+  progress "empty spool, second start: to listening"
+  scale_start "$dir"; empty=$listen_s; empty_app=$(in_app_ms "$dir/node.log"); echo "$empty s ($empty_app ms after the host started)"
+  node_stop
+  echo "  filling the spool directly (the node made its schema and stored its shard count)"
+  python3 scripts/lib/fill_spool.py "$dir/data/spool.db" "$total" "$domains" "$per" 1024
+  echo "  spool: $(du -sh "$dir/data" | cut -f1)"
+
+  sink_start
+  scale_config "$dir" false "$active"
+  progress "restart with delivery on: to listening"
+  t0=$(now)
+  scale_start "$dir"; listen=$listen_s; listen_app=$(in_app_ms "$dir/node.log"); echo "$listen s ($listen_app ms after the host started)"
+  while :; do
+    got=$(sink_count); got=${got:-0}
+    [ "$got" -ge "$messages" ] && break
+    if [ "$got" -eq "$last" ]; then still=$((still + 1)); else still=0; last=$got; fi
+    [ "$still" -ge 120 ] && { echo "stalled at $got of $messages" >&2; tail -n 20 "$dir/node.log" >&2; return 1; }
+    printf '\r  draining: %s/%s messages at the sink, RSS %s MiB   ' "$got" "$messages" "$(rss_mib "$node_pid" VmRSS)"
+    sleep 1
+  done
+  t1=$(now)
+  peak=$(rss_mib "$node_pid" VmHWM)
+  echo
+  grep -h "recovery finished" "$dir/node.log" | sed 's/^/  /' || true
+  node_stop; sink_stop
+  drain=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  local rate; rate=$(rate "$messages" "$t0" "$t1")
+  printf '\n| scale (%s recipients, %s domains) | value | goal |\n|---|---|---|\n' "$total" "$domains"
+  printf '| seconds from exec to listening, empty spool (host started to listening) | %s (%s ms) | |\n' "$empty" "$empty_app"
+  printf '| seconds from exec to listening, %s queued (host started to listening) | %s (%s ms) | < 1 |\n' "$total" "$listen" "$listen_app"
+  printf '| peak RSS MiB | %s | < 1536 |\n' "$peak"
+  printf '| seconds to drain %s messages | %s | |\n' "$messages" "$drain"
+  printf '| drain msg/s / e2e 2 KiB x 10 rcpts msg/s | %s / %s = %s | >= 0.80 |\n' "$rate" "$ref" "$(ratio "$rate" "$ref")"
+}
+
 case "$mode" in
   accept) bench_accept ;;
   e2e) bench_e2e ;;
+  scale) bench_scale ;;
   all) bench_accept; bench_e2e ;;
-  *) echo "usage: scripts/bench.sh accept|e2e|all [RUNS]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh accept|e2e|scale|all [RUNS]" >&2; exit 2 ;;
 esac

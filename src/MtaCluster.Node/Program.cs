@@ -1,6 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MtaCluster.Node.Configuration;
 using MtaCluster.Node.Hosting;
+using MtaCluster.Node.Spooling;
+using MtaCluster.Storage;
 
 NodeCommandLine commandLine;
 try
@@ -45,6 +48,13 @@ catch (MtaCluster.Delivery.Policies.DomainPolicyConfigException ex)
     return 2;
 }
 using var runningHost = host;
+// Before any service starts, so a node that would strand queued mail never opens a listener.
+var refusal = await ShardCountCheck.RunAsync(host.Services.GetRequiredService<IQueueStore>(), host.Services.GetRequiredService<ShardingOptions>().MaxShards);
+if (refusal is not null)
+{
+    Console.Error.WriteLine($"error: {refusal}");
+    return 2;
+}
 try
 {
     await runningHost.RunAsync();

@@ -32,8 +32,29 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>The earliest next-attempt time of the domain's pending recipients, or null when it has none.</summary>
     Task<DateTimeOffset?> GetNextAttemptTimeAsync(string domain, CancellationToken cancellationToken = default);
 
-    /// <summary>Domains of a shard that have pending recipients, with each one's earliest next-attempt time (wakes entities after a restart or handoff).</summary>
-    Task<IReadOnlyList<DomainWork>> GetPendingDomainsAsync(int shard, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Walks the spool's domains in ordinal name order, <paramref name="limit"/> at a time, starting
+    /// after <paramref name="after"/> (null: from the first), and returns those of them with pending
+    /// recipients, each with its shard and earliest next-attempt time (wakes entities after a restart
+    /// or handoff). Each step is an index seek to the next domain, so a page costs O(limit log n)
+    /// whatever the number of recipients, and a caller can recover behind the listeners page by page.
+    /// </summary>
+    Task<PendingDomainsPage> GetPendingDomainsAsync(string? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores the cluster's shard count on first use and returns the stored one: recipients carry
+    /// their shard, so a node started with a different count would strand mail in shards nobody owns.
+    /// </summary>
+    Task<int> GetOrStoreShardCountAsync(int maxShards, CancellationToken cancellationToken = default);
+
+    /// <summary>Records (or replaces) an operator's suspension of a domain, durable when the task completes.</summary>
+    Task SuspendDomainAsync(DomainSuspension suspension, CancellationToken cancellationToken = default);
+
+    /// <summary>Lifts a domain's suspension; lifting one that does not exist does nothing.</summary>
+    Task ResumeDomainAsync(string domain, CancellationToken cancellationToken = default);
+
+    /// <summary>The domain's stored suspension (possibly past its <see cref="DomainSuspension.Until"/>), or null.</summary>
+    Task<DomainSuspension?> GetDomainSuspensionAsync(string domain, CancellationToken cancellationToken = default);
 
     /// <summary>The message envelope and body, or null when it is gone.</summary>
     Task<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default);

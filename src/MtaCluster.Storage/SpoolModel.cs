@@ -71,7 +71,19 @@ public sealed record StoredMessage(
     string? AuthenticatedUser);
 
 /// <summary>A domain with pending work and its earliest due time.</summary>
-public sealed record DomainWork(string Domain, int Shard, DateTimeOffset NextAttemptAt, int PendingRecipients);
+public sealed record DomainWork(string Domain, int Shard, DateTimeOffset NextAttemptAt);
+
+/// <summary>
+/// One page of <see cref="IQueueStore.GetPendingDomainsAsync"/>: the pending domains among the next
+/// domains in name order, and where the following page starts (null after the last).
+/// </summary>
+public sealed record PendingDomainsPage(IReadOnlyList<DomainWork> Domains, string? Next);
+
+/// <summary>An operator's suspension of delivery to a domain; it lasts until resumed, or until <see cref="Until"/> when set.</summary>
+public sealed record DomainSuspension(string Domain, DateTimeOffset SuspendedAt, DateTimeOffset? Until = null, string? Reason = null)
+{
+    public bool IsInForce(DateTimeOffset now) => Until is not { } until || until > now;
+}
 
 /// <summary>Queue counters.</summary>
 public sealed record QueueStatistics(long Messages, long Pending, long Delivered, long Failed, long Expired);

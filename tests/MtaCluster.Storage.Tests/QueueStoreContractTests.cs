@@ -280,7 +280,7 @@ public abstract class QueueStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Pending_domains_of_a_shard_are_grouped_with_earliest_time_and_count()
+    public async Task Pending_domains_come_with_shard_and_earliest_time_and_skip_domains_without_pending_mail()
     {
         var store = await OpenStoreAsync();
         await store.EnqueueAsync(Message(T0.AddSeconds(4), Rcpt("a@one.test", 3), Rcpt("b@one.test", 3), Rcpt("c@two.test", 3)));
@@ -290,12 +290,83 @@ public abstract class QueueStoreContractTests : IAsyncLifetime
         var f = (await store.GetRecipientsAsync(done.Id)).Single();
         await store.RecordAttemptsAsync([new RecipientAttempt(f.RecipientId, RecipientState.Delivered, T0, "250")]);
 
-        var domains = (await store.GetPendingDomainsAsync(3)).OrderBy(d => d.Domain, StringComparer.Ordinal).ToList();
+        var page = await store.GetPendingDomainsAsync(null, 100);
         Assert.Equal(
-            [new DomainWork("one.test", 3, T0.AddSeconds(2), 3), new DomainWork("two.test", 3, T0.AddSeconds(4), 1)],
-            domains);
-        Assert.Equal([new DomainWork("elsewhere.test", 4, T0.AddSeconds(2), 1)], await store.GetPendingDomainsAsync(4));
-        Assert.Empty(await store.GetPendingDomainsAsync(99));
+            [new DomainWork("elsewhere.test", 4, T0.AddSeconds(2)), new DomainWork("one.test", 3, T0.AddSeconds(2)), new DomainWork("two.test", 3, T0.AddSeconds(4))],
+            page.Domains);
+        Assert.Null(page.Next);
+    }
+
+    [Fact]
+    public async Task Pending_domains_are_walked_page_by_page_in_name_order_and_every_one_is_seen_once()
+    {
+        var store = await OpenStoreAsync();
+        var expected = new SortedSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 57; i++)
+        {
+            var domain = $"d{i:x3}.test";
+            // Every third domain has all its mail finished: the walk passes it without reporting it.
+            var message = Message(T0.AddSeconds(i), Rcpt($"u@{domain}", i % 7), Rcpt($"v@{domain}", i % 7));
+            await store.EnqueueAsync(message);
+            if (i % 3 == 0)
+            {
+                var attempts = (await store.GetRecipientsAsync(message.Id)).Select(r => new RecipientAttempt(r.RecipientId, RecipientState.Failed, T0, "550")).ToList();
+                await store.RecordAttemptsAsync(attempts);
+            }
+            else expected.Add(domain);
+        }
+
+        var seen = new List<DomainWork>();
+        string? after = null;
+        var pages = 0;
+        do
+        {
+            var page = await store.GetPendingDomainsAsync(after, 10);
+            seen.AddRange(page.Domains);
+            Assert.True(page.Next is null || string.CompareOrdinal(page.Next, after ?? "") > 0, "the walk moves forward");
+            after = page.Next;
+            pages++;
+        } while (after is not null);
+
+        Assert.Equal(expected, seen.Select(d => d.Domain));
+        Assert.InRange(pages, 6, 7);
+        Assert.All(seen, d => Assert.Equal(int.Parse(d.Domain[1..4], System.Globalization.NumberStyles.HexNumber) % 7, d.Shard));
+        Assert.Empty((await store.GetPendingDomainsAsync("zzz", 10)).Domains);
+    }
+
+    [Fact]
+    public async Task The_shard_count_is_stored_on_first_use_and_the_stored_one_is_returned_after()
+    {
+        var store = await OpenStoreAsync();
+        Assert.Equal(1024, await store.GetOrStoreShardCountAsync(1024));
+        Assert.Equal(1024, await store.GetOrStoreShardCountAsync(64));
+        await CloseStoreAsync(store);
+
+        var reopened = await OpenStoreAsync();
+        Assert.Equal(1024, await reopened.GetOrStoreShardCountAsync(512));
+    }
+
+    [Fact]
+    public async Task A_suspension_is_stored_replaced_and_lifted_and_survives_a_reopen()
+    {
+        var store = await OpenStoreAsync();
+        Assert.Null(await store.GetDomainSuspensionAsync("one.test"));
+        await store.SuspendDomainAsync(new DomainSuspension("one.test", T0));
+        await store.SuspendDomainAsync(new DomainSuspension("two.test", T0, T0.AddHours(1), "receiver asked us to stop"));
+        await store.SuspendDomainAsync(new DomainSuspension("one.test", T0.AddMinutes(1), null, "abuse complaint"));
+        await CloseStoreAsync(store);
+
+        var reopened = await OpenStoreAsync();
+        Assert.Equal(new DomainSuspension("one.test", T0.AddMinutes(1), null, "abuse complaint"), await reopened.GetDomainSuspensionAsync("one.test"));
+        var two = await reopened.GetDomainSuspensionAsync("two.test");
+        Assert.Equal(new DomainSuspension("two.test", T0, T0.AddHours(1), "receiver asked us to stop"), two);
+        Assert.True(two!.IsInForce(T0.AddMinutes(59)));
+        Assert.False(two.IsInForce(T0.AddHours(1)));
+
+        await reopened.ResumeDomainAsync("one.test");
+        await reopened.ResumeDomainAsync("never-suspended.test");
+        Assert.Null(await reopened.GetDomainSuspensionAsync("one.test"));
+        Assert.NotNull(await reopened.GetDomainSuspensionAsync("two.test"));
     }
 
     [Fact]

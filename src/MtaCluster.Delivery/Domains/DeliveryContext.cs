@@ -27,6 +27,9 @@ public sealed class DeliveryContext(
     public TimeProvider Time { get; } = timeProvider ?? TimeProvider.System;
     public string HeloName { get; } = string.IsNullOrWhiteSpace(options.HeloName) ? Environment.MachineName.ToLowerInvariant() : options.HeloName!;
 
+    /// <summary>How many domains deliver and how many wait for their turn (see <see cref="DomainWakeScheduler"/>).</summary>
+    public ActiveDomainSlots ActiveDomainSlots { get; } = new();
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ThrottleGroup> _throttleGroups = new(StringComparer.Ordinal);
 
     /// <summary>

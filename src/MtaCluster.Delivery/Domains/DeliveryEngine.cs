@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MtaCluster.Actors;
 using MtaCluster.Actors.Sharding;
@@ -6,13 +7,17 @@ using MtaCluster.Storage;
 namespace MtaCluster.Delivery.Domains;
 
 /// <summary>
-/// Starts the node's delivery: the shard region of domain entities and the wake scheduler. At
-/// start it reads which domains of the node's shards have pending work (a restart or a handoff
-/// leaves some) and schedules each at its earliest due time.
+/// Starts the node's delivery: the shard region of domain entities and the wake scheduler. After
+/// a restart or a handoff it walks the spool's domains page by page and hands those with pending
+/// work to the scheduler at their earliest due time; the scheduler wakes them as active-domain
+/// slots allow.
 /// </summary>
 public sealed class DeliveryEngine
 {
     public const string DomainTypeName = "domain";
+
+    /// <summary>Domains read from the spool per query while recovering: a few milliseconds of work each.</summary>
+    public const int RecoveryPageSize = 1000;
 
     private readonly ActorSystem _system;
     private readonly DeliveryContext _context;
@@ -32,7 +37,7 @@ public sealed class DeliveryEngine
             domain => Props.Create(() => new DomainEntity(domain, context, scheduler!)),
             extractor,
             new ShardingSettings { PassivateIdleEntityAfter = passivateIdleEntityAfter });
-        scheduler = system.ActorOf(Props.Create(() => new DomainWakeScheduler(Domains, context.Time)), "domain-wake-scheduler");
+        scheduler = system.ActorOf(Props.Create(() => new DomainWakeScheduler(Domains, context.Time, context.Options.MaxActiveDomains, context.ActiveDomainSlots)), "domain-wake-scheduler");
         Scheduler = scheduler;
     }
 
@@ -43,33 +48,43 @@ public sealed class DeliveryEngine
 
     public DeliveryContext Context => _context;
 
-    /// <summary>Schedules every domain of the given shards that has pending recipients.</summary>
-    public async Task<int> RecoverAsync(IEnumerable<int> shards, CancellationToken cancellationToken)
+    /// <summary>
+    /// Schedules every domain of the shards <paramref name="ownsShard"/> accepts that has pending
+    /// recipients. It reads the spool <see cref="RecoveryPageSize"/> domains at a time and schedules
+    /// each page before reading the next, so delivery starts with the first page, memory holds one
+    /// page, and nothing of it grows with the number of queued recipients.
+    /// </summary>
+    public async Task<int> RecoverAsync(Func<int, bool> ownsShard, CancellationToken cancellationToken)
     {
         if (_context.Options.Hold)
         {
             _logger.LogWarning("delivery is on hold (Delivery:Hold): mail is accepted and spooled, nothing is sent");
             return 0;
         }
+        var clock = Stopwatch.StartNew();
         var domains = 0;
-        foreach (var shard in shards)
+        string? after = null;
+        do
         {
-            foreach (var work in await _context.Store.GetPendingDomainsAsync(shard, cancellationToken).ConfigureAwait(false))
+            var page = await _context.Store.GetPendingDomainsAsync(after, RecoveryPageSize, cancellationToken).ConfigureAwait(false);
+            foreach (var work in page.Domains)
             {
+                if (!ownsShard(work.Shard)) continue;
                 Scheduler.Tell(new ScheduleWake(work.Domain, work.NextAttemptAt));
                 domains++;
             }
-        }
-        if (domains > 0) _logger.LogInformation("{Domains} domains have queued mail", domains);
+            after = page.Next;
+        } while (after is not null);
+        _logger.LogInformation("recovery finished: {Domains} domains have queued mail ({Elapsed:F0} ms)", domains, clock.Elapsed.TotalMilliseconds);
         return domains;
     }
 
-    public Task<int> RecoverAllAsync(CancellationToken cancellationToken) => RecoverAsync(Enumerable.Range(0, _maxShards), cancellationToken);
+    public Task<int> RecoverAllAsync(CancellationToken cancellationToken) => RecoverAsync(shard => shard >= 0 && shard < _maxShards, cancellationToken);
 
-    /// <summary>Wakes the entities of domains that just received durable mail.</summary>
+    /// <summary>Wakes the entities of domains that just received durable mail, as active-domain slots allow.</summary>
     public void OnNewWork(IEnumerable<string> domains)
     {
         if (_context.Options.Hold) return;
-        foreach (var domain in domains) Domains.Tell(new WakeDomain(domain));
+        foreach (var domain in domains) Scheduler.Tell(new WakeForNewWork(domain));
     }
 }

@@ -28,6 +28,13 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan FetchInterval { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// Domains delivering at once on this node; the others wait their turn in due-time order (see
+    /// <see cref="DomainWakeScheduler"/>). Bounds connections, memory and DNS traffic when a restart
+    /// finds thousands of domains due at the same moment.
+    /// </summary>
+    public int MaxActiveDomains { get; set; } = DomainWakeScheduler.DefaultMaxActiveDomains;
+
     /// <summary>An open connection with nothing to send is closed (QUIT) after this long.</summary>
     public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

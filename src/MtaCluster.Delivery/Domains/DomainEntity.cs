@@ -39,7 +39,7 @@ public sealed class DomainEntity : ActorBase
     // Fetched from the spool, waiting for a rate token.
     private readonly Queue<WorkItem> _backlog = new();
     // Paid for, waiting for a connection to take them.
-    private readonly Channel<WorkItem> _ready = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleWriter = true });
+    private Channel<WorkItem> _ready = NewReadyChannel();
     // Every recipient fetched and not yet settled, so a fetch never hands out the same one twice.
     private readonly HashSet<long> _inFlight = new();
     private readonly Dictionary<int, (DeliveryWorker Worker, Task Task)> _workers = new();
@@ -49,6 +49,9 @@ public sealed class DomainEntity : ActorBase
     private RetrySchedule _retries = null!;
     private MailRoute? _route;
     private bool _suspended;
+    private DateTimeOffset? _suspendedUntil;
+    // This entity told the scheduler its active-domain slot is free, and has not been woken since.
+    private bool _idleReported;
     // A connection to the domain failed: start no further ones until a transaction settles or every worker has stopped.
     private bool _connectFailing;
     private DateTimeOffset? _holdUntil;
@@ -66,12 +69,19 @@ public sealed class DomainEntity : ActorBase
         _logger = context.LoggerFactory.CreateLogger<DomainEntity>();
     }
 
-    protected override ValueTask PreStartAsync()
+    protected override async ValueTask PreStartAsync()
     {
         ApplyPolicy(_context.Policies.Resolve(_domain));
-        // A restarted incarnation may have no new mail to prompt it: look for due work at once.
-        Self.Tell(new WakeDomain(_domain));
-        return default;
+        // An operator's suspension outlives restarts and passivation: it is in the store.
+        if (await _context.Store.GetDomainSuspensionAsync(_domain).ConfigureAwait(false) is { } suspension
+            && suspension.IsInForce(_context.Time.GetUtcNow()))
+        {
+            _suspended = true;
+            _suspendedUntil = suspension.Until;
+            if (suspension.Until is { } until) ScheduleWake(until);
+        }
+        // A restarted incarnation may have no new mail to prompt it: look for due work as soon as a slot allows.
+        _scheduler.Tell(new WakeForNewWork(_domain));
     }
 
     private void ApplyPolicy(DomainPolicyMatch match)
@@ -88,6 +98,7 @@ public sealed class DomainEntity : ActorBase
         switch (message)
         {
             case WakeDomain:
+                _idleReported = false;
                 _mayHaveMore = true;
                 await PumpAsync().ConfigureAwait(false);
                 break;
@@ -102,16 +113,22 @@ public sealed class DomainEntity : ActorBase
                 await OnWorkerStoppedAsync(stopped).ConfigureAwait(false);
                 await PumpAsync().ConfigureAwait(false);
                 break;
-            case SuspendDomain:
+            case SuspendDomain suspend:
+                await _context.Store.SuspendDomainAsync(new DomainSuspension(_domain, _context.Time.GetUtcNow(), suspend.Until, suspend.Reason)).ConfigureAwait(false);
                 _suspended = true;
+                _suspendedUntil = suspend.Until;
+                if (suspend.Until is { } until) ScheduleWake(until);
                 ReturnReadyToBacklog();
                 RetireWorkers(keep: 0);
-                _logger.LogInformation("delivery to {Domain} suspended", _domain);
+                _logger.LogInformation("delivery to {Domain} suspended until {Until}: {Reason}", _domain, (object?)suspend.Until ?? "resumed", suspend.Reason ?? "no reason given");
+                ReportIdleIfQuiet();
                 break;
             case ResumeDomain:
+                await _context.Store.ResumeDomainAsync(_domain).ConfigureAwait(false);
                 _suspended = false;
+                _suspendedUntil = null;
                 _logger.LogInformation("delivery to {Domain} resumed", _domain);
-                await PumpAsync().ConfigureAwait(false);
+                _scheduler.Tell(new WakeForNewWork(_domain));
                 break;
             case GetDomainStatus:
                 Sender.Tell(new DomainStatus(_domain, _match.Policy.Key, _match.ThrottleKey, _suspended, _backoff.InBackoff,
@@ -134,8 +151,18 @@ public sealed class DomainEntity : ActorBase
 
     private async Task PumpAsync()
     {
-        if (_suspended || _context.Options.Hold) return;
         var now = _context.Time.GetUtcNow();
+        if (_suspended && _suspendedUntil <= now)
+        {
+            _suspended = false;
+            _suspendedUntil = null;
+            _logger.LogInformation("delivery to {Domain} resumed: its suspension ended", _domain);
+        }
+        if (_suspended || _context.Options.Hold)
+        {
+            ReportIdleIfQuiet();
+            return;
+        }
         // Read once: in an MX rollup group another domain's entity may end the pause at any moment.
         if (_backoff.ResumeAt is { } resume && resume > now)
         {
@@ -181,7 +208,24 @@ public sealed class DomainEntity : ActorBase
             // Idle: leave the next due time with the scheduler, which outlives this entity's passivation.
             var due = await _context.Store.GetNextAttemptTimeAsync(_domain).ConfigureAwait(false);
             if (due is { } at) ScheduleWake(at);
+            ReportIdleIfQuiet();
         }
+    }
+
+    /// <summary>Frees this domain's active-domain slot once it holds no connection and no fetch is pending.</summary>
+    private void ReportIdleIfQuiet()
+    {
+        if (_workers.Count > 0 && _context.ActiveDomainSlots.Waiting > 0 && _ready.Reader.Count == 0)
+        {
+            // Idle connections are kept for reuse, but they hold this domain's slot: while other
+            // domains wait for one, close them now (each worker QUITs once it sees no more work)
+            // instead of after the idle timeout. Workers started later read a fresh queue.
+            _ready.Writer.TryComplete();
+            _ready = NewReadyChannel();
+        }
+        if (_idleReported || _workers.Count > 0 || Timers.IsTimerActive(PumpTimer)) return;
+        _idleReported = true;
+        _scheduler.Tell(new DomainIdle(_domain));
     }
 
     private async Task RefillAsync(DateTimeOffset now)
@@ -336,6 +380,9 @@ public sealed class DomainEntity : ActorBase
         }
     }
 
+    private static Channel<WorkItem> NewReadyChannel() =>
+        Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleWriter = true });
+
     private void StartPumpTimer(TimeSpan delay)
     {
         if (!Timers.IsTimerActive(PumpTimer)) Timers.StartSingleTimer(PumpTimer, PumpTick.Instance, delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
@@ -360,5 +407,6 @@ public sealed class DomainEntity : ActorBase
             // Never earlier than a pause the receiver asked for.
             if (due is { } at) ScheduleWake(Max(at, Max(_backoff.ResumeAt, _holdUntil)));
         }
+        _scheduler.Tell(new DomainIdle(_domain));
     }
 }

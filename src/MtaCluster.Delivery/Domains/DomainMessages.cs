@@ -13,8 +13,11 @@ public interface IDomainMessage
 /// <summary>New or due work may be waiting for the domain: look in the spool.</summary>
 public sealed record WakeDomain(string Domain) : IDomainMessage;
 
-/// <summary>Stop starting deliveries to the domain until resumed; transactions under way finish.</summary>
-public sealed record SuspendDomain(string Domain) : IDomainMessage;
+/// <summary>
+/// Stop starting deliveries to the domain until resumed (or until <paramref name="Until"/>);
+/// transactions under way finish. The suspension is stored, so it outlasts a restart.
+/// </summary>
+public sealed record SuspendDomain(string Domain, DateTimeOffset? Until = null, string? Reason = null) : IDomainMessage;
 
 public sealed record ResumeDomain(string Domain) : IDomainMessage;
 

@@ -5,13 +5,33 @@ namespace MtaCluster.Delivery.Domains;
 /// <summary>Wake <see cref="Domain"/>'s entity at <see cref="At"/> (its earliest retry, or the end of a backoff pause).</summary>
 public sealed record ScheduleWake(string Domain, DateTimeOffset At);
 
+/// <summary>Work for <see cref="Domain"/> arrived (new mail, an operator's resume): wake it as soon as an active-domain slot allows.</summary>
+public sealed record WakeForNewWork(string Domain);
+
+/// <summary>The domain's entity holds no connection and has nothing it is about to send: its active-domain slot is free.</summary>
+public sealed record DomainIdle(string Domain);
+
 /// <summary>
 /// Holds the next due time of every domain with deferred work, so domain entities can be
 /// passivated while they wait for a retry hours away: one timer here, set to the earliest time,
 /// instead of a live entity per waiting domain.
 /// </summary>
-public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time) : ActorBase
+/// <remarks>
+/// It also bounds how many domains deliver at once (<paramref name="maxActiveDomains"/>). A node
+/// restarted on a large queue found every domain due at the same moment; waking them all started
+/// tens of thousands of connections within seconds and ran the process out of file descriptors
+/// and memory. A domain holds a slot from the wake this scheduler releases until its entity
+/// reports <see cref="DomainIdle"/>. Domains that find no free slot wait: due ones in due-time
+/// order, ones with new work in arrival order, and freed slots alternate between the two lines so
+/// that fresh mail is never stuck behind an old backlog (nor the backlog behind a flood of new mail).
+/// The count is kept from messages, so it can run briefly below the truth when an idle report
+/// crosses a new wake; it never runs above the cap by more than such crossings.
+/// </remarks>
+public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time, int maxActiveDomains = DomainWakeScheduler.DefaultMaxActiveDomains,
+    ActiveDomainSlots? slots = null) : ActorBase
 {
+    public const int DefaultMaxActiveDomains = 2000;
+
     private const string TickTimer = "tick";
 
     private sealed record Tick
@@ -19,11 +39,16 @@ public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time) : 
         public static readonly Tick Instance = new();
     }
 
+    private readonly int _maxActive = maxActiveDomains > 0 ? maxActiveDomains : throw new ArgumentOutOfRangeException(nameof(maxActiveDomains));
     private readonly Dictionary<string, DateTimeOffset> _due = new(StringComparer.Ordinal);
     private readonly PriorityQueue<string, DateTimeOffset> _queue = new();
+    private readonly HashSet<string> _active = new(StringComparer.Ordinal);
+    // Every domain in one of the two lines below, so none waits twice.
+    private readonly HashSet<string> _waiting = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<string, DateTimeOffset> _waitingDue = new();
+    private readonly Queue<string> _waitingNew = new();
+    private bool _newWorkNext;
     private DateTimeOffset? _armedFor;
-
-    public int Count => _due.Count;
 
     protected override ValueTask OnReceiveAsync(object message)
     {
@@ -38,6 +63,12 @@ public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time) : 
                 }
                 Arm();
                 break;
+            case WakeForNewWork work:
+                Release(work.Domain, newWork: true, time.GetUtcNow());
+                break;
+            case DomainIdle idle:
+                if (_active.Remove(idle.Domain)) ReleaseWaiting();
+                break;
             case Tick:
                 _armedFor = null;
                 var now = time.GetUtcNow();
@@ -48,19 +79,61 @@ public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time) : 
                     if (_due.TryGetValue(domain, out var due) && due == at)
                     {
                         _due.Remove(domain);
-                        domains.Tell(new WakeDomain(domain));
+                        Release(domain, newWork: false, at);
                     }
                 }
                 Arm();
                 break;
             case GetScheduledWakes:
-                Sender.Tell(new ScheduledWakes(_due.ToDictionary()), Self);
+                Sender.Tell(new ScheduledWakes(_due.ToDictionary(), _active.ToArray(), _waiting.Count), Self);
                 break;
             default:
                 Unhandled(message);
-                break;
+                return default;
         }
+        slots?.Publish(_active.Count, _waiting.Count);
         return default;
+    }
+
+    private void Release(string domain, bool newWork, DateTimeOffset due)
+    {
+        if (_active.Contains(domain))
+        {
+            domains.Tell(new WakeDomain(domain));
+            return;
+        }
+        if (_active.Count < _maxActive)
+        {
+            Activate(domain);
+            return;
+        }
+        if (!_waiting.Add(domain)) return;
+        if (newWork) _waitingNew.Enqueue(domain);
+        else _waitingDue.Enqueue(domain, due);
+    }
+
+    private void ReleaseWaiting()
+    {
+        while (_active.Count < _maxActive && TryTakeWaiting(out var domain))
+        {
+            Activate(domain);
+        }
+    }
+
+    private bool TryTakeWaiting(out string domain)
+    {
+        var takeNew = _waitingNew.Count > 0 && (_newWorkNext || _waitingDue.Count == 0);
+        if (takeNew) domain = _waitingNew.Dequeue();
+        else if (!_waitingDue.TryDequeue(out domain!, out _)) return false;
+        _newWorkNext = !takeNew;
+        _waiting.Remove(domain);
+        return true;
+    }
+
+    private void Activate(string domain)
+    {
+        _active.Add(domain);
+        domains.Tell(new WakeDomain(domain));
     }
 
     private void Arm()
@@ -79,4 +152,7 @@ public sealed record GetScheduledWakes
     public static readonly GetScheduledWakes Instance = new();
 }
 
-public sealed record ScheduledWakes(IReadOnlyDictionary<string, DateTimeOffset> Due);
+/// <param name="Due">Domains waiting for a time, with that time.</param>
+/// <param name="Active">Domains holding an active-domain slot.</param>
+/// <param name="Waiting">Domains due (or with new work) that wait for a slot.</param>
+public sealed record ScheduledWakes(IReadOnlyDictionary<string, DateTimeOffset> Due, IReadOnlyCollection<string> Active, int Waiting);

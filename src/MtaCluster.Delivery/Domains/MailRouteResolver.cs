@@ -22,9 +22,40 @@ public sealed record MailRoute(IReadOnlyList<RouteHost> Hosts, SmtpReply? Failur
 /// Turns a destination into hosts to connect to: a static route (like a Postfix transport map,
 /// no MX lookup), an address literal, or the domain's MX hosts (RFC 5321 §5.1) on the configured port.
 /// </summary>
-public sealed class MailRouteResolver(IMailHostResolver mailHosts, ILookupClient lookup, int remotePort)
+/// <remarks>
+/// At most <paramref name="maxConcurrentLookups"/> resolutions run at once, node-wide: thousands of
+/// domains waking together would otherwise send thousands of queries at the resolver in one burst,
+/// which a local cache answers with SERVFAIL or drops, and every drop is a retry timeout later.
+/// </remarks>
+public sealed class MailRouteResolver(IMailHostResolver mailHosts, ILookupClient lookup, int remotePort, int maxConcurrentLookups = MailRouteResolver.DefaultMaxConcurrentLookups)
 {
+    public const int DefaultMaxConcurrentLookups = 64;
+
+    private readonly SemaphoreSlim _lookups = new(
+        maxConcurrentLookups > 0 ? maxConcurrentLookups : throw new ArgumentOutOfRangeException(nameof(maxConcurrentLookups)));
+
+    /// <summary>Resolutions holding a lookup slot right now.</summary>
+    public int LookupsInFlight => maxConcurrentLookups - _lookups.CurrentCount;
+
     public async Task<MailRoute> ResolveAsync(string domain, StaticRoute? staticRoute, CancellationToken cancellationToken)
+    {
+        if (staticRoute is null && TryParseAddressLiteral(domain, out _) || staticRoute is not null && IPAddress.TryParse(staticRoute.Host.Trim('[', ']'), out _))
+        {
+            // No DNS involved: no slot needed.
+            return await ResolveUnthrottledAsync(domain, staticRoute, cancellationToken).ConfigureAwait(false);
+        }
+        await _lookups.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ResolveUnthrottledAsync(domain, staticRoute, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lookups.Release();
+        }
+    }
+
+    private async Task<MailRoute> ResolveUnthrottledAsync(string domain, StaticRoute? staticRoute, CancellationToken cancellationToken)
     {
         if (staticRoute is not null)
         {

@@ -13,13 +13,47 @@ namespace MtaCluster.Node.Delivery;
 /// shutdown the listeners stop first, then the domain entities (their connections finish or are
 /// cancelled, leaving unsent recipients due), and the spool closes after both.
 /// </summary>
+/// <remarks>
+/// Recovery of the queue left by the last run starts only once every service has started, the
+/// listeners included, and runs in the background: a node restarted on a million queued
+/// recipients accepts mail at once and works through its backlog behind the listeners.
+/// </remarks>
 public sealed class DeliveryService(DeliveryEngine engine, AccountingLog accounting, ActorSystem system, ILogger<DeliveryService> logger)
-    : IHostedService, INewWorkListener
+    : IHostedLifecycleService, INewWorkListener
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _recovery = Task.CompletedTask;
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        await engine.RecoverAllAsync(cancellationToken).ConfigureAwait(false);
         logger.LogInformation("delivery started; EHLO name {Helo}, remote port {Port}", engine.Context.HeloName, engine.Context.Options.RemotePort);
+        return Task.CompletedTask;
+    }
+
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        _recovery = Task.Run(() => RecoverAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        logger.LogInformation("recovering queued mail behind the listeners");
+        try
+        {
+            await engine.RecoverAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogInformation("recovery stopped by shutdown; the next start resumes it");
+        }
+        catch (Exception ex)
+        {
+            // The mail is safe in the spool; its domains wake on new mail for them or at the next start.
+            logger.LogError(ex, "recovery of queued mail failed");
+        }
     }
 
     /// <summary>
@@ -28,8 +62,12 @@ public sealed class DeliveryService(DeliveryEngine engine, AccountingLog account
     /// </summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(25);
 
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _recovery.ConfigureAwait(false);
         try
         {
             // Its own bound rather than the host's shared one, which stopping the listeners may have used up.
@@ -44,6 +82,8 @@ public sealed class DeliveryService(DeliveryEngine engine, AccountingLog account
             await accounting.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void OnNewWork(IReadOnlyList<SpoolRecipient> recipients)
     {

@@ -21,6 +21,9 @@ public sealed class DnsOptions
 
     public int CacheSize { get; set; } = 10_000;
 
+    /// <summary>Route resolutions (MX, then addresses) running at once, node-wide; the others wait their turn.</summary>
+    public int MaxConcurrentLookups { get; set; } = MtaCluster.Delivery.Domains.MailRouteResolver.DefaultMaxConcurrentLookups;
+
     public LookupClientOptions ToLookupClientOptions()
     {
         var options = new LookupClientOptions

@@ -61,6 +61,12 @@ public static class NodeHost
         builder.Services.AddSingleton<IQueueStore>(sp => new SqliteQueueStore(
             SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir), sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
         builder.Services.AddHostedService<SpoolService>();
+        var spool = configuration.GetSection(SpoolOptions.Section).Get<SpoolOptions>() ?? new SpoolOptions();
+        builder.Services.AddSingleton(spool);
+        // Registered now, wired into the SMTP server's capacity check when that exists; started
+        // before the listeners so the first MAIL already sees a measured volume.
+        builder.Services.AddSingleton(sp => new SpoolSpaceMonitor(nodeOptions.FullDataDir, spool, new DriveFreeSpaceSource(), sp.GetRequiredService<ILogger<SpoolSpaceMonitor>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SpoolSpaceMonitor>());
 
         AddDelivery(builder.Services, configuration, nodeOptions, sharding);
         AddSmtpServer(builder.Services, configuration, nodeOptions, sharding);
@@ -86,7 +92,7 @@ public static class NodeHost
             var lookup = sp.GetRequiredService<LookupClient>();
             var context = new DeliveryContext(
                 sp.GetRequiredService<IQueueStore>(),
-                new MailRouteResolver(lookup, lookup, options.RemotePort),
+                new MailRouteResolver(lookup, lookup, options.RemotePort, dns.MaxConcurrentLookups),
                 policies,
                 new BounceClassifier(policies.Configuration.BounceRules),
                 sp.GetRequiredService<AccountingLog>(),

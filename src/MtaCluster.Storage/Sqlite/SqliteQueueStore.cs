@@ -192,23 +192,89 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<DomainWork>> GetPendingDomainsAsync(int shard, CancellationToken cancellationToken = default)
+    public async Task<PendingDomainsPage> GetPendingDomainsAsync(string? after, int limit, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = SqliteSchema.SelectPendingDomains;
-        command.Parameters.AddWithValue("$shard", shard);
+        command.CommandText = SqliteSchema.SelectPendingDomainsPage;
+        // Every domain sorts after the empty string (BINARY collation), so "" starts the walk.
+        command.Parameters.AddWithValue("$after", after ?? "");
+        command.Parameters.AddWithValue("$limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var domainColumn = reader.GetOrdinal("domain");
+        var dueColumn = reader.GetOrdinal("next_attempt_at");
+        var shardColumn = reader.GetOrdinal("shard");
         var domains = new List<DomainWork>();
+        string? last = null;
+        var visited = 0;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            domains.Add(new DomainWork(
-                reader.GetString(0),
-                shard,
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
-                reader.GetInt32(2)));
+            visited++;
+            last = reader.GetString(domainColumn);
+            // A domain whose recipients are all final has no earliest pending time.
+            if (reader.IsDBNull(dueColumn))
+                continue;
+            domains.Add(new DomainWork(last, reader.GetInt32(shardColumn), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(dueColumn))));
         }
-        return domains;
+        return new PendingDomainsPage(domains, visited < limit ? null : last);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> GetOrStoreShardCountAsync(int maxShards, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxShards, 1);
+        await Writer.SubmitAsync(new SqliteStatementOperation(SqliteSchema.InsertSettingIfAbsent,
+            ("$key", MaxShardsSetting), ("$value", maxShards.ToString(System.Globalization.CultureInfo.InvariantCulture))), cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectSetting;
+        command.Parameters.AddWithValue("$key", MaxShardsSetting);
+        var stored = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        return int.TryParse(stored, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var shards)
+            ? shards
+            : throw new InvalidDataException($"The spool's stored shard count '{stored}' is not a number.");
+    }
+
+    private const string MaxShardsSetting = "max_shards";
+
+    /// <inheritdoc />
+    public Task SuspendDomainAsync(DomainSuspension suspension, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(suspension);
+        ArgumentException.ThrowIfNullOrEmpty(suspension.Domain, nameof(suspension));
+        return Writer.SubmitAsync(new SqliteStatementOperation(SqliteSchema.UpsertSuspension,
+            ("$domain", suspension.Domain),
+            ("$suspended_at", suspension.SuspendedAt.ToUnixTimeMilliseconds()),
+            ("$until", suspension.Until?.ToUnixTimeMilliseconds()),
+            ("$reason", suspension.Reason)), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task ResumeDomainAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        return Writer.SubmitAsync(new SqliteStatementOperation(SqliteSchema.DeleteSuspension, ("$domain", domain)), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<DomainSuspension?> GetDomainSuspensionAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectSuspension;
+        command.Parameters.AddWithValue("$domain", domain);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            return null;
+        var until = reader.GetOrdinal("until");
+        var reason = reader.GetOrdinal("reason");
+        return new DomainSuspension(
+            reader.GetString(reader.GetOrdinal("domain")),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(reader.GetOrdinal("suspended_at"))),
+            reader.IsDBNull(until) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(until)),
+            NullableString(reader, reason));
     }
 
     /// <inheritdoc />

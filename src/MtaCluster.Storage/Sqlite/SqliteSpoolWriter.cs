@@ -210,6 +210,16 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _deleteMessage.ExecuteNonQuery();
     }
 
+    /// <summary>Runs a statement that is not on the hot path, so it is compiled per call rather than kept prepared.</summary>
+    internal void ExecuteStatement(string sql, (string Name, object? Value)[] parameters)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
     private async Task RunAsync()
     {
         var reader = _queue.Reader;

@@ -25,19 +25,33 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     public const int Shards = 64;
 
     private readonly string _dir;
-    private readonly ActorSystem _system;
+    private readonly Func<ActorSystem, DeliveryEngine> _createEngine;
+    private ActorSystem _system;
 
-    private DeliveryHarness(string dir, SqliteQueueStore store, ActorSystem system, DeliveryEngine engine, RecordingAccountingSink accounting)
+    private DeliveryHarness(string dir, SqliteQueueStore store, Func<ActorSystem, DeliveryEngine> createEngine, RecordingAccountingSink accounting)
     {
         _dir = dir;
         Store = store;
-        _system = system;
-        Engine = engine;
+        _createEngine = createEngine;
+        _system = ActorSystem.Create("delivery-test");
+        Engine = createEngine(_system);
         Accounting = accounting;
     }
 
     public SqliteQueueStore Store { get; }
-    public DeliveryEngine Engine { get; }
+    public DeliveryEngine Engine { get; private set; }
+
+    /// <summary>
+    /// Stops every entity and starts the delivery side again on the same spool, as a node restart
+    /// does (nothing in memory survives), then recovers the queued domains.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await _system.TerminateAsync();
+        _system = ActorSystem.Create("delivery-test-restarted");
+        Engine = _createEngine(_system);
+        await Engine.RecoverAllAsync(CancellationToken.None);
+    }
     public RecordingAccountingSink Accounting { get; }
 
     /// <summary>Retries every second with no jitter, so a test sees the second attempt quickly.</summary>
@@ -51,7 +65,6 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         var dir = Directory.CreateTempSubdirectory("mta-delivery-").FullName;
         var store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(dir));
         await store.InitializeAsync();
-        var system = ActorSystem.Create("delivery-test");
         var lookupOptions = new LookupClientOptions { Timeout = TimeSpan.FromSeconds(1), Retries = 0 };
         // With no DNS server given, a closed port: any MX lookup fails, which the tests that route statically never make.
         lookupOptions.NameServers.Add(dns ?? new IPEndPoint(IPAddress.Loopback, 9));
@@ -79,10 +92,12 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         configure?.Invoke(options);
         var accounting = new RecordingAccountingSink();
         IAccountingSink sink = extraSink is null ? accounting : new CompositeAccountingSink([accounting, extraSink]);
-        var context = new DeliveryContext(store, new MailRouteResolver(lookup, lookup, remotePort), policies,
-            new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance);
-        var engine = new DeliveryEngine(system, context, Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1));
-        return new DeliveryHarness(dir, store, system, engine, accounting);
+        // A new context per engine, as a restarted node has: throttle groups and backoff start afresh.
+        DeliveryEngine CreateEngine(ActorSystem system) => new(system,
+            new DeliveryContext(store, new MailRouteResolver(lookup, lookup, remotePort), policies,
+                new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance),
+            Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1));
+        return new DeliveryHarness(dir, store, CreateEngine, accounting);
     }
 
     /// <summary>Spools a message as the SMTP server would and wakes its domains; returns its queue id.</summary>

@@ -116,6 +116,7 @@ public sealed class NodeConfigurationTests : IDisposable
         var delivery = Bind<MtaCluster.Delivery.Domains.DeliveryOptions>("Delivery");
         var dns = Bind<MtaCluster.Node.Delivery.DnsOptions>("Dns");
         var sharding = Bind<ShardingOptions>("Sharding");
+        var spool = Bind<MtaCluster.Node.Spooling.SpoolOptions>("Spool");
         Bind<NodeOptions>("Node");
 
         // The file documents the defaults: it must not quietly differ from them.
@@ -135,6 +136,10 @@ public sealed class NodeConfigurationTests : IDisposable
         Assert.Equal(client.DataTerminationTimeout, delivery.Client.DataTerminationTimeout);
         Assert.Equal(new MtaCluster.Node.Delivery.DnsOptions().CacheSize, dns.CacheSize);
         Assert.Equal(1024, sharding.MaxShards);
+        Assert.Equal(new MtaCluster.Delivery.Domains.DeliveryOptions().MaxActiveDomains, delivery.MaxActiveDomains);
+        Assert.Equal(new MtaCluster.Node.Delivery.DnsOptions().MaxConcurrentLookups, dns.MaxConcurrentLookups);
+        Assert.Null(spool.MinFreeBytes);
+        Assert.Equal(new MtaCluster.Node.Spooling.SpoolOptions().FreeSpaceCheckInterval, spool.FreeSpaceCheckInterval);
     }
 
     [Theory]

@@ -74,4 +74,33 @@ public sealed class NodeLifecycleTests : IDisposable
         Assert.Contains(node.Output, l => l.Contains("max-conections", StringComparison.Ordinal));
         Assert.DoesNotContain(node.Output, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_shard_count_other_than_the_spools_refuses_to_start_with_exit_two_and_one_line_saying_why()
+    {
+        var dataDir = Path.Combine(_dir, "data");
+        await using (var first = NodeProcess.Start(_dir, ["--data-dir", dataDir], Environment("shards-first")))
+        {
+            await first.WaitForOutputAsync("SMTP listener relay", TimeSpan.FromSeconds(60));
+            first.Signal(NodeProcess.SIGTERM);
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        var changed = Environment("shards-changed");
+        changed["MTA_Sharding__MaxShards"] = "512";
+        await using (var refused = NodeProcess.Start(_dir, ["--data-dir", dataDir], changed))
+        {
+            Assert.Equal(2, await refused.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            var reason = Assert.Single(refused.Output, l => l.StartsWith("error:", StringComparison.Ordinal));
+            Assert.Contains("Sharding:MaxShards is 512 but this spool was created with 1024", reason);
+            Assert.DoesNotContain(refused.Output, l => l.Contains("SMTP listener", StringComparison.Ordinal));
+            Assert.DoesNotContain(refused.Output, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+        }
+
+        // Back at the stored count it starts again.
+        await using var again = NodeProcess.Start(_dir, ["--data-dir", dataDir], Environment("shards-again"));
+        await again.WaitForOutputAsync("SMTP listener relay", TimeSpan.FromSeconds(60));
+        again.Signal(NodeProcess.SIGTERM);
+        Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
 }
