@@ -53,7 +53,7 @@ public sealed class MailRouteResolverTests
 
         resolver.Release();
         var results = await Task.WhenAll(resolutions);
-        Assert.All(results, r => Assert.Equal("4.4.3", r.Failure!.Value.EnhancedCode));
+        Assert.All(results, r => Assert.Equal("4.4.3", r.Failure!.EnhancedCode?.ToString()));
         Assert.Equal(200, resolver.Started);
         Assert.Equal(8, resolver.Peak);
         Assert.Equal(0, routes.LookupsInFlight);
