@@ -116,7 +116,8 @@ public static class NodeHost
         {
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
             var certificate = TlsCertificateProvider.LoadOrCreate(options, loggerFactory.CreateLogger("MtaCluster.Smtp.Tls"));
-            return new SmtpServerContext(options, sp.GetRequiredService<IMessageSpool>(), new ConfiguredUserAuthenticator(options.Auth), certificate, loggerFactory);
+            return new SmtpServerContext(options, sp.GetRequiredService<IMessageSpool>(), new ConfiguredUserAuthenticator(options.Auth), certificate, loggerFactory,
+                capacity: sp.GetRequiredService<SpoolSpaceMonitor>());
         });
         services.AddHostedService<SmtpServerService>();
     }

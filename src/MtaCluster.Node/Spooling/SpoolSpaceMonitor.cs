@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MtaCluster.Smtp.Spool;
 
 namespace MtaCluster.Node.Spooling;
 
@@ -14,7 +15,7 @@ namespace MtaCluster.Node.Spooling;
 /// is measured every <see cref="SpoolOptions.FreeSpaceCheckInterval"/> on a timer. While space is
 /// low it logs once a minute, and once when space returns; accepting resumes by itself.
 /// </remarks>
-public sealed class SpoolSpaceMonitor : IHostedService, IAsyncDisposable
+public sealed class SpoolSpaceMonitor : ISpoolCapacity, IHostedService, IAsyncDisposable
 {
     /// <summary>The floor when <see cref="SpoolOptions.MinFreeBytes"/> is not set, with <see cref="DefaultMinFreeFraction"/>.</summary>
     public const long DefaultMinFreeBytes = 1L << 30;
