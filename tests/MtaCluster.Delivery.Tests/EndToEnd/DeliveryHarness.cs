@@ -45,7 +45,8 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         """;
 
     public static async Task<DeliveryHarness> StartAsync(string domainsYaml, int remotePort, IPEndPoint? dns = null,
-        Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null, TimeSpan? passivateIdleEntityAfter = null)
+        Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null, TimeSpan? passivateIdleEntityAfter = null,
+        Func<IQueueStore, IQueueStore>? wrapStore = null, ISmtpConnector? connector = null)
     {
         var dir = Directory.CreateTempSubdirectory("mta-delivery-").FullName;
         var store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(dir));
@@ -78,8 +79,9 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         configure?.Invoke(options);
         var accounting = new RecordingAccountingSink();
         IAccountingSink sink = extraSink is null ? accounting : new CompositeAccountingSink([accounting, extraSink]);
-        var context = new DeliveryContext(store, new MailRouteResolver(lookup, lookup, remotePort), policies,
-            new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance);
+        // A wrapper sees what the entities ask of the spool (to fail on cue); the test itself uses the store directly.
+        var context = new DeliveryContext(wrapStore?.Invoke(store) ?? store, new MailRouteResolver(lookup, lookup, remotePort), policies,
+            new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance, connector: connector);
         var engine = new DeliveryEngine(system, context, Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1));
         return new DeliveryHarness(dir, store, system, engine, accounting);
     }
