@@ -97,8 +97,15 @@ public sealed class ConnectionBudget
                 // Its slot was set aside, but a cool-down or a smaller limit came first: it keeps its turn.
                 waiter.Node = _queue.AddFirst(waiter);
             }
-            else if (!coolingDown && _queue.Count == 0 && _inUse + _reserved.Count < _limit)
+            else if (!coolingDown && _inUse + _reserved.Count < _limit && (_queue.First is null || _queue.First == waiter.Node))
             {
+                // Nobody waits, or only this domain, first in line.
+                if (waiter.Node is not null)
+                {
+                    _queue.Remove(waiter.Node);
+                    waiter.Node = null;
+                }
+
                 _inUse++;
                 return true;
             }
