@@ -189,6 +189,7 @@ internal sealed class DeliveryWorker(
                 }
                 continue;
             }
+            var transactions = connection.TransactionCount;
             try
             {
                 await DeliverAsync(connection, item, details, transactionToken).ConfigureAwait(false);
@@ -200,8 +201,9 @@ internal sealed class DeliveryWorker(
                 // fails this way every time runs out of tries instead of cycling for ever.
                 logger.LogError(ex, "delivering {Message} to {Domain} failed", item.MessageId, domain);
                 await SettleAsync(LocalFailure(item, ex, details)).ConfigureAwait(false);
-                // The rest of the domain's mail goes on, on this connection if it is still sound.
-                if (!connection.IsUsable) break;
+                // The rest of the domain's mail goes on, on this connection if nothing of the failed
+                // transaction reached it; one left in an unknown state is closed.
+                if (!connection.IsUsable || connection.TransactionCount != transactions) break;
             }
             sent++;
             if (cancellationToken.IsCancellationRequested) break;
