@@ -1,12 +1,14 @@
+using System.Net;
 using MtaCluster.Delivery.Domains;
+using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Testing;
 using Xunit.Abstractions;
 
 namespace MtaCluster.Delivery.Tests.EndToEnd;
 
 /// <summary>
-/// A property of the domain entity, over many seeded random receivers: whatever mix of refused
-/// connections, 421 greetings, 421s mid-session and per-recipient replies the receiver deals out, on
+/// A property of the domain entity, over many seeded random receivers: whatever mix of refused and
+/// reset connections, 421 greetings, 421s mid-session and per-recipient replies the receiver deals out, on
 /// however many connections, every due recipient is attempted and none is left in flight.
 /// </summary>
 public sealed class RandomOutcomeTests(ITestOutputHelper output)
@@ -52,7 +54,7 @@ public sealed class RandomOutcomeTests(ITestOutputHelper output)
                 max-connections: {{maxConnections}}
                 max-messages-per-connection: {{perConnection}}
             """;
-        await using var mta = await DeliveryHarness.StartAsync(policy, peer.EndPoint.Port);
+        await using var mta = await DeliveryHarness.StartAsync(policy, peer.EndPoint.Port, connector: new SometimesRefused(new Random(-seed)));
         // Queued while suspended, so that resuming opens several connections at once.
         mta.Engine.Domains.Tell(new SuspendDomain(Domain));
         var recipients = new List<string>();
@@ -82,6 +84,20 @@ public sealed class RandomOutcomeTests(ITestOutputHelper output)
                        $"{status.QueuedInMemory} queued, {status.ActiveConnections} connections open, in backoff: {status.InBackoff}";
             }
             await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Sends one connection in ten to a port where nothing listens: refused by the kernel, before any SMTP.</summary>
+    private sealed class SometimesRefused(Random random) : ISmtpConnector
+    {
+        private static readonly IPEndPoint Closed = new(IPAddress.Loopback, FreePort.Next());
+
+        public Task<SmtpConnectResult> ConnectAsync(IPEndPoint remote, IPAddress? source, string heloName, string? remoteHostName,
+            SmtpClientOptions options, CancellationToken cancellationToken)
+        {
+            bool refuse;
+            lock (random) refuse = random.Next(10) == 0;
+            return SmtpConnector.Instance.ConnectAsync(refuse ? Closed : remote, source, heloName, remoteHostName, options, cancellationToken);
         }
     }
 }
