@@ -316,7 +316,12 @@ public sealed class DomainEntity : ActorBase
         if (!_workers.Remove(stopped.WorkerId)) return;
         // This machine ran short of sockets or ports: not the domain's doing and not an attempt. The
         // ready work stays, and waits for the node's budget, which pauses after such an error.
-        if (stopped.ResourceShortage) return;
+        if (stopped.ResourceShortage)
+        {
+            // Nor does it show whether the hosts take connections; with no worker left to show it, the next one will.
+            if (_workers.Count == 0) _connectFailing = false;
+            return;
+        }
         if (stopped.ConnectFailure is not { } failure)
         {
             // It had a connection, whatever it then sent: the hosts take connections, so a failure of

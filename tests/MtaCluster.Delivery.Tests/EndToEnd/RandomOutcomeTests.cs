@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using MtaCluster.Delivery.Domains;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Testing;
@@ -8,7 +9,7 @@ namespace MtaCluster.Delivery.Tests.EndToEnd;
 
 /// <summary>
 /// A property of the domain entity, over many seeded random receivers: whatever mix of refused and
-/// reset connections, 421 greetings, 421s mid-session and per-recipient replies the receiver deals out, on
+/// reset connections, sockets this machine could not open, 421 greetings, 421s mid-session and per-recipient replies the receiver deals out, on
 /// however many connections, every due recipient is attempted and none is left in flight.
 /// </summary>
 public sealed class RandomOutcomeTests(ITestOutputHelper output)
@@ -87,7 +88,10 @@ public sealed class RandomOutcomeTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Sends one connection in ten to a port where nothing listens: refused by the kernel, before any SMTP.</summary>
+    /// <summary>
+    /// Sends one connection in ten to a port where nothing listens (refused by the kernel, before any
+    /// SMTP), and fails one in ten as if the machine were out of descriptors.
+    /// </summary>
     private sealed class SometimesRefused(Random random) : ISmtpConnector
     {
         private static readonly IPEndPoint Closed = new(IPAddress.Loopback, FreePort.Next());
@@ -95,8 +99,10 @@ public sealed class RandomOutcomeTests(ITestOutputHelper output)
         public Task<SmtpConnectResult> ConnectAsync(IPEndPoint remote, IPAddress? source, string heloName, string? remoteHostName,
             SmtpClientOptions options, CancellationToken cancellationToken)
         {
-            bool refuse;
-            lock (random) refuse = random.Next(10) == 0;
+            int roll;
+            lock (random) roll = random.Next(10);
+            if (roll == 1) throw new SocketException((int)SocketError.TooManyOpenSockets);
+            var refuse = roll == 0;
             return SmtpConnector.Instance.ConnectAsync(refuse ? Closed : remote, source, heloName, remoteHostName, options, cancellationToken);
         }
     }
