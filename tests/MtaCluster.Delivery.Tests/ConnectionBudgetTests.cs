@@ -123,5 +123,12 @@ public sealed class ConnectionBudgetTests
         Assert.Equal(expected, ConnectionBudget.CapacityFor(configured, descriptors));
 
     [Fact]
-    public void The_descriptor_limit_of_this_process_is_read() => Assert.True(DescriptorLimit.Read() is null or > 0);
+    public void The_descriptor_limit_is_the_soft_open_files_limit_the_kernel_reports()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "read on Linux only");
+        // "Max open files            20000                20000                files"
+        var line = File.ReadAllLines("/proc/self/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+        var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+        Assert.Equal(soft == "unlimited" ? null : long.Parse(soft), DescriptorLimit.Read());
+    }
 }

@@ -8,11 +8,12 @@ public static class DescriptorLimit
     // RLIMIT_NOFILE is 7 on Linux; other systems number it differently and are not read.
     private const int RlimitNoFile = 7;
 
+    // rlim_t is an unsigned long on Linux: pointer-sized on every ABI .NET runs on there.
     [StructLayout(LayoutKind.Sequential)]
     private struct RLimit
     {
-        public ulong Current;
-        public ulong Maximum;
+        public nuint Current;
+        public nuint Maximum;
     }
 
     [DllImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
@@ -28,7 +29,7 @@ public static class DescriptorLimit
         try
         {
             if (GetRLimit(RlimitNoFile, out var limit) != 0) return null;
-            return limit.Current is 0 or > long.MaxValue ? null : (long)limit.Current;
+            return limit.Current == 0 || (ulong)limit.Current > long.MaxValue ? null : (long)limit.Current;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
