@@ -114,6 +114,29 @@ public sealed class ConnectionBudgetTests
         Assert.True(budget.TryAcquire(domain.Waiter));
     }
 
+    [Fact]
+    public async Task A_domain_waiting_out_a_cool_down_is_woken_when_it_ends_without_any_release()
+    {
+        var clock = new ManualTimeProvider();
+        var budget = new ConnectionBudget(2, clock);
+        var (a, b) = (new Domain(), new Domain());
+        Assert.True(budget.TryAcquire(a.Waiter));
+        budget.OnLocalResourceShortage();
+        budget.Release();
+        Assert.False(budget.TryAcquire(b.Waiter));
+        Assert.Equal(0, b.Wakes);
+
+        // The budget's timer runs on the real clock; the cool-down is judged by the test's clock, so it is over by then.
+        clock.Advance(ConnectionBudget.FirstCoolDown);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (Volatile.Read(ref b.Wakes) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "not woken");
+            await Task.Delay(20);
+        }
+        Assert.True(budget.TryAcquire(b.Waiter));
+    }
+
     [Theory]
     [InlineData(1000, null, 1000)]
     [InlineData(1000, 1024L, 512)]

@@ -88,7 +88,7 @@ public sealed class ConnectionBudget
             var coolingDown = now < _coolDownUntil;
             if (_reserved.Remove(waiter))
             {
-                if (!coolingDown && _inUse < _limit)
+                if (!coolingDown && _inUse + _reserved.Count < _limit)
                 {
                     _inUse++;
                     return true;
@@ -203,14 +203,17 @@ public sealed class ConnectionBudget
         _lastChange += TimeSpan.FromTicks(RecoveryInterval.Ticks * steps);
     }
 
-    /// <summary>With domains waiting, wake the queue again when the cool-down ends or the limit next grows.</summary>
+    /// <summary>With domains waiting, wake the queue when the cool-down ends, at once if there is room, or when the limit next grows.</summary>
     private void ArmLocked(DateTimeOffset now)
     {
         if (_queue.Count == 0) return;
-        DateTimeOffset? at = null;
+        DateTimeOffset at;
         if (now < _coolDownUntil) at = _coolDownUntil;
-        else if (_limit < Capacity && _inUse + _reserved.Count >= _limit) at = _lastChange + RecoveryInterval;
-        if (at is { } due) _timer.Change(due - now > TimeSpan.Zero ? due - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        // Room that no release will announce: the limit grew back, or a slot set aside was refused.
+        else if (_inUse + _reserved.Count < _limit) at = now;
+        else if (_limit < Capacity) at = _lastChange + RecoveryInterval;
+        else return;
+        _timer.Change(at - now > TimeSpan.Zero ? at - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
