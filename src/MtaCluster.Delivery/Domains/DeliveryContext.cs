@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using MtaCluster.Delivery.Accounting;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Policies;
+using MtaCluster.Delivery.Throttling;
 using MtaCluster.Storage;
 
 namespace MtaCluster.Delivery.Domains;
@@ -15,7 +16,8 @@ public sealed class DeliveryContext(
     IAccountingSink accounting,
     DeliveryOptions options,
     ILoggerFactory loggerFactory,
-    TimeProvider? timeProvider = null)
+    TimeProvider? timeProvider = null,
+    ISmtpConnector? connector = null)
 {
     public IQueueStore Store { get; } = store;
     public MailRouteResolver Routes { get; } = routes;
@@ -25,6 +27,11 @@ public sealed class DeliveryContext(
     public DeliveryOptions Options { get; } = options;
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
     public TimeProvider Time { get; } = timeProvider ?? TimeProvider.System;
+    /// <summary>The node's outbound connections, shared by every domain.</summary>
+    public ConnectionBudget Connections { get; } = new(ConnectionBudget.CapacityFor(options.MaxConnections, DescriptorLimit.Read()), timeProvider);
+
+    public ISmtpConnector Connector { get; } = connector ?? SmtpConnector.Instance;
+
     public string HeloName { get; } = string.IsNullOrWhiteSpace(options.HeloName) ? Environment.MachineName.ToLowerInvariant() : options.HeloName!;
 
     /// <summary>How many domains deliver and how many wait for their turn (see <see cref="DomainWakeScheduler"/>).</summary>

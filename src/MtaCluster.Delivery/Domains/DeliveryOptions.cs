@@ -19,6 +19,12 @@ public sealed class DeliveryOptions
     /// <summary>Domain policy file; cluster-config/domains.yaml when unset.</summary>
     public string? DomainsFile { get; set; }
 
+    /// <summary>
+    /// Outbound connections open at once on this node, over all domains (each domain's policy limits
+    /// it further). Never more than half the process's open-file limit, whatever is configured here.
+    /// </summary>
+    public int MaxConnections { get; set; } = 1000;
+
     /// <summary>Due recipients a domain pulls from the spool in one query.</summary>
     public int FetchBatchSize { get; set; } = 500;
 

@@ -1,10 +1,12 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MtaCluster.Actors;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Policies;
 using MtaCluster.Delivery.Retries;
+using MtaCluster.Delivery.Throttling;
 using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Protocol;
@@ -28,12 +30,15 @@ internal sealed class DeliveryWorker(
     ChannelReader<WorkItem> work,
     RetrySchedule retries,
     IActorRef entity,
+    ConnectionLease lease,
     ILogger logger)
 {
     // The spool commit of one transaction's outcomes overlaps the next transaction on the wire: the
-    // commit is an fsync (~1 ms here), several times a loopback SMTP round trip. The entity hears of a
-    // transaction only once its commit is durable, and the worker waits for all of them before it stops.
-    private const int MaxPendingCommits = 8;
+    // commit is an fsync (~1 ms here), several times a loopback SMTP round trip. One at a time, so a
+    // crash re-sends at most two transactions per connection: the one being committed and the one
+    // the receiver may just have accepted. The entity hears of a transaction only once its commit is
+    // durable, and the worker waits for it before it stops.
+    private const int MaxPendingCommits = 1;
     private readonly Queue<Task> _pendingCommits = new();
 
     /// <summary>Set by the entity when backoff lowers its connection limit: finish the current transaction and leave.</summary>
@@ -45,6 +50,8 @@ internal sealed class DeliveryWorker(
     {
         SmtpReply? connectFailure = null;
         var local = false;
+        var shortage = false;
+        var connected = false;
         // Stopping ends the wait for more work at once, but a transaction already on the wire gets a
         // grace period: cancelled after its final dot, it would be delivered again after the restart.
         using var transactionStop = new CancellationTokenSource();
@@ -56,8 +63,11 @@ internal sealed class DeliveryWorker(
             {
                 connectFailure = connection.Failure;
                 local = connection.Local;
+                shortage = connection.Shortage;
                 return;
             }
+            connected = true;
+            lease.Budget.OnConnected();
             await SendAsync(connection.Connection, cancellationToken, transactionStop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -67,17 +77,26 @@ internal sealed class DeliveryWorker(
         catch (Exception ex)
         {
             logger.LogError(ex, "delivery worker {Worker} for {Domain} failed", id, domain);
+            if (!connected)
+            {
+                // Reported as a failed connection, so the entity neither takes it for a working one nor starts another at once.
+                connectFailure = new SmtpReply(451, new EnhancedStatusCode(4, 4, 0), $"local error connecting for {domain}: {ex.GetType().Name}");
+                local = true;
+            }
         }
         finally
         {
             await DrainCommitsAsync().ConfigureAwait(false);
-            entity.Tell(new WorkerStopped(id, connectFailure, local));
+            // Before the entity hears of it, so that its next pump finds the slots free.
+            lease.Release();
+            entity.Tell(new WorkerStopped(id, connectFailure, local, shortage));
         }
     }
 
     private static readonly TimeSpan TransactionGraceOnStop = TimeSpan.FromSeconds(20);
 
-    private sealed record Connected(SmtpClientConnection? Connection, SmtpReply? Failure, bool Local) : IAsyncDisposable
+    /// <param name="Shortage">No connection for want of a local resource: neither the receiver's fault nor an attempt.</param>
+    private sealed record Connected(SmtpClientConnection? Connection, SmtpReply? Failure, bool Local, bool Shortage = false) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -96,13 +115,15 @@ internal sealed class DeliveryWorker(
                 var source = policy.EgressPool.Select(domain);
                 if (source is not null && source.AddressFamily != endpoint.AddressFamily) source = null;
                 var options = context.Options.CreateClientOptions(policy);
-                var result = await SmtpClientConnection.ConnectAsync(endpoint, source, context.HeloName, host.HostName, options, cancellationToken).ConfigureAwait(false);
+                var result = await TryConnectAsync(endpoint, source, host.HostName, options, cancellationToken).ConfigureAwait(false);
+                if (result is null) return ResourceShortage(endpoint);
                 if (result.Failure is { RetryWithoutTls: true })
                 {
                     // Opportunistic TLS that failed its handshake falls back to clear text on the same host (RFC 7435).
                     logger.LogInformation("STARTTLS with {Host} [{Address}] failed; retrying without TLS", host.HostName, endpoint);
                     options.TlsPolicy = TlsPolicy.None;
-                    result = await SmtpClientConnection.ConnectAsync(endpoint, source, context.HeloName, host.HostName, options, cancellationToken).ConfigureAwait(false);
+                    result = await TryConnectAsync(endpoint, source, host.HostName, options, cancellationToken).ConfigureAwait(false);
+                    if (result is null) return ResourceShortage(endpoint);
                 }
                 if (result.Connection is not null) return new Connected(result.Connection, null, false);
                 // Even a 554 greeting only speaks for this host (often a blocklist on one address), so
@@ -116,6 +137,31 @@ internal sealed class DeliveryWorker(
         var reply = last.Reply;
         if (reply.IsPermanent) reply = new SmtpReply(451, new EnhancedStatusCode(4, 4, 1), $"every host refused: {reply.ToLine()}");
         return new Connected(null, reply, last.Reply.IsLocal);
+    }
+
+    /// <summary>One connection attempt; null when this machine is short of descriptors, buffers or ports.</summary>
+    private async Task<SmtpConnectResult?> TryConnectAsync(IPEndPoint endpoint, IPAddress? source, string hostName, SmtpClientOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await context.Connector.ConnectAsync(endpoint, source, context.HeloName, hostName, options, cancellationToken).ConfigureAwait(false);
+            return LocalResourceErrors.IsShortage(result.Failure?.Exception, source is not null) ? null : result;
+        }
+        catch (SocketException e) when (LocalResourceErrors.IsShortage(e.SocketErrorCode, source is not null))
+        {
+            // socket(2) itself fails with EMFILE/ENFILE before any connect is tried.
+            logger.LogDebug(e, "no socket for {Address}", endpoint);
+            return null;
+        }
+    }
+
+    private Connected ResourceShortage(IPEndPoint endpoint)
+    {
+        // The other hosts would fail the same way: the shortage is this machine's.
+        lease.Budget.OnLocalResourceShortage();
+        logger.LogWarning("connecting to {Address} for {Domain}: this machine is out of sockets or ports; the node's connection budget is now {Limit}",
+            endpoint, domain, lease.Budget.Limit);
+        return new Connected(null, new SmtpReply(451, new EnhancedStatusCode(4, 3, 0), $"connect to {endpoint}: local resource shortage"), true, Shortage: true);
     }
 
     private async Task SendAsync(SmtpClientConnection connection, CancellationToken cancellationToken, CancellationToken transactionToken)
@@ -143,6 +189,7 @@ internal sealed class DeliveryWorker(
                 }
                 continue;
             }
+            var transactions = connection.TransactionCount;
             try
             {
                 await DeliverAsync(connection, item, details, transactionToken).ConfigureAwait(false);
@@ -150,12 +197,13 @@ internal sealed class DeliveryWorker(
             catch (Exception ex) when (ex is not OperationCanceledException || !transactionToken.IsCancellationRequested)
             {
                 // Whatever went wrong, the entity must get the item's recipients back, or they would
-                // stay in flight and never be retried.
+                // stay in flight and never be retried. It counts as an attempt, so a message that
+                // fails this way every time runs out of tries instead of cycling for ever.
                 logger.LogError(ex, "delivering {Message} to {Domain} failed", item.MessageId, domain);
-                var released = new OutcomeRecorder(context, domain, retries);
-                foreach (var recipient in item.Recipients) released.Add(recipient, null, AttemptOutcome.SendAgain, default, details);
-                entity.Tell(released.Unrecorded());
-                break;
+                await SettleAsync(LocalFailure(item, ex, details)).ConfigureAwait(false);
+                // The rest of the domain's mail goes on, on this connection if nothing of the failed
+                // transaction reached it; one left in an unknown state is closed.
+                if (!connection.IsUsable || connection.TransactionCount != transactions) break;
             }
             sent++;
             if (cancellationToken.IsCancellationRequested) break;
@@ -199,6 +247,18 @@ internal sealed class DeliveryWorker(
             }, outcome.Reply, details, outcome.Reply.IsLocal);
         }
         await SettleAsync(recorder).ConfigureAwait(false);
+    }
+
+    private OutcomeRecorder LocalFailure(WorkItem item, Exception error, AttemptConnection details)
+    {
+        var recorder = new OutcomeRecorder(context, domain, retries);
+        foreach (var recipient in item.Recipients)
+        {
+            var inARow = LocalDeliveryFailure.InARow(recipient.LastReply) + 1;
+            var outcome = LocalDeliveryFailure.IsFinal(inARow) ? AttemptOutcome.Bounced : AttemptOutcome.Deferred;
+            recorder.Add(recipient, null, outcome, LocalDeliveryFailure.Reply(inARow, error), details, localReply: true);
+        }
+        return recorder;
     }
 
     /// <summary>Starts the commit of a transaction's outcomes; waits only when too many are still in flight.</summary>

@@ -52,8 +52,13 @@ public sealed class DomainEntity : ActorBase
     private DateTimeOffset? _suspendedUntil;
     // This entity told the scheduler its active-domain slot is free, and has not been woken since.
     private bool _idleReported;
-    // A connection to the domain failed: start no further ones until a transaction settles or every worker has stopped.
+    // A connection to the domain failed: start no further ones until another connection has shown
+    // that the hosts take connections (it delivered, or merely got through and ended), or every worker
+    // has stopped. Either way it is cleared when the last worker stops, so it never outlives them.
     private bool _connectFailing;
+    // Queued for a slot of the node's connection budget, which wakes this entity when one is set aside for it.
+    private ConnectionBudget.Waiter _budgetWaiter = null!;
+    private bool _waitingForSlot;
     private DateTimeOffset? _holdUntil;
     // Process-wide, so a worker left over from an earlier incarnation can never share an id with a current one.
     private static int s_lastWorkerId;
@@ -72,6 +77,8 @@ public sealed class DomainEntity : ActorBase
     protected override async ValueTask PreStartAsync()
     {
         ApplyPolicy(_context.Policies.Resolve(_domain));
+        var self = Self;
+        _budgetWaiter = new ConnectionBudget.Waiter(() => self.Tell(PumpTick.Instance));
         // An operator's suspension outlives restarts and passivation: it is in the store.
         if (await _context.Store.GetDomainSuspensionAsync(_domain).ConfigureAwait(false) is { } suspension
             && suspension.IsInForce(_context.Time.GetUtcNow()))
@@ -118,6 +125,7 @@ public sealed class DomainEntity : ActorBase
                 _suspended = true;
                 _suspendedUntil = suspend.Until;
                 if (suspend.Until is { } until) ScheduleWake(until);
+                _waitingForSlot = false;
                 ReturnReadyToBacklog();
                 RetireWorkers(keep: 0);
                 _logger.LogInformation("delivery to {Domain} suspended until {Until}: {Reason}", _domain, (object?)suspend.Until ?? "resumed", suspend.Reason ?? "no reason given");
@@ -139,18 +147,21 @@ public sealed class DomainEntity : ActorBase
                 Unhandled(message);
                 break;
         }
+        // A slot set aside for this entity that it did not take goes to the next domain in line.
+        if (!_waitingForSlot) _context.Connections.Withdraw(_budgetWaiter);
         UpdateKeepAlive();
     }
 
     private void UpdateKeepAlive()
     {
-        var hold = _workers.Count > 0 || _suspended || _backoff.IsPaused || _holdUntil > _context.Time.GetUtcNow();
+        var hold = _workers.Count > 0 || _waitingForSlot || _suspended || _backoff.IsPaused || _holdUntil > _context.Time.GetUtcNow();
         if (hold && !Timers.IsTimerActive(KeepAliveTimer)) Timers.StartPeriodicTimer(KeepAliveTimer, PumpTick.Instance, KeepAliveInterval);
         else if (!hold && Timers.IsTimerActive(KeepAliveTimer)) Timers.Cancel(KeepAliveTimer);
     }
 
     private async Task PumpAsync()
     {
+        _waitingForSlot = false;
         var now = _context.Time.GetUtcNow();
         if (_suspended && _suspendedUntil <= now)
         {
@@ -191,11 +202,11 @@ public sealed class DomainEntity : ActorBase
             if (_backlog.Count > 0) StartPumpTimer(_throttle.NextAvailableAt() - now);
 
             var waiting = _ready.Reader.Count;
-            while (!_connectFailing && _workers.Count < Math.Min(waiting, _backoff.EffectiveLimits.MaxConnections) && _throttle.TryAcquireConnection())
+            while (!_connectFailing && _workers.Count < Math.Min(waiting, _backoff.EffectiveLimits.MaxConnections) && TryTakeConnection() is { } lease)
             {
-                StartWorker();
+                StartWorker(lease);
             }
-            if (waiting > 0 && _workers.Count == 0)
+            if (waiting > 0 && _workers.Count == 0 && !_waitingForSlot)
             {
                 // No slot although this domain holds none: another domain of its MX rollup group has
                 // them all, and will not tell us when one frees up, so look again shortly.
@@ -273,7 +284,7 @@ public sealed class DomainEntity : ActorBase
             var withMx = _context.Policies.ResolveWithMx(_domain, _route.Hosts.Select(h => h.HostName));
             if (withMx.Policy.Key != _match.Policy.Key)
             {
-                // Only reached with no worker running, so no connection slot is held on the old throttle.
+                // Workers still running on the old group return their slots to it themselves.
                 _logger.LogInformation("{Domain} follows policy {Policy} by its MX hosts", _domain, withMx.Policy.Key);
                 ApplyPolicy(withMx);
             }
@@ -281,10 +292,29 @@ public sealed class DomainEntity : ActorBase
         return true;
     }
 
-    private void StartWorker()
+    /// <summary>A slot in the domain's throttle group and one in the node's budget, or none (and a place in the node's queue).</summary>
+    private ConnectionLease? TryTakeConnection()
+    {
+        // The group's own limit first: a domain at its limit must not hold a place in the node's queue.
+        if (_throttle.NextConnectionAvailableAt() is not { } at || at > _context.Time.GetUtcNow()) return null;
+        var budget = _context.Connections;
+        if (!budget.TryAcquire(_budgetWaiter))
+        {
+            _waitingForSlot = true;
+            return null;
+        }
+        if (!_throttle.TryAcquireConnection())
+        {
+            budget.Release();
+            return null;
+        }
+        return new ConnectionLease(_throttle, budget);
+    }
+
+    private void StartWorker(ConnectionLease lease)
     {
         var id = Interlocked.Increment(ref s_lastWorkerId);
-        var worker = new DeliveryWorker(id, _context, _domain, _match.Policy, _route!, _ready.Reader, _retries, Self, _logger);
+        var worker = new DeliveryWorker(id, _context, _domain, _match.Policy, _route!, _ready.Reader, _retries, Self, lease, _logger);
         var token = Context.StoppingToken;
         _workers[id] = (worker, Task.Run(() => worker.RunAsync(token)));
     }
@@ -326,10 +356,24 @@ public sealed class DomainEntity : ActorBase
 
     private async Task OnWorkerStoppedAsync(WorkerStopped stopped)
     {
-        // A worker of an earlier incarnation (before a restart) holds no slot of this one's throttle.
+        // The worker returned its slots itself, to the throttle it took them from; one of an earlier
+        // incarnation (before a restart) is none of this one's business beyond that.
         if (!_workers.Remove(stopped.WorkerId)) return;
-        _throttle.ReleaseConnection();
-        if (stopped.ConnectFailure is not { } failure) return;
+        // This machine ran short of sockets or ports: not the domain's doing and not an attempt. The
+        // ready work stays, and waits for the node's budget, which pauses after such an error.
+        if (stopped.ResourceShortage)
+        {
+            // Nor does it show whether the hosts take connections; with no worker left to show it, the next one will.
+            if (_workers.Count == 0) _connectFailing = false;
+            return;
+        }
+        if (stopped.ConnectFailure is not { } failure)
+        {
+            // It had a connection, whatever it then sent: the hosts take connections, so a failure of
+            // another one is no reason to stop opening them (its transactions settled on their own).
+            _connectFailing = false;
+            return;
+        }
         // No host took this connection. Open no more until the others have shown whether theirs work:
         // replacing a failed connection at once would hammer a refusing receiver.
         _connectFailing = true;
@@ -400,6 +444,7 @@ public sealed class DomainEntity : ActorBase
         // shutdown the stopping token has already cancelled them. Either way, wait so that no worker
         // outlives its entity and a new incarnation cannot fetch what an old worker still holds.
         _ready.Writer.TryComplete();
+        if (_budgetWaiter is not null) _context.Connections.Withdraw(_budgetWaiter);
         await Task.WhenAll(_workers.Values.Select(w => w.Task)).ConfigureAwait(false);
         if (_inFlight.Count > 0 || _mayHaveMore)
         {

@@ -48,9 +48,10 @@ internal sealed record TransactionSettled(long[] RecipientIds, int Delivered, in
 /// <summary>
 /// A worker closed its connection; <paramref name="ConnectFailure"/> is set when it never got one to
 /// any host, and <paramref name="LocalFailure"/> says whether those are our words (refused, timed out)
-/// or the last host's reply (a 421 or 554 greeting).
+/// or the last host's reply (a 421 or 554 greeting). <paramref name="ResourceShortage"/> says the
+/// failure was this machine's lack of sockets or ports: it says nothing about the domain.
 /// </summary>
-internal sealed record WorkerStopped(int WorkerId, SmtpReply? ConnectFailure, bool LocalFailure);
+internal sealed record WorkerStopped(int WorkerId, SmtpReply? ConnectFailure, bool LocalFailure, bool ResourceShortage = false);
 
 /// <summary>A timer tick that re-runs the pump (a rate token or a connection slot is due).</summary>
 internal sealed record PumpTick

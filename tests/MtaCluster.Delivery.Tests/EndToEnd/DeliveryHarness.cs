@@ -60,7 +60,8 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         """;
 
     public static async Task<DeliveryHarness> StartAsync(string domainsYaml, int remotePort, IPEndPoint? dns = null,
-        Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null, TimeSpan? passivateIdleEntityAfter = null)
+        Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null, TimeSpan? passivateIdleEntityAfter = null,
+        Func<IQueueStore, IQueueStore>? wrapStore = null, ISmtpConnector? connector = null)
     {
         var dir = Directory.CreateTempSubdirectory("mta-delivery-").FullName;
         var store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(dir));
@@ -93,9 +94,10 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         var accounting = new RecordingAccountingSink();
         IAccountingSink sink = extraSink is null ? accounting : new CompositeAccountingSink([accounting, extraSink]);
         // A new context per engine, as a restarted node has: throttle groups and backoff start afresh.
+        // A wrapper sees what the entities ask of the spool (to fail on cue); the test itself uses the store directly.
         DeliveryEngine CreateEngine(ActorSystem system) => new(system,
-            new DeliveryContext(store, new MailRouteResolver(lookup, lookup, remotePort), policies,
-                new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance),
+            new DeliveryContext(wrapStore?.Invoke(store) ?? store, new MailRouteResolver(lookup, lookup, remotePort), policies,
+                new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance, connector: connector),
             Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1));
         return new DeliveryHarness(dir, store, CreateEngine, accounting);
     }

@@ -1,0 +1,53 @@
+using MtaCluster.Delivery.Accounting;
+using MtaCluster.Storage;
+using MtaCluster.Testing;
+
+namespace MtaCluster.Delivery.Tests.EndToEnd;
+
+/// <summary>A message that fails on our side every time (its body cannot be read) runs out of tries, and holds nobody else up.</summary>
+public sealed class PoisonMessageTests
+{
+    private const string Domain = "poison.test";
+
+    [Fact]
+    public async Task A_message_that_cannot_be_read_fails_after_three_attempts_while_the_rest_of_its_domain_is_delivered()
+    {
+        await using var sink = await SmtpSink.StartAsync(dump: true);
+        string? poisoned = null;
+        var policy = $"default:\n{DeliveryHarness.FastRetry}\ndomains:\n  {Domain}:\n    route: 127.0.0.1:{sink.EndPoint.Port}\n    tls: none\n    max-connections: 1\n";
+        await using var mta = await DeliveryHarness.StartAsync(policy, sink.EndPoint.Port, wrapStore: store =>
+        {
+            var (wrapped, faults) = FaultInjectingStore.Wrap(store);
+            faults.Fault = (method, args) => method == nameof(IQueueStore.GetMessageAsync) && (string?)args[0] == Volatile.Read(ref poisoned)
+                ? new InvalidDataException("the message body is unreadable")
+                : null;
+            return wrapped;
+        });
+        mta.Engine.Domains.Tell(new Domains.SuspendDomain(Domain));
+        // Queued first, so that it goes out first, on the domain's only connection.
+        var poison = await mta.SubmitAsync("sender@example.com", [$"victim@{Domain}"], "Subject: poison\r\n\r\nnever sent\r\n");
+        Volatile.Write(ref poisoned, poison);
+        const int Good = 20;
+        var good = new List<string>();
+        for (var i = 0; i < Good; i++) good.Add(await mta.SubmitAsync("sender@example.com", [$"u{i}@{Domain}"]));
+        mta.Engine.Domains.Tell(new Domains.ResumeDomain(Domain));
+
+        var attempts = await mta.Accounting.WaitForAsync(r => r.MessageId == poison, count: 3);
+        Assert.Equal([AccountingRecordType.Deferred, AccountingRecordType.Deferred, AccountingRecordType.Bounced], attempts.Select(r => r.Type));
+        Assert.Equal([1, 2, 3], attempts.Select(r => r.Attempt));
+        Assert.All(attempts.Take(2), r => Assert.Equal((451, "4.3.0"), (r.Reply!.Code, r.Reply.Enhanced)));
+        Assert.Equal((554, "5.3.0"), (attempts[2].Reply!.Code, attempts[2].Reply!.Enhanced));
+        Assert.Contains("the message body is unreadable", attempts[2].Reply!.Text);
+        Assert.Equal(RecipientState.Failed, Assert.Single(await mta.RecipientsAsync(poison)).State);
+
+        // The others did not wait for the poisoned one to run out of tries: all were delivered before its last attempt.
+        var records = mta.Accounting.Records.ToList();
+        var lastPoison = records.FindIndex(r => r.MessageId == poison && r.Type == AccountingRecordType.Bounced);
+        var delivered = records.Take(lastPoison).Where(r => r.Type == AccountingRecordType.Delivered).Select(r => r.MessageId).ToHashSet();
+        Assert.Equal(good.Order(), delivered.Order());
+        var dumps = await sink.WaitForDumpsAsync(Good);
+        Assert.Equal(Good, dumps.Length);
+        Assert.DoesNotContain(dumps, d => d.Contains("never sent", StringComparison.Ordinal));
+        Assert.False((await mta.StatusAsync(Domain)).InBackoff);
+    }
+}
