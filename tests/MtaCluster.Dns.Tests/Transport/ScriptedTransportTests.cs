@@ -172,8 +172,9 @@ public class ScriptedTransportTests
             ]);
             lock (random)
             {
-                // Keep id and question intact so the mutation reaches the record decoder.
-                int questionEnd = 12 + q.Question.Name.Length + 1 + 4;
+                // Keep id and question intact so the mutation reaches the record decoder: the header, then
+                // the name as labels (a length byte per label and the root's zero: two more than its text), type and class.
+                int questionEnd = 12 + q.Question.Name.TrimEnd('.').Length + 2 + 4;
                 for (int i = 0; i < 3; i++)
                 {
                     wire[random.Next(questionEnd, wire.Length)] = (byte)random.Next(256);
@@ -182,9 +183,11 @@ public class ScriptedTransportTests
 
             return [wire];
         });
+        // Every query is answered, so the timeout only matters when a mutated answer is wrongly ignored:
+        // generous, so that a slow machine never mistakes a late answer for that.
         var client = server.CreateClient(o =>
         {
-            o.Timeout = TimeSpan.FromMilliseconds(200);
+            o.Timeout = TimeSpan.FromSeconds(5);
             o.UseCache = false;
         });
 
