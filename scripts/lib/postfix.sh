@@ -7,37 +7,8 @@
 postfix_start() {
   local dir=$1 port=$2 mode=$3 sink=${4:-2600}
   rm -rf "$dir"; mkdir -p "$dir/conf" "$dir/queue" "$dir/data"
-  # The whole master.cf, not a copy of the machine's (which may have its smtp line commented out or
-  # extra services); nothing runs chrooted.
-  {
-    echo "127.0.0.1:$port inet n - n - - smtpd"
-    cat <<'MASTER'
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-MASTER
-  } > "$dir/conf/master.cf"
+  # The services come whole from postfix-master.cf, with this instance's listener on top.
+  { echo "127.0.0.1:$port inet n - n - - smtpd"; cat "$(dirname "${BASH_SOURCE[0]}")/postfix-master.cf"; } > "$dir/conf/master.cf"
   cat > "$dir/conf/main.cf" <<CONF
 compatibility_level = 3.6
 queue_directory = $dir/queue

@@ -62,36 +62,10 @@ public sealed class PostfixServer : IAsyncLifetime
 
             """);
 
-        // The whole master.cf, not an edit of the machine's: one whose smtp line is commented out, or
-        // that adds services, would leave this instance deaf or broken. Nothing runs chrooted.
-        await File.WriteAllTextAsync(Path.Combine(_config, "master.cf"), $"""
-            127.0.0.1:{port} inet n - n - - smtpd
-            pickup    unix  n       -       n       60      1       pickup
-            cleanup   unix  n       -       n       -       0       cleanup
-            qmgr      unix  n       -       n       300     1       qmgr
-            tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-            rewrite   unix  -       -       n       -       -       trivial-rewrite
-            bounce    unix  -       -       n       -       0       bounce
-            defer     unix  -       -       n       -       0       bounce
-            trace     unix  -       -       n       -       0       bounce
-            verify    unix  -       -       n       -       1       verify
-            flush     unix  n       -       n       1000?   0       flush
-            proxymap  unix  -       -       n       -       -       proxymap
-            proxywrite unix -       -       n       -       1       proxymap
-            smtp      unix  -       -       n       -       -       smtp
-            relay     unix  -       -       n       -       -       smtp
-            showq     unix  n       -       n       -       -       showq
-            error     unix  -       -       n       -       -       error
-            retry     unix  -       -       n       -       -       error
-            discard   unix  -       -       n       -       -       discard
-            local     unix  -       n       n       -       -       local
-            virtual   unix  -       n       n       -       -       virtual
-            lmtp      unix  -       -       n       -       -       lmtp
-            anvil     unix  -       -       n       -       1       anvil
-            scache    unix  -       -       n       -       1       scache
-            postlog   unix-dgram n  -       n       -       1       postlogd
-
-            """);
+        // The services come whole from the same file the benchmarks use (never an edit of the machine's
+        // master.cf, which may have its smtp line commented out), with this instance's listener on top.
+        string services = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "postfix-master.cf"));
+        await File.WriteAllTextAsync(Path.Combine(_config, "master.cf"), $"127.0.0.1:{port} inet n - n - - smtpd\n{services}");
         await ExternalProcess.RunAsync("postfix", "-c", _config, "start");
         await FreePort.WaitListeningAsync(port, TimeSpan.FromSeconds(20));
     }
