@@ -97,7 +97,7 @@ public sealed partial class SmtpSession
             return Step.Continue;
         }
         _body ??= new MessageBuffer();
-        SmtpReply? error = null;
+        EncodedReply? error = null;
         if (_body.Length + size > _options.MaxMessageSize)
         {
             error = SmtpReplies.MessageTooBig;
@@ -121,7 +121,7 @@ public sealed partial class SmtpSession
             return Reply(error);
         }
         if (!_chunkReader.IsLast)
-            return Reply(new SmtpReply(250, "2.0.0", _chunkReader.Size.ToString(CultureInfo.InvariantCulture) + " octets received"));
+            return Reply(new EncodedReply(250, new(2, 0, 0), _chunkReader.Size.ToString(CultureInfo.InvariantCulture) + " octets received"));
         if (_chunkReader.CompleteMessage() is { } refused)
         {
             ResetTransaction();
