@@ -45,6 +45,22 @@ public sealed class EncodedReply
 
     public void WriteTo(IBufferWriter<byte> output) => output.Write(_encoded);
 
+    /// <summary>
+    /// Writes this one-line reply with <paramref name="suffix"/> appended to its text: the reply that
+    /// names a per-message value (the queue id after the final dot) is then a copy and an encode, not a
+    /// reply object per message.
+    /// </summary>
+    public void WriteTo(IBufferWriter<byte> output, string suffix)
+    {
+        if (Reply.Lines.Count != 1) throw new InvalidOperationException("Only a one-line reply takes a suffix.");
+        output.Write(_encoded.AsSpan(0, _encoded.Length - 2));
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(suffix.Length) + 2);
+        int length = Encoding.UTF8.GetBytes(suffix, span);
+        span[length] = (byte)'\r';
+        span[length + 1] = (byte)'\n';
+        output.Advance(length + 2);
+    }
+
     /// <summary>The reply as one line, for logs and exception messages.</summary>
     public override string ToString() => Reply.ToLine();
 

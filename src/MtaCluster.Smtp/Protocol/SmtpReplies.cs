@@ -6,6 +6,8 @@ namespace MtaCluster.Smtp.Protocol;
 public static class SmtpReplies
 {
     public static readonly EncodedReply Ok = new(250, new(2, 0, 0), "Ok");
+    /// <summary>After the final dot; the queue id is appended when it is written.</summary>
+    public static readonly EncodedReply QueuedAs = new(250, new(2, 0, 0), "Ok: queued as ");
     public static readonly EncodedReply SenderOk = new(250, new(2, 1, 0), "Ok");
     public static readonly EncodedReply RecipientOk = new(250, new(2, 1, 5), "Ok");
     public static readonly EncodedReply ResetOk = new(250, new(2, 0, 0), "Ok");

@@ -184,10 +184,7 @@ public sealed partial class SmtpSession
             _logger.LogInformation("Queued {Id} from {Client} on {Listener}: {Size} bytes, {Count} recipients",
                 id, _clientAddress, _listener.Name, message.Content.Length, message.Recipients.Count);
         }
-        var output = _transport.Output;
-        output.Write("250 2.0.0 Ok: queued as "u8);
-        WriteText(output, id);
-        output.Write("\r\n"u8);
+        SmtpReplies.QueuedAs.WriteTo(_transport.Output, id);
     }
 
     /// <summary>
