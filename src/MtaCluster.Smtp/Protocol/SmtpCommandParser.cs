@@ -239,7 +239,7 @@ public static class SmtpCommandParser
 
     private static string DecodeXText(string value, EncodedReply malformed, EncodedReply notUtf8)
     {
-        // Parameter values are at most 500 characters, so their octets fit on the stack.
+        // The callers bound the value (ENVID 100, ORCPT 500 characters), so its octets fit on the stack.
         Span<byte> octets = stackalloc byte[Encoding.UTF8.GetMaxByteCount(value.Length)];
         int length = Encoding.UTF8.GetBytes(value, octets);
         if (XText.TryDecode(octets[..length], out var decoded, out var error, out _)) return decoded;
