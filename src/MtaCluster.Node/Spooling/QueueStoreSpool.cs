@@ -1,8 +1,6 @@
 using MtaCluster.Actors.Sharding;
-using MtaCluster.Mail;
 using MtaCluster.Smtp.Spool;
 using MtaCluster.Storage;
-using SmtpProtocol = MtaCluster.Smtp.Protocol;
 
 namespace MtaCluster.Node.Spooling;
 
@@ -21,7 +19,7 @@ public sealed class QueueStoreSpool(IQueueStore store, int maxShards, INewWorkLi
         for (var i = 0; i < recipients.Length; i++)
         {
             var r = message.Recipients[i];
-            recipients[i] = new SpoolRecipient(r.Address, r.Domain, ShardHash.ShardOf(r.Domain, maxShards), r.OriginalRecipient, ToMail(r.Notify));
+            recipients[i] = new SpoolRecipient(r.Address, r.Domain, ShardHash.ShardOf(r.Domain, maxShards), r.OriginalRecipient, r.Notify);
         }
         var spooled = new SpoolMessage(
             message.Id,
@@ -29,36 +27,15 @@ public sealed class QueueStoreSpool(IQueueStore store, int maxShards, INewWorkLi
             recipients,
             message.Content,
             message.ReceivedAt,
-            message.BodyType switch
-            {
-                SmtpProtocol.MessageBodyType.EightBitMime => MessageBodyType.EightBitMime,
-                _ => MessageBodyType.SevenBit,
-            },
+            message.BodyType,
             message.SmtpUtf8,
-            message.Return switch
-            {
-                SmtpProtocol.DsnReturn.Full => DsnReturn.Full,
-                SmtpProtocol.DsnReturn.Headers => DsnReturn.Headers,
-                _ => DsnReturn.NotGiven,
-            },
+            message.Return,
             message.EnvelopeId,
             message.ClientAddress.ToString(),
             message.AuthenticatedUser);
 
         await store.EnqueueAsync(spooled, cancellationToken).ConfigureAwait(false);
         newWork?.OnNewWork(recipients);
-    }
-
-    // The server keeps its own NOTIFY flags until it moves to the shared vocabulary; map them
-    // flag by flag, since equal numbers in two enums are a coincidence, not a contract.
-    private static DsnNotify ToMail(SmtpProtocol.DsnNotify notify)
-    {
-        DsnNotify mapped = DsnNotify.NotGiven;
-        if ((notify & SmtpProtocol.DsnNotify.Never) != 0) mapped |= DsnNotify.Never;
-        if ((notify & SmtpProtocol.DsnNotify.Success) != 0) mapped |= DsnNotify.Success;
-        if ((notify & SmtpProtocol.DsnNotify.Failure) != 0) mapped |= DsnNotify.Failure;
-        if ((notify & SmtpProtocol.DsnNotify.Delay) != 0) mapped |= DsnNotify.Delay;
-        return mapped;
     }
 }
 

@@ -25,13 +25,13 @@ public sealed class BdatChunkReader(bool stripNul = false)
     public bool IsLast { get; private set; }
 
     /// <summary>Why the current chunk is refused; its octets are then read and dropped.</summary>
-    public SmtpReply? Error { get; private set; }
+    public EncodedReply? Error { get; private set; }
 
     /// <summary>The message so far held NUL; stripped from what was kept when the reader strips.</summary>
     public bool ContainsNul => _containsNul;
 
     /// <summary>Starts a chunk; with an <paramref name="error"/> nothing of it reaches <paramref name="sink"/>.</summary>
-    public void Begin(long size, bool last, MessageBuffer? sink, SmtpReply? error)
+    public void Begin(long size, bool last, MessageBuffer? sink, EncodedReply? error)
     {
         Size = _remaining = size;
         IsLast = last;
@@ -58,7 +58,7 @@ public sealed class BdatChunkReader(bool stripNul = false)
     }
 
     /// <summary>After the LAST chunk: the reply that refuses the message as a whole, or null to accept it.</summary>
-    public SmtpReply? CompleteMessage()
+    public EncodedReply? CompleteMessage()
     {
         if (_afterCr) _bareLineEnding = true;
         return _bareLineEnding ? SmtpReplies.BareLineEndingInData

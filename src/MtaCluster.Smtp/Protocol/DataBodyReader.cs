@@ -42,7 +42,7 @@ public sealed class DataBodyReader
     public bool HasError => ErrorReply is not null;
 
     /// <summary>The reply for a rejected body, checked in order of what the client most needs to fix.</summary>
-    public SmtpReply? ErrorReply =>
+    public EncodedReply? ErrorReply =>
         SizeExceeded ? SmtpReplies.MessageTooBig
         : BareLineEnding ? SmtpReplies.BareLineEndingInData
         : ContainsNul && !_stripNul ? SmtpReplies.NulInData

@@ -1,3 +1,5 @@
+using MtaCluster.Mail;
+
 namespace MtaCluster.Smtp.Protocol;
 
 /// <summary>A parsed MAIL command. <see cref="Sender"/> is null for the null reverse-path <c>&lt;&gt;</c>.</summary>

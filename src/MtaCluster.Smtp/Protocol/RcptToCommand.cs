@@ -1,3 +1,5 @@
+using MtaCluster.Mail;
+
 namespace MtaCluster.Smtp.Protocol;
 
 /// <summary>A parsed RCPT command; <see cref="OriginalRecipient"/> is the decoded ORCPT as <c>type;address</c>.</summary>

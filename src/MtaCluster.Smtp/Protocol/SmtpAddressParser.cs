@@ -24,8 +24,8 @@ public static class SmtpAddressParser
     {
         mailbox = null;
         var syntax = isSender
-            ? new SmtpReply(501, "5.1.7", "Bad sender address syntax")
-            : new SmtpReply(501, "5.1.3", "Bad recipient address syntax");
+            ? new EncodedReply(501, new(5, 1, 7), "Bad sender address syntax")
+            : new EncodedReply(501, new(5, 1, 3), "Bad recipient address syntax");
 
         if (input.Length < 2 || input[0] != (byte)'<') throw new SmtpProtocolException(syntax);
         int pos = 1;
@@ -92,7 +92,7 @@ public static class SmtpAddressParser
 
         var localPart = input[localStart..pos];
         if (localPart.Length > MaxLocalPart)
-            throw new SmtpProtocolException(553, isSender ? "5.1.7" : "5.1.3", "Local part too long");
+            throw new SmtpProtocolException(553, isSender ? new(5, 1, 7) : new(5, 1, 3), "Local part too long");
         if (pos >= input.Length || input[pos] != (byte)'@') throw new SmtpProtocolException(syntax);
         pos++;
 
@@ -118,7 +118,7 @@ public static class SmtpAddressParser
         if (pos >= input.Length || input[pos] != (byte)'>') throw new SmtpProtocolException(syntax);
         pos++;
         if (routing.Length > MaxDomain || pos > MaxPath + 2)
-            throw new SmtpProtocolException(553, isSender ? "5.1.7" : "5.1.3", "Address too long");
+            throw new SmtpProtocolException(553, isSender ? new(5, 1, 7) : new(5, 1, 3), "Address too long");
 
         mailbox = new SmtpMailbox(Encoding.UTF8.GetString(localPart), domain, routing);
         return pos;

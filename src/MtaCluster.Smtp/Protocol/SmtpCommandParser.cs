@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Smtp.Protocol;
 
@@ -13,10 +14,18 @@ public static class SmtpCommandParser
     /// <summary>RFC 4954 §4: an AUTH command or response line may be up to 12288 octets.</summary>
     public const int MaxAuthLineLength = 12288;
 
-    private static readonly SmtpReply ParameterSyntax = new(501, "5.5.4", "Syntax error in parameters or arguments");
-    private static readonly SmtpReply BinaryMimeNotSupported = new(555, "5.5.4", "BODY=BINARYMIME is not supported");
+    private static readonly EncodedReply ParameterSyntax = new(501, new(5, 5, 4), "Syntax error in parameters or arguments");
+    private static readonly EncodedReply BinaryMimeNotSupported = new(555, new(5, 5, 4), "BODY=BINARYMIME is not supported");
     private static readonly List<(string Key, string? Value)> NoParameters = new();
-    private static readonly SmtpReply UnknownParameter = new(555, "5.5.4", "Unsupported MAIL or RCPT parameter");
+    private static readonly EncodedReply UnknownParameter = new(555, new(5, 5, 4), "Unsupported MAIL or RCPT parameter");
+
+    // RFC 3461 §4.2 / RFC 6533 §3: the relay passes ORCPT and ENVID on as it got them, so one it cannot
+    // decode exactly is refused rather than guessed at and changed.
+    private static readonly EncodedReply EnvelopeIdNotXText = new(501, new(5, 5, 4), "ENVID is not valid xtext (RFC 3461 §4)");
+    private static readonly EncodedReply EnvelopeIdNotUtf8 = new(501, new(5, 5, 4), "ENVID does not decode to UTF-8 (RFC 6533 §3)");
+    private static readonly EncodedReply OriginalRecipientNotXText = new(501, new(5, 5, 4), "ORCPT address is not valid xtext (RFC 3461 §4.2)");
+    private static readonly EncodedReply OriginalRecipientNotUtf8 = new(501, new(5, 5, 4), "ORCPT address does not decode to UTF-8 (RFC 6533 §3)");
+    private static readonly EncodedReply OriginalRecipientBadEscape = new(501, new(5, 5, 4), "ORCPT utf-8 address is not valid utf-8-addr-xtext (RFC 6533 §3)");
 
     /// <summary>
     /// Finds the next LF-terminated line. Returns false for "need more data", with <paramref name="tooLong"/>
@@ -65,7 +74,7 @@ public static class SmtpCommandParser
     {
         var name = arguments.Trim((byte)' ');
         if (name.IsEmpty || name.IndexOf((byte)' ') >= 0 || name.Length > 255)
-            throw new SmtpProtocolException(501, "5.5.4", "Syntax: EHLO hostname");
+            throw new SmtpProtocolException(501, new(5, 5, 4), "Syntax: EHLO hostname");
         return Encoding.ASCII.GetString(name);
     }
 
@@ -75,8 +84,8 @@ public static class SmtpCommandParser
         var parameters = SplitAfterPath(path, out var pathPart);
         bool smtpUtf8 = false;
         long? size = null;
-        var body = MessageBodyType.NotSpecified;
-        var ret = DsnReturn.NotSpecified;
+        var body = MessageBodyType.SevenBit;
+        var ret = DsnReturn.NotGiven;
         string? envelopeId = null;
         HashSet<string>? seen = null;
 
@@ -116,8 +125,8 @@ public static class SmtpCommandParser
                     break;
                 case "ENVID":
                     // RFC 3461 §4.4: xtext, at most 100 characters.
-                    if (value is null || value.Length > 100 || !XText.TryDecode(Encoding.ASCII.GetBytes(value), out envelopeId))
-                        throw new SmtpProtocolException(ParameterSyntax);
+                    if (value is null || value.Length > 100) throw new SmtpProtocolException(ParameterSyntax);
+                    envelopeId = DecodeXText(value, EnvelopeIdNotXText, EnvelopeIdNotUtf8);
                     break;
                 case "AUTH":
                     // RFC 4954 §5: the MAIL AUTH parameter may be ignored by a server that does not trust it.
@@ -136,7 +145,7 @@ public static class SmtpCommandParser
         var path = StripPrefix(arguments, "TO:"u8, "Syntax: RCPT TO:<address>");
         var parameters = SplitAfterPath(path, out var pathPart);
         SmtpAddressParser.ParsePath(pathPart, isSender: false, allowUtf8, out var recipient);
-        var notify = DsnNotify.None;
+        var notify = DsnNotify.NotGiven;
         string? orcpt = null;
         HashSet<string>? seen = null;
         foreach (var (key, value) in EnumerateParameters(parameters))
@@ -148,7 +157,7 @@ public static class SmtpCommandParser
                     notify = ParseNotify(value);
                     break;
                 case "ORCPT":
-                    orcpt = ParseOriginalRecipient(value);
+                    orcpt = ParseOriginalRecipient(value, allowUtf8);
                     break;
                 default:
                     throw new SmtpProtocolException(UnknownParameter);
@@ -184,7 +193,7 @@ public static class SmtpCommandParser
     public static (string Mechanism, string? InitialResponse) ParseAuth(ReadOnlySpan<byte> arguments)
     {
         var args = arguments.Trim((byte)' ');
-        if (args.IsEmpty) throw new SmtpProtocolException(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
+        if (args.IsEmpty) throw new SmtpProtocolException(501, new(5, 5, 4), "Syntax: AUTH mechanism [initial-response]");
         int space = args.IndexOf((byte)' ');
         var mechanism = Encoding.ASCII.GetString(space < 0 ? args : args[..space]).ToUpperInvariant();
         string? initial = space < 0 ? null : Encoding.ASCII.GetString(args[(space + 1)..].Trim((byte)' '));
@@ -194,7 +203,7 @@ public static class SmtpCommandParser
     private static DsnNotify ParseNotify(string? value)
     {
         if (string.IsNullOrEmpty(value)) throw new SmtpProtocolException(ParameterSyntax);
-        var notify = DsnNotify.None;
+        var notify = DsnNotify.NotGiven;
         foreach (var item in value.Split(','))
         {
             notify |= item.ToUpperInvariant() switch
@@ -211,23 +220,61 @@ public static class SmtpCommandParser
         return notify;
     }
 
-    // RFC 3461 §4.2: ORCPT=addr-type ";" xtext.
-    private static string ParseOriginalRecipient(string? value)
+    // RFC 3461 §4.2: ORCPT=addr-type ";" xtext; for addr-type utf-8, RFC 6533 §3's utf-8-addr-xtext
+    // (or, under SMTPUTF8, utf-8-addr-unitext). Kept decoded as "type;address": the client encodes it again.
+    private static string ParseOriginalRecipient(string? value, bool allowUtf8)
     {
         int semicolon = value?.IndexOf(';') ?? -1;
         if (value is null || semicolon <= 0 || value.Length > 500) throw new SmtpProtocolException(ParameterSyntax);
-        var type = value[..semicolon];
+        var type = value.AsSpan(0, semicolon);
         foreach (char c in type)
             if (!char.IsAsciiLetterOrDigit(c) && c != '-') throw new SmtpProtocolException(ParameterSyntax);
-        if (!XText.TryDecode(Encoding.UTF8.GetBytes(value[(semicolon + 1)..]), out var address) || address.Length == 0)
-            throw new SmtpProtocolException(ParameterSyntax);
-        return type.ToLowerInvariant() + ";" + address;
+        var encoded = value[(semicolon + 1)..];
+        string address = type.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            ? DecodeUtf8Address(encoded, allowUtf8)
+            : DecodeXText(encoded, OriginalRecipientNotXText, OriginalRecipientNotUtf8);
+        if (address.Length == 0) throw new SmtpProtocolException(ParameterSyntax);
+        return string.Concat(type.ToString().ToLowerInvariant(), ";", address);
+    }
+
+    private static string DecodeXText(string value, EncodedReply malformed, EncodedReply notUtf8)
+    {
+        // The callers bound the value (ENVID 100, ORCPT 500 characters), so its octets fit on the stack.
+        Span<byte> octets = stackalloc byte[Encoding.UTF8.GetMaxByteCount(value.Length)];
+        int length = Encoding.UTF8.GetBytes(value, octets);
+        if (XText.TryDecode(octets[..length], out var decoded, out var error, out _)) return decoded;
+        throw new SmtpProtocolException(error == XTextError.InvalidUtf8 ? notUtf8 : malformed);
+    }
+
+    private static string DecodeUtf8Address(string value, bool allowUtf8)
+    {
+        if (!Ascii.IsValid(value))
+        {
+            // utf-8-addr-unitext (RFC 6533 §3) writes non-ASCII characters as they are, which only an
+            // SMTPUTF8 transaction may carry; spelled as \x{HEX} they are utf-8-addr-xtext.
+            if (!allowUtf8) throw new SmtpProtocolException(OriginalRecipientBadEscape);
+            var escaped = new StringBuilder(value.Length + 16);
+            foreach (var rune in value.EnumerateRunes())
+            {
+                if (rune.IsAscii) escaped.Append((char)rune.Value);
+                else escaped.Append("\\x{").Append(rune.Value.ToString("X", CultureInfo.InvariantCulture)).Append('}');
+            }
+            value = escaped.ToString();
+        }
+        try
+        {
+            return XText.DecodeUtf8Address(value);
+        }
+        catch (XTextFormatException)
+        {
+            throw new SmtpProtocolException(OriginalRecipientBadEscape);
+        }
     }
 
     private static ReadOnlySpan<byte> StripPrefix(ReadOnlySpan<byte> arguments, ReadOnlySpan<byte> prefix, string usage)
     {
         if (arguments.Length < prefix.Length || !Ascii.EqualsIgnoreCase(arguments[..prefix.Length], prefix))
-            throw new SmtpProtocolException(501, "5.5.4", usage);
+            throw new SmtpProtocolException(501, new(5, 5, 4), usage);
         // Some clients put a space after the colon; RFC 5321 §4.1.2 does not, but nothing is ambiguous.
         return arguments[prefix.Length..].TrimStart((byte)' ');
     }

@@ -1,3 +1,5 @@
+using MtaCluster.Mail;
+
 namespace MtaCluster.Smtp.Protocol;
 
 /// <summary>
@@ -5,12 +7,12 @@ namespace MtaCluster.Smtp.Protocol;
 /// </summary>
 public sealed class SmtpProtocolException : Exception
 {
-    public SmtpProtocolException(SmtpReply reply) : base(reply.ToString()) => Reply = reply;
+    public SmtpProtocolException(EncodedReply reply) : base(reply.ToString()) => Reply = reply;
 
-    public SmtpProtocolException(int code, string enhancedStatus, string text)
-        : this(new SmtpReply(code, enhancedStatus, text))
+    public SmtpProtocolException(int code, EnhancedStatusCode enhancedCode, string text)
+        : this(new EncodedReply(code, enhancedCode, text))
     {
     }
 
-    public SmtpReply Reply { get; }
+    public EncodedReply Reply { get; }
 }

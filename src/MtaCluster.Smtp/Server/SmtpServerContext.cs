@@ -29,8 +29,8 @@ public sealed class SmtpServerContext
         TimeProvider = timeProvider ?? TimeProvider.System;
         HostName = options.EffectiveHostName();
         TrustedNetworks = new TrustedNetworks(options.TrustedNetworks);
-        Greeting = new SmtpReply(220, null, HostName + " ESMTP MtaCluster");
-        HeloReply = new SmtpReply(250, null, HostName);
+        Greeting = new EncodedReply(220, null, HostName + " ESMTP MtaCluster");
+        HeloReply = new EncodedReply(250, null, HostName);
         _ehloKeywords = new byte[4][];
         for (int i = 0; i < _ehloKeywords.Length; i++)
             _ehloKeywords[i] = EncodeEhloKeywords(offerStartTls: (i & 1) != 0, offerAuth: (i & 2) != 0);
@@ -41,9 +41,9 @@ public sealed class SmtpServerContext
     // encoder pass) for each of them.
     private readonly byte[][] _ehloKeywords;
 
-    internal SmtpReply Greeting { get; }
+    internal EncodedReply Greeting { get; }
 
-    internal SmtpReply HeloReply { get; }
+    internal EncodedReply HeloReply { get; }
 
     /// <summary>The EHLO reply after its first line: the keyword lines, the last one final.</summary>
     internal ReadOnlySpan<byte> EhloKeywords(bool offerStartTls, bool offerAuth) =>

@@ -15,11 +15,11 @@ public sealed partial class SmtpSession
         LoginPassword,
     }
 
-    private static readonly SmtpReply PlainChallenge = new(334, null, "");
-    private static readonly SmtpReply UserNameChallenge = new(334, null, "VXNlcm5hbWU6");
-    private static readonly SmtpReply PasswordChallenge = new(334, null, "UGFzc3dvcmQ6");
-    private static readonly SmtpReply AuthNotAvailable = new(502, "5.5.1", "AUTH not available");
-    private static readonly SmtpReply MalformedPlain = new(501, "5.5.2", "Malformed PLAIN response");
+    private static readonly EncodedReply PlainChallenge = new(334, null, "");
+    private static readonly EncodedReply UserNameChallenge = new(334, null, "VXNlcm5hbWU6");
+    private static readonly EncodedReply PasswordChallenge = new(334, null, "UGFzc3dvcmQ6");
+    private static readonly EncodedReply AuthNotAvailable = new(502, new(5, 5, 1), "AUTH not available");
+    private static readonly EncodedReply MalformedPlain = new(501, new(5, 5, 2), "Malformed PLAIN response");
 
     private string? _authenticatedUser;
     private int _authFailures;

@@ -97,7 +97,7 @@ public sealed partial class SmtpSession
             return Step.Continue;
         }
         _body ??= new MessageBuffer();
-        SmtpReply? error = null;
+        EncodedReply? error = null;
         if (_body.Length + size > _options.MaxMessageSize)
         {
             error = SmtpReplies.MessageTooBig;
@@ -121,7 +121,7 @@ public sealed partial class SmtpSession
             return Reply(error);
         }
         if (!_chunkReader.IsLast)
-            return Reply(new SmtpReply(250, "2.0.0", _chunkReader.Size.ToString(CultureInfo.InvariantCulture) + " octets received"));
+            return Reply(new EncodedReply(250, new(2, 0, 0), _chunkReader.Size.ToString(CultureInfo.InvariantCulture) + " octets received"));
         if (_chunkReader.CompleteMessage() is { } refused)
         {
             ResetTransaction();
@@ -184,10 +184,7 @@ public sealed partial class SmtpSession
             _logger.LogInformation("Queued {Id} from {Client} on {Listener}: {Size} bytes, {Count} recipients",
                 id, _clientAddress, _listener.Name, message.Content.Length, message.Recipients.Count);
         }
-        var output = _transport.Output;
-        output.Write("250 2.0.0 Ok: queued as "u8);
-        WriteText(output, id);
-        output.Write("\r\n"u8);
+        SmtpReplies.QueuedAs.WriteTo(_transport.Output, id);
     }
 
     /// <summary>

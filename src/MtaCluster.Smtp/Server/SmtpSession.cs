@@ -47,9 +47,8 @@ public sealed partial class SmtpSession
         StartTls,
     }
 
-    private static readonly SmtpReply HelpReply = new(214, "2.0.0",
-        "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH",
-        "See RFC 5321");
+    private static readonly EncodedReply HelpReply = new(214, new(2, 0, 0),
+        "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH\nSee RFC 5321");
 
     private readonly ISmtpTransport _transport;
     private readonly SmtpListenerOptions _listener;
@@ -447,7 +446,7 @@ public sealed partial class SmtpSession
     }
 
     /// <summary>The last reply before closing; the peer may already be gone, which is fine.</summary>
-    private async Task SendFinalAsync(SmtpReply reply)
+    private async Task SendFinalAsync(EncodedReply reply)
     {
         try
         {
@@ -461,15 +460,15 @@ public sealed partial class SmtpSession
         }
     }
 
-    private void Write(SmtpReply reply) => reply.WriteTo(_transport.Output);
+    private void Write(EncodedReply reply) => reply.WriteTo(_transport.Output);
 
-    private Step Reply(SmtpReply reply)
+    private Step Reply(EncodedReply reply)
     {
         Write(reply);
         return Step.Continue;
     }
 
-    private Step BadCommand(SmtpReply reply)
+    private Step BadCommand(EncodedReply reply)
     {
         // RFC 5321 §7.8 lets a server close on clients that only send errors.
         if (++_badCommands >= _options.MaxBadCommands)
@@ -482,7 +481,7 @@ public sealed partial class SmtpSession
         return Step.Continue;
     }
 
-    private static bool IsSyntaxOrSequenceError(SmtpReply reply) => reply.Code is >= 500 and <= 504 or 555;
+    private static bool IsSyntaxOrSequenceError(EncodedReply reply) => reply.Code is >= 500 and <= 504 or 555;
 
     private static bool StartsWithAuth(ReadOnlySequence<byte> buffer)
     {

@@ -1,5 +1,5 @@
 using System.Net;
-using MtaCluster.Smtp.Protocol;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Smtp.Spool;
 

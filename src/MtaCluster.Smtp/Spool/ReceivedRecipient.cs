@@ -1,4 +1,4 @@
-using MtaCluster.Smtp.Protocol;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Smtp.Spool;
 

@@ -4,33 +4,32 @@ using MtaCluster.Node.Spooling;
 using MtaCluster.Smtp.Spool;
 using MtaCluster.Storage;
 using MtaCluster.Storage.Sqlite;
-using Server = MtaCluster.Smtp.Protocol;
 
 namespace MtaCluster.Node.Tests.Spooling;
 
 /// <summary>
-/// The server still has its own envelope enums; what it accepted must reach the spool with the
-/// same meaning in the shared vocabulary, mapped by name, not by number.
+/// The server and the spool share one envelope vocabulary; what the server accepted must come back
+/// out of the store with the same meaning, "not given" kept apart from NEVER and from an explicit value.
 /// </summary>
 public sealed class QueueStoreSpoolTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("spool-map-").FullName;
     private SqliteQueueStore _store = null!;
 
-    public static TheoryData<Server.DsnNotify, DsnNotify> Notifies => new()
+    public static TheoryData<DsnNotify> Notifies => new()
     {
-        { Server.DsnNotify.None, DsnNotify.NotGiven },
-        { Server.DsnNotify.Never, DsnNotify.Never },
-        { Server.DsnNotify.Success, DsnNotify.Success },
-        { Server.DsnNotify.Failure | Server.DsnNotify.Delay, DsnNotify.Failure | DsnNotify.Delay },
-        { Server.DsnNotify.Success | Server.DsnNotify.Failure | Server.DsnNotify.Delay, DsnNotify.Success | DsnNotify.Failure | DsnNotify.Delay },
+        DsnNotify.NotGiven,
+        DsnNotify.Never,
+        DsnNotify.Success,
+        DsnNotify.Failure | DsnNotify.Delay,
+        DsnNotify.Success | DsnNotify.Failure | DsnNotify.Delay,
     };
 
-    public static TheoryData<Server.MessageBodyType, Server.DsnReturn, MessageBodyType, DsnReturn> Envelopes => new()
+    public static TheoryData<MessageBodyType, DsnReturn> Envelopes => new()
     {
-        { Server.MessageBodyType.NotSpecified, Server.DsnReturn.NotSpecified, MessageBodyType.SevenBit, DsnReturn.NotGiven },
-        { Server.MessageBodyType.SevenBit, Server.DsnReturn.Full, MessageBodyType.SevenBit, DsnReturn.Full },
-        { Server.MessageBodyType.EightBitMime, Server.DsnReturn.Headers, MessageBodyType.EightBitMime, DsnReturn.Headers },
+        { MessageBodyType.SevenBit, DsnReturn.NotGiven },
+        { MessageBodyType.SevenBit, DsnReturn.Full },
+        { MessageBodyType.EightBitMime, DsnReturn.Headers },
     };
 
     public async Task InitializeAsync()
@@ -47,24 +46,24 @@ public sealed class QueueStoreSpoolTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Notifies))]
-    public async Task Notify_keeps_its_meaning(Server.DsnNotify accepted, DsnNotify spooled)
+    public async Task Notify_keeps_its_meaning(DsnNotify accepted)
     {
-        string id = await AcceptAsync(accepted, Server.MessageBodyType.NotSpecified, Server.DsnReturn.NotSpecified);
-        Assert.Equal(spooled, Assert.Single(await _store.GetRecipientsAsync(id)).Notify);
+        string id = await AcceptAsync(accepted, MessageBodyType.SevenBit, DsnReturn.NotGiven);
+        Assert.Equal(accepted, Assert.Single(await _store.GetRecipientsAsync(id)).Notify);
     }
 
     [Theory]
     [MemberData(nameof(Envelopes))]
-    public async Task Body_type_and_ret_keep_their_meaning(Server.MessageBodyType body, Server.DsnReturn ret, MessageBodyType spooledBody, DsnReturn spooledReturn)
+    public async Task Body_type_and_ret_keep_their_meaning(MessageBodyType body, DsnReturn ret)
     {
-        string id = await AcceptAsync(Server.DsnNotify.None, body, ret);
+        string id = await AcceptAsync(DsnNotify.NotGiven, body, ret);
         StoredMessage? stored = await _store.GetMessageAsync(id);
         Assert.NotNull(stored);
-        Assert.Equal(spooledBody, stored.BodyType);
-        Assert.Equal(spooledReturn, stored.DsnReturn);
+        Assert.Equal(body, stored.BodyType);
+        Assert.Equal(ret, stored.DsnReturn);
     }
 
-    private async Task<string> AcceptAsync(Server.DsnNotify notify, Server.MessageBodyType body, Server.DsnReturn ret)
+    private async Task<string> AcceptAsync(DsnNotify notify, MessageBodyType body, DsnReturn ret)
     {
         var spool = new QueueStoreSpool(_store, maxShards: 16);
         string id = spool.NewMessageId();

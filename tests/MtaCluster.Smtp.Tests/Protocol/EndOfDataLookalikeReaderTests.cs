@@ -11,7 +11,7 @@ namespace MtaCluster.Smtp.Tests.Protocol;
 /// </summary>
 public class EndOfDataLookalikeReaderTests
 {
-    private sealed record Outcome(bool Ended, long Consumed, SmtpReply? Error, byte[] Body)
+    private sealed record Outcome(bool Ended, long Consumed, EncodedReply? Error, byte[] Body)
     {
         public string Describe() => $"ended={Ended} consumed={Consumed} error={Error} body={Convert.ToHexString(Body)}";
     }

@@ -36,7 +36,7 @@ public class SmtpAddressParserTests
         var path = Encoding.UTF8.GetBytes("<jösé@example.com>");
         var ex = Assert.Throws<SmtpProtocolException>(() => SmtpAddressParser.ParsePath(path, false, allowUtf8: false, out _));
         Assert.Equal(553, ex.Reply.Code);
-        Assert.Equal("5.6.7", ex.Reply.EnhancedStatus);
+        Assert.Equal("5.6.7", ex.Reply.EnhancedCode.ToString());
         SmtpAddressParser.ParsePath(path, false, allowUtf8: true, out var mailbox);
         Assert.Equal("jösé", mailbox!.LocalPart);
     }
@@ -58,7 +58,7 @@ public class SmtpAddressParserTests
     {
         var ex = Assert.Throws<SmtpProtocolException>(() => SmtpAddressParser.ParsePath(Encoding.ASCII.GetBytes(path), false, false, out _));
         Assert.Equal(501, ex.Reply.Code);
-        Assert.Equal("5.1.3", ex.Reply.EnhancedStatus);
+        Assert.Equal("5.1.3", ex.Reply.EnhancedCode.ToString());
     }
 
     [Fact]

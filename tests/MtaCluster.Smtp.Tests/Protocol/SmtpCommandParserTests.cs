@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Protocol;
 
 namespace MtaCluster.Smtp.Tests.Protocol;
@@ -64,7 +65,7 @@ public class SmtpCommandParserTests
     {
         var ex = Assert.Throws<SmtpProtocolException>(() => SmtpCommandParser.ParseMailFrom("FROM:<a@b.c> SIZE=5001"u8, 5000));
         Assert.Equal(552, ex.Reply.Code);
-        Assert.Equal("5.3.4", ex.Reply.EnhancedStatus);
+        Assert.Equal("5.3.4", ex.Reply.EnhancedCode.ToString());
     }
 
     [Theory]
@@ -99,6 +100,78 @@ public class SmtpCommandParserTests
     {
         var ex = Assert.Throws<SmtpProtocolException>(() => SmtpCommandParser.ParseRcptTo(Encoding.ASCII.GetBytes(arguments), false));
         Assert.Equal(code, ex.Reply.Code);
+    }
+
+    [Fact]
+    public void Absent_dsn_parameters_are_not_given_rather_than_a_default_value()
+    {
+        var mail = SmtpCommandParser.ParseMailFrom("FROM:<a@example.com>"u8, 5000);
+        var rcpt = SmtpCommandParser.ParseRcptTo("TO:<r@example.net>"u8, false);
+        Assert.Equal((MessageBodyType.SevenBit, DsnReturn.NotGiven, null), (mail.Body, mail.Return, mail.EnvelopeId));
+        Assert.Equal((DsnNotify.NotGiven, null), (rcpt.Notify, rcpt.OriginalRecipient));
+    }
+
+    [Theory]
+    [InlineData("rfc822;J+C3+B6rg@example.net", "rfc822;Jörg@example.net")]
+    [InlineData("RFC822;a+2Bb+3Dc@example.net", "rfc822;a+b=c@example.net")]
+    [InlineData("rfc822;+E4+B8+AD@example.net", "rfc822;中@example.net")]
+    [InlineData(@"utf-8;J\x{F6}rg@example.net", "utf-8;Jörg@example.net")]
+    public void Orcpt_xtext_is_decoded_as_utf8(string orcpt, string decoded)
+    {
+        var rcpt = SmtpCommandParser.ParseRcptTo(Encoding.ASCII.GetBytes("TO:<r@example.net> ORCPT=" + orcpt), false);
+        Assert.Equal(decoded, rcpt.OriginalRecipient);
+    }
+
+    [Fact]
+    public void Orcpt_utf8_addr_unitext_is_decoded_under_smtputf8()
+    {
+        var rcpt = SmtpCommandParser.ParseRcptTo(Encoding.UTF8.GetBytes("TO:<r@example.net> ORCPT=utf-8;Jörg@example.net"), true);
+        Assert.Equal("utf-8;Jörg@example.net", rcpt.OriginalRecipient);
+    }
+
+    [Theory]
+    [InlineData("rfc822;J+F6rg@example.net", "UTF-8")] // a Latin-1 octet on its own is not UTF-8
+    [InlineData("rfc822;J+C3rg@example.net", "UTF-8")] // a UTF-8 sequence cut short
+    [InlineData("rfc822;a+zzb@example.net", "xtext")]
+    [InlineData("rfc822;a+2bb@example.net", "xtext")] // RFC 3461 §4: upper-case hex only
+    [InlineData("rfc822;a+4", "xtext")]
+    [InlineData("rfc822;a=b@example.net", "xtext")]
+    [InlineData(@"utf-8;J\x{D800}rg@example.net", "utf-8-addr-xtext")] // a surrogate is not a scalar value
+    [InlineData(@"utf-8;J\x{}rg@example.net", "utf-8-addr-xtext")]
+    [InlineData("utf-8;a+2Bb@example.net", "utf-8-addr-xtext")]
+    public void Orcpt_that_cannot_be_decoded_exactly_is_501_5_5_4(string orcpt, string named)
+    {
+        var ex = Assert.Throws<SmtpProtocolException>(() =>
+            SmtpCommandParser.ParseRcptTo(Encoding.ASCII.GetBytes("TO:<r@example.net> ORCPT=" + orcpt), false));
+        Assert.Equal((501, new EnhancedStatusCode(5, 5, 4)), (ex.Reply.Code, ex.Reply.EnhancedCode));
+        Assert.Contains("ORCPT", ex.Reply.Reply.Text);
+        Assert.Contains(named, ex.Reply.Reply.Text);
+    }
+
+    [Fact]
+    public void Orcpt_unitext_without_smtputf8_is_501_5_5_4()
+    {
+        var ex = Assert.Throws<SmtpProtocolException>(() =>
+            SmtpCommandParser.ParseRcptTo(Encoding.UTF8.GetBytes("TO:<r@example.net> ORCPT=utf-8;Jörg@example.net"), false));
+        Assert.Equal((501, new EnhancedStatusCode(5, 5, 4)), (ex.Reply.Code, ex.Reply.EnhancedCode));
+    }
+
+    [Theory]
+    [InlineData("ENVID=a+C3+B6b", "aöb")]
+    [InlineData("ENVID=QQ+2B1", "QQ+1")]
+    public void Envid_xtext_is_decoded_as_utf8(string parameter, string decoded)
+    {
+        Assert.Equal(decoded, SmtpCommandParser.ParseMailFrom(Encoding.ASCII.GetBytes("FROM:<a@b.c> " + parameter), 5000).EnvelopeId);
+    }
+
+    [Theory]
+    [InlineData("ENVID=a+F6b", "UTF-8")]
+    [InlineData("ENVID=a+f6b", "xtext")]
+    public void Envid_that_cannot_be_decoded_exactly_is_501_5_5_4(string parameter, string named)
+    {
+        var ex = Assert.Throws<SmtpProtocolException>(() => SmtpCommandParser.ParseMailFrom(Encoding.ASCII.GetBytes("FROM:<a@b.c> " + parameter), 5000));
+        Assert.Equal((501, new EnhancedStatusCode(5, 5, 4)), (ex.Reply.Code, ex.Reply.EnhancedCode));
+        Assert.Contains(named, ex.Reply.Reply.Text);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Protocol;
 using MtaCluster.Smtp.Tests.TestSupport;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Protocol;
 using MtaCluster.Smtp.Tests.TestSupport;
 

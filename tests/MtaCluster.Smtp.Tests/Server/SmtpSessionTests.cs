@@ -1,4 +1,5 @@
 using System.Text;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Protocol;
 using MtaCluster.Smtp.Server;
 using MtaCluster.Smtp.Tests.TestSupport;
@@ -51,6 +52,25 @@ public class SmtpSessionTests
         Assert.Matches(@"^Received: from client\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.test \(MtaCluster\) with ESMTP id Q000001; \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000\r\n", text);
         Assert.EndsWith("Subject: hi\r\n\r\n.dot\r\nbody\r\n", text);
         Assert.DoesNotContain("Message-ID", text);
+    }
+
+    [Fact]
+    public async Task A_non_ascii_orcpt_is_kept_as_utf8_and_one_that_is_not_utf8_is_refused()
+    {
+        await using var h = SessionHarness.Start();
+        await h.GreetAsync();
+        Assert.Equal("250 2.1.0 Ok", await h.Client.CommandAsync("MAIL FROM:<s@example.com>"));
+        Assert.Equal("250 2.1.5 Ok", await h.Client.CommandAsync("RCPT TO:<j@example.net> ORCPT=rfc822;J+C3+B6rg@example.net"));
+        Assert.Equal("501 5.5.4 ORCPT address does not decode to UTF-8 (RFC 6533 §3)",
+            await h.Client.CommandAsync("RCPT TO:<k@example.net> ORCPT=rfc822;J+F6rg@example.net"));
+        Assert.Equal("501 5.5.4 ORCPT address is not valid xtext (RFC 3461 §4.2)",
+            await h.Client.CommandAsync("RCPT TO:<l@example.net> ORCPT=rfc822;J+c3+b6rg@example.net"));
+        Assert.StartsWith("354 ", await h.Client.CommandAsync("DATA"));
+        await h.Client.SendAsync("Subject: hi\r\n\r\nbody\r\n.\r\n");
+        Assert.StartsWith("250 2.0.0 Ok: queued as", await h.Client.ReadReplyAsync());
+
+        var recipient = Assert.Single(h.Spool.Single().Recipients);
+        Assert.Equal(("j@example.net", "rfc822;J\u00F6rg@example.net"), (recipient.Address, recipient.OriginalRecipient));
     }
 
     [Fact]
