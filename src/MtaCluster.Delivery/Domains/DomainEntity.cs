@@ -32,6 +32,9 @@ public sealed class DomainEntity : ActorBase
 
     private static readonly TimeSpan SharedSlotRecheck = TimeSpan.FromMilliseconds(250);
 
+    // A spool read failed (the disk, a lock, no file descriptors): how long before the entity tries again.
+    private static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(30);
+
     private readonly string _domain;
     private readonly DeliveryContext _context;
     private readonly IActorRef _scheduler;
@@ -50,6 +53,7 @@ public sealed class DomainEntity : ActorBase
     private MailRoute? _route;
     private bool _suspended;
     private DateTimeOffset? _suspendedUntil;
+    private bool _suspensionRead;
     // This entity told the scheduler its active-domain slot is free, and has not been woken since.
     private bool _idleReported;
     // A connection to the domain failed: start no further ones until another connection has shown
@@ -79,16 +83,34 @@ public sealed class DomainEntity : ActorBase
         ApplyPolicy(_context.Policies.Resolve(_domain));
         var self = Self;
         _budgetWaiter = new ConnectionBudget.Waiter(() => self.Tell(PumpTick.Instance));
-        // An operator's suspension outlives restarts and passivation: it is in the store.
-        if (await _context.Store.GetDomainSuspensionAsync(_domain).ConfigureAwait(false) is { } suspension
-            && suspension.IsInForce(_context.Time.GetUtcNow()))
-        {
-            _suspended = true;
-            _suspendedUntil = suspension.Until;
-            if (suspension.Until is { } until) ScheduleWake(until);
-        }
+        // A store error must not fail the start: an entity that never starts never runs PostStopAsync,
+        // and its active-domain slot would be lost. The pump reads the suspension again before sending.
+        await ReadSuspensionAsync().ConfigureAwait(false);
         // A restarted incarnation may have no new mail to prompt it: look for due work as soon as a slot allows.
         _scheduler.Tell(new WakeForNewWork(_domain));
+    }
+
+    /// <summary>An operator's suspension outlives restarts and passivation: it is in the store. False while it cannot be read.</summary>
+    private async Task<bool> ReadSuspensionAsync()
+    {
+        if (_suspensionRead) return true;
+        try
+        {
+            if (await _context.Store.GetDomainSuspensionAsync(_domain).ConfigureAwait(false) is { } suspension
+                && suspension.IsInForce(_context.Time.GetUtcNow()))
+            {
+                _suspended = true;
+                _suspendedUntil = suspension.Until;
+                if (suspension.Until is { } until) ScheduleWake(until);
+            }
+            _suspensionRead = true;
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "{Domain}: cannot read its suspension from the spool; trying again in {Delay}", _domain, StoreRetryDelay);
+            return false;
+        }
     }
 
     private void ApplyPolicy(DomainPolicyMatch match)
@@ -169,6 +191,11 @@ public sealed class DomainEntity : ActorBase
             _suspendedUntil = null;
             _logger.LogInformation("delivery to {Domain} resumed: its suspension ended", _domain);
         }
+        if (!await ReadSuspensionAsync().ConfigureAwait(false))
+        {
+            WaitWithoutSlot(now + StoreRetryDelay);
+            return;
+        }
         if (_suspended || _context.Options.Hold)
         {
             ReportIdleIfQuiet();
@@ -177,13 +204,12 @@ public sealed class DomainEntity : ActorBase
         // Read once: in an MX rollup group another domain's entity may end the pause at any moment.
         if (_backoff.ResumeAt is { } resume && resume > now)
         {
-            ScheduleWake(resume);
-            StartPumpTimer(resume - now);
+            WaitWithoutSlot(resume);
             return;
         }
         if (_holdUntil is { } hold && hold > now)
         {
-            StartPumpTimer(hold - now);
+            WaitWithoutSlot(hold);
             return;
         }
 
@@ -221,6 +247,19 @@ public sealed class DomainEntity : ActorBase
             if (due is { } at) ScheduleWake(at);
             ReportIdleIfQuiet();
         }
+    }
+
+    /// <summary>
+    /// Nothing can be sent before <paramref name="until"/> (a receiver's pause, a hold-off after a failed
+    /// commit, a store that cannot be read). With no connection open, the scheduler wakes the domain
+    /// then and its active-domain slot goes to a domain that can send meanwhile; connections still
+    /// finishing report back through the pump, which looks again.
+    /// </summary>
+    private void WaitWithoutSlot(DateTimeOffset until)
+    {
+        ScheduleWake(until);
+        if (_workers.Count > 0) StartPumpTimer(until - _context.Time.GetUtcNow());
+        else ReportIdleIfQuiet();
     }
 
     /// <summary>Frees this domain's active-domain slot once it holds no connection and no fetch is pending.</summary>
@@ -445,13 +484,30 @@ public sealed class DomainEntity : ActorBase
         // outlives its entity and a new incarnation cannot fetch what an old worker still holds.
         _ready.Writer.TryComplete();
         if (_budgetWaiter is not null) _context.Connections.Withdraw(_budgetWaiter);
-        await Task.WhenAll(_workers.Values.Select(w => w.Task)).ConfigureAwait(false);
-        if (_inFlight.Count > 0 || _mayHaveMore)
+        try
         {
-            var due = await _context.Store.GetNextAttemptTimeAsync(_domain).ConfigureAwait(false);
-            // Never earlier than a pause the receiver asked for.
-            if (due is { } at) ScheduleWake(Max(at, Max(_backoff.ResumeAt, _holdUntil)));
+            await Task.WhenAll(_workers.Values.Select(w => w.Task)).ConfigureAwait(false);
+            if (_inFlight.Count > 0 || _mayHaveMore)
+            {
+                DateTimeOffset? due;
+                try
+                {
+                    due = await _context.Store.GetNextAttemptTimeAsync(_domain).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Unknown: look again later rather than strand whatever is queued.
+                    _logger.LogWarning(ex, "{Domain}: cannot read its next due time from the spool; waking it again in {Delay}", _domain, StoreRetryDelay);
+                    due = _context.Time.GetUtcNow() + StoreRetryDelay;
+                }
+                // Never earlier than a pause the receiver asked for.
+                if (due is { } at) ScheduleWake(Max(at, Max(_backoff.ResumeAt, _holdUntil)));
+            }
         }
-        _scheduler.Tell(new DomainIdle(_domain));
+        finally
+        {
+            // Whatever failed above, the slot goes back, or the node would lose one per failure.
+            _scheduler.Tell(new DomainIdle(_domain));
+        }
     }
 }

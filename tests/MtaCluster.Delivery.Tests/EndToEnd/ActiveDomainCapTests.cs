@@ -31,4 +31,27 @@ public sealed class ActiveDomainCapTests
         Assert.InRange(state.Active.Count, 0, 1);
         Assert.Equal(3, peer.Connections.Count);
     }
+
+    [Fact]
+    public async Task A_domain_whose_spool_reads_fail_gives_its_slot_back_so_the_others_deliver()
+    {
+        await using var peer = new ScriptedPeer(new SmtpDialogue());
+        var policy = $"default:\n{DeliveryHarness.FastRetry}\n  route: 127.0.0.1:{peer.EndPoint.Port}\n  tls: none\n";
+        await using var mta = await DeliveryHarness.StartAsync(policy, peer.EndPoint.Port, configure: o => o.MaxActiveDomains = 1, wrapStore: store =>
+        {
+            var (wrapped, faults) = FaultInjectingStore.Wrap(store);
+            // Everything the broken domain's entity asks of the spool fails, from its start on.
+            faults.Fault = (method, args) => args.Length > 0 && args[0] is "broken.test"
+                ? new IOException($"disk I/O error in {method}")
+                : null;
+            return wrapped;
+        });
+
+        await mta.SubmitAsync("sender@example.com", ["a@broken.test"]);
+        await mta.SubmitAsync("sender@example.com", ["b@working.test"]);
+
+        // With the only slot kept by the entity that cannot read the spool, this would never arrive.
+        var delivered = await mta.Accounting.WaitForAsync(r => r.Type == AccountingRecordType.Delivered, count: 1);
+        Assert.Equal("working.test", Assert.Single(delivered).Domain);
+    }
 }
