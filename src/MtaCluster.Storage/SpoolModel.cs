@@ -59,7 +59,7 @@ public sealed record QueuedRecipient(
 /// <param name="LocalFailures">
 /// The recipient's count of attempts in a row that failed on our side, as it stands after this one:
 /// the stored count plus one for a local failure, 0 once an attempt reached the receiver's reply,
-/// and the stored count unchanged for an attempt that never got to the message (no connection).
+/// and the stored count unchanged for an attempt that ended in a reply of our own (no connection, a timeout).
 /// It is kept apart from <paramref name="Reply"/> so that no reply text, ours or a receiver's, can change it.
 /// </param>
 public sealed record RecipientAttempt(
