@@ -34,6 +34,10 @@ public sealed record SpoolRecipient(
     DsnNotify Notify = DsnNotify.NotGiven);
 
 /// <summary>A recipient row as stored.</summary>
+/// <param name="LocalFailures">
+/// Attempts in a row that failed on our side (see <see cref="RecipientAttempt.LocalFailures"/>); 0 on
+/// rows stored before the spool kept the count.
+/// </param>
 public sealed record QueuedRecipient(
     long RecipientId,
     string MessageId,
@@ -46,16 +50,24 @@ public sealed record QueuedRecipient(
     int Attempts,
     DateTimeOffset NextAttemptAt,
     DateTimeOffset QueuedAt,
-    string? LastReply);
+    string? LastReply,
+    int LocalFailures);
 
 /// <summary>The outcome of one delivery attempt for one recipient.</summary>
 /// <param name="NextAttemptAt">When to try again; only meaningful with <see cref="RecipientState.Pending"/>.</param>
 /// <param name="Reply">The remote reply or local diagnostic, e.g. "550 5.1.1 no such user".</param>
+/// <param name="LocalFailures">
+/// The recipient's count of attempts in a row that failed on our side, as it stands after this one:
+/// the stored count plus one for a local failure, 0 once an attempt reached the receiver's reply,
+/// and the stored count unchanged for an attempt that ended in a reply of our own (no connection, a timeout).
+/// It is kept apart from <paramref name="Reply"/> so that no reply text, ours or a receiver's, can change it.
+/// </param>
 public sealed record RecipientAttempt(
     long RecipientId,
     RecipientState State,
     DateTimeOffset NextAttemptAt,
-    string? Reply);
+    string? Reply,
+    int LocalFailures = 0);
 
 /// <summary>A stored message: envelope and content.</summary>
 public sealed record StoredMessage(

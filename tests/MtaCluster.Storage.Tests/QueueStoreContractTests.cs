@@ -131,6 +131,7 @@ public abstract class QueueStoreContractTests : IAsyncLifetime
             Assert.Equal(T0, actual.NextAttemptAt);
             Assert.Equal(T0, actual.QueuedAt);
             Assert.Null(actual.LastReply);
+            Assert.Equal(0, actual.LocalFailures);
         }
     }
 
@@ -253,6 +254,38 @@ public abstract class QueueStoreContractTests : IAsyncLifetime
         // An empty list and an unknown recipient (deleted meanwhile) are not errors.
         await store.RecordAttemptsAsync([]);
         await store.RecordAttemptsAsync([new RecipientAttempt(long.MaxValue, RecipientState.Delivered, T0, "250")]);
+    }
+
+    [Fact]
+    public async Task The_count_of_local_failures_in_a_row_is_what_each_attempt_sets_and_survives_a_reopen()
+    {
+        var store = await OpenStoreAsync();
+        var message = Message(T0, Rcpt("a@one.test"), Rcpt("b@one.test"));
+        await store.EnqueueAsync(message);
+        var rs = await store.GetRecipientsAsync(message.Id);
+        Assert.All(rs, r => Assert.Equal(0, r.LocalFailures));
+
+        // Two local failures for a, while b gets a receiver's reply whose text looks like ours: only
+        // the count given with the attempt is stored, whatever the reply says.
+        await store.RecordAttemptsAsync(
+        [
+            new RecipientAttempt(rs[0].RecipientId, RecipientState.Pending, T0.AddSeconds(1), "451 4.3.0 local error", LocalFailures: 1),
+            new RecipientAttempt(rs[1].RecipientId, RecipientState.Pending, T0.AddSeconds(1), "451 4.3.0 local error delivering the message (2 of 3 in a row)"),
+        ]);
+        await store.RecordAttemptsAsync([new RecipientAttempt(rs[0].RecipientId, RecipientState.Pending, T0.AddSeconds(2), "451 4.3.0 local error", LocalFailures: 2)]);
+        var after = await store.GetRecipientsAsync(message.Id);
+        Assert.Equal([2, 0], after.Select(r => r.LocalFailures));
+        Assert.Equal([2, 1], after.Select(r => r.Attempts));
+        Assert.Equal(2, (await store.GetDueRecipientsForDomainAsync("one.test", T0.AddMinutes(1), 10)).Single(r => r.Address == "a@one.test").LocalFailures);
+        Assert.Equal(2, (await store.GetDueRecipientsAsync(1, T0.AddMinutes(1), 10)).Single(r => r.Address == "a@one.test").LocalFailures);
+
+        await CloseStoreAsync(store);
+        var reopened = await OpenStoreAsync();
+        Assert.Equal([2, 0], (await reopened.GetRecipientsAsync(message.Id)).Select(r => r.LocalFailures));
+
+        // An attempt that reached the receiver starts the count again.
+        await reopened.RecordAttemptsAsync([new RecipientAttempt(rs[0].RecipientId, RecipientState.Pending, T0.AddSeconds(3), "452 4.2.2 mailbox full")]);
+        Assert.Equal(0, (await reopened.GetRecipientsAsync(message.Id))[0].LocalFailures);
     }
 
     [Fact]

@@ -254,9 +254,9 @@ internal sealed class DeliveryWorker(
         var recorder = new OutcomeRecorder(context, domain, retries);
         foreach (var recipient in item.Recipients)
         {
-            var inARow = LocalDeliveryFailure.InARow(recipient.LastReply) + 1;
+            var inARow = recipient.LocalFailures + 1;
             var outcome = LocalDeliveryFailure.IsFinal(inARow) ? AttemptOutcome.Bounced : AttemptOutcome.Deferred;
-            recorder.Add(recipient, null, outcome, LocalDeliveryFailure.Reply(inARow, error), details, localReply: true);
+            recorder.Add(recipient, null, outcome, LocalDeliveryFailure.Reply(inARow, error), details, localReply: true, localFailuresInARow: inARow);
         }
         return recorder;
     }

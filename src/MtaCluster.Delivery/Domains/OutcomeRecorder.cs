@@ -32,7 +32,15 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
     /// The reply is our own words (a failed connection, a DNS answer), not the receiver's: it is
     /// classified by its status code alone and never taken as the receiver asking us to back off.
     /// </param>
-    public void Add(QueuedRecipient recipient, string? sender, AttemptOutcome outcome, SmtpReply? reply, AttemptConnection connection, bool localReply = false)
+    /// <param name="localFailuresInARow">
+    /// Set for a failure on our side (<see cref="LocalDeliveryFailure"/>): the recipient's count of them
+    /// in a row, this one included. Otherwise a receiver's reply starts the count again, and a reply of
+    /// our own (no connection, a timeout) leaves it as stored: it says nothing about whether the
+    /// message itself can be sent, and resetting there would let a poisoned message to a flaky domain
+    /// cycle until its maximum age.
+    /// </param>
+    public void Add(QueuedRecipient recipient, string? sender, AttemptOutcome outcome, SmtpReply? reply, AttemptConnection connection,
+        bool localReply = false, int? localFailuresInARow = null)
     {
         _settled.Add(recipient.RecipientId);
         if (outcome == AttemptOutcome.SendAgain) return;
@@ -41,16 +49,17 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
 
         var now = context.Time.GetUtcNow();
         var attempt = recipient.Attempts + 1;
+        var localFailures = localFailuresInARow ?? (localReply ? recipient.LocalFailures : 0);
         var type = AccountingRecordType.Delivered;
         RecipientAttempt stored;
         switch (outcome)
         {
             case AttemptOutcome.Delivered:
-                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Delivered, now, reply.ToLine());
+                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Delivered, now, reply.ToLine(), localFailures);
                 _delivered++;
                 break;
             case AttemptOutcome.Bounced:
-                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Failed, now, reply.ToLine());
+                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Failed, now, reply.ToLine(), localFailures);
                 type = AccountingRecordType.Bounced;
                 _bounced++;
                 break;
@@ -62,13 +71,13 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
                     // The and RFC 3463's status for an expired message is the persistent 4.4.7, though it is final.
                     reply = new SmtpReply(451, EnhancedStatusCode.Parse(RetryDecision.ExpiredStatusCode),
                         $"message expired after {(now - recipient.QueuedAt).TotalHours:F0} hours in the queue; last reply: {reply.ToLine()}");
-                    stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Expired, now, reply.ToLine());
+                    stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Expired, now, reply.ToLine(), localFailures);
                     type = AccountingRecordType.Expired;
                     _bounced++;
                 }
                 else
                 {
-                    stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Pending, decision.At!.Value, reply.ToLine());
+                    stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Pending, decision.At!.Value, reply.ToLine(), localFailures);
                     type = AccountingRecordType.Deferred;
                     _deferred++;
                 }

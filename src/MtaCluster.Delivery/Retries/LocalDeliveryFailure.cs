@@ -1,4 +1,3 @@
-using System.Globalization;
 using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Retries;
@@ -14,20 +13,9 @@ public static class LocalDeliveryFailure
 {
     public const int MaxInARow = 3;
 
-    // The count of failures in a row travels in the recipient's last reply, which the spool keeps per
-    // recipient: it survives passivation and restarts without a column of its own, and any other
-    // reply in between starts it again.
-    private const string Prefix = "451 4.3.0 local error delivering the message (";
-    private const string Separator = " of ";
-
-    /// <summary>How many local failures in a row <paramref name="lastReply"/> says there were; 0 when it is another reply.</summary>
-    public static int InARow(string? lastReply)
-    {
-        if (lastReply is null || !lastReply.StartsWith(Prefix, StringComparison.Ordinal)) return 0;
-        var rest = lastReply.AsSpan(Prefix.Length);
-        var end = rest.IndexOf(Separator, StringComparison.Ordinal);
-        return end > 0 && int.TryParse(rest[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : 0;
-    }
+    // The count in a row is the spool's per-recipient LocalFailures (QueuedRecipient, RecipientAttempt),
+    // not parsed back out of the last reply: it survives passivation and restarts, and no wording,
+    // truncation or receiver reply that looks like ours can change it.
 
     /// <summary>The reply for the <paramref name="inARow"/>th local failure in a row: 451 4.3.0 while retrying, 554 5.3.0 at the last.</summary>
     public static SmtpReply Reply(int inARow, Exception error)
@@ -35,7 +23,7 @@ public static class LocalDeliveryFailure
         var detail = $"{error.GetType().Name}: {error.Message}";
         return inARow >= MaxInARow
             ? new SmtpReply(554, new EnhancedStatusCode(5, 3, 0), $"local error delivering the message, {inARow} times in a row: {detail}")
-            : new SmtpReply(451, new EnhancedStatusCode(4, 3, 0), $"local error delivering the message ({inARow}{Separator}{MaxInARow} in a row): {detail}");
+            : new SmtpReply(451, new EnhancedStatusCode(4, 3, 0), $"local error delivering the message ({inARow} of {MaxInARow} in a row): {detail}");
     }
 
     public static bool IsFinal(int inARow) => inARow >= MaxInARow;

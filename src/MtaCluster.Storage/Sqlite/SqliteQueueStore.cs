@@ -114,6 +114,7 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
             var version = Convert.ToInt32(await ScalarAsync(connection, "PRAGMA user_version", cancellationToken).ConfigureAwait(false));
             if (version > SqliteSchema.Version)
                 throw new InvalidOperationException($"The spool file has schema version {version}; this build knows up to {SqliteSchema.Version}.");
+            await SqliteSchemaMigration.ApplyAsync(connection, version, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, SqliteSchema.Create, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, $"PRAGMA user_version = {SqliteSchema.Version}", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, "COMMIT", cancellationToken).ConfigureAwait(false);
@@ -376,22 +377,36 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var recipients = new List<QueuedRecipient>();
+        // By name, once per query: a column added by a later schema version cannot shift the others.
+        var id = reader.GetOrdinal("id");
+        var messageId = reader.GetOrdinal("message_id");
+        var address = reader.GetOrdinal("address");
+        var domain = reader.GetOrdinal("domain");
+        var shard = reader.GetOrdinal("shard");
+        var orcpt = reader.GetOrdinal("orcpt");
+        var notify = reader.GetOrdinal("notify");
+        var state = reader.GetOrdinal("state");
+        var attempts = reader.GetOrdinal("attempts");
+        var nextAttemptAt = reader.GetOrdinal("next_attempt_at");
+        var queuedAt = reader.GetOrdinal("queued_at");
+        var lastReply = reader.GetOrdinal("last_reply");
+        var localFailures = reader.GetOrdinal("local_failures");
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            // Column order: SqliteSchema.RecipientColumns.
             recipients.Add(new QueuedRecipient(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.GetInt32(4),
-                NullableString(reader, 5),
-                StoredEnvelopeValues.ToNotify(reader.GetInt64(6)),
-                (RecipientState)reader.GetInt32(7),
-                reader.GetInt32(8),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
-                NullableString(reader, 11)));
+                reader.GetInt64(id),
+                reader.GetString(messageId),
+                reader.GetString(address),
+                reader.GetString(domain),
+                reader.GetInt32(shard),
+                NullableString(reader, orcpt),
+                StoredEnvelopeValues.ToNotify(reader.GetInt64(notify)),
+                (RecipientState)reader.GetInt32(state),
+                reader.GetInt32(attempts),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(nextAttemptAt)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(queuedAt)),
+                NullableString(reader, lastReply),
+                reader.GetInt32(localFailures)));
         }
         return recipients;
     }

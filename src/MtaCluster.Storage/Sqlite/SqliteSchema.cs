@@ -3,7 +3,7 @@ namespace MtaCluster.Storage.Sqlite;
 /// <summary>The spool's tables and indexes; <c>PRAGMA user_version</c> holds <see cref="Version"/>.</summary>
 internal static class SqliteSchema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     // The body is the last column of messages: SQLite reads a row's overflow pages only up to the
     // columns asked for, so envelope-only reads never touch the body.
@@ -37,7 +37,8 @@ internal static class SqliteSchema
             attempts        INTEGER NOT NULL DEFAULT 0,
             next_attempt_at INTEGER NOT NULL,
             queued_at       INTEGER NOT NULL,
-            last_reply      TEXT
+            last_reply      TEXT,
+            local_failures  INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS ix_recipients_shard_due  ON recipients (shard, state, next_attempt_at);
         CREATE INDEX IF NOT EXISTS ix_recipients_domain_due ON recipients (domain, state, next_attempt_at);
@@ -55,7 +56,7 @@ internal static class SqliteSchema
         """;
 
     public const string RecipientColumns =
-        "id, message_id, address, domain, shard, orcpt, notify, state, attempts, next_attempt_at, queued_at, last_reply";
+        "id, message_id, address, domain, shard, orcpt, notify, state, attempts, next_attempt_at, queued_at, last_reply, local_failures";
 
     public const string SelectDueForShard =
         "SELECT " + RecipientColumns + " FROM recipients " +
@@ -123,7 +124,8 @@ internal static class SqliteSchema
         "VALUES ($message_id, $address, $orcpt, $notify, $domain, $shard, 0, 0, $next_attempt_at, $queued_at)";
 
     public const string UpdateRecipient =
-        "UPDATE recipients SET state = $state, attempts = attempts + 1, next_attempt_at = $next_attempt_at, last_reply = $last_reply " +
+        "UPDATE recipients SET state = $state, attempts = attempts + 1, next_attempt_at = $next_attempt_at, last_reply = $last_reply, " +
+        "local_failures = $local_failures " +
         "WHERE id = $id";
 
     public const string DeleteMessage = "DELETE FROM messages WHERE id = $id";

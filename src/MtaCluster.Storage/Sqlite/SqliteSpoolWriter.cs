@@ -51,6 +51,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private readonly SqliteParameter _updateState;
     private readonly SqliteParameter _updateNextAttempt;
     private readonly SqliteParameter _updateReply;
+    private readonly SqliteParameter _updateLocalFailures;
 
     private readonly SqliteCommand _deleteMessage;
     private readonly SqliteParameter _deleteId;
@@ -107,6 +108,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _updateState = Parameter(_updateRecipient, "$state");
         _updateNextAttempt = Parameter(_updateRecipient, "$next_attempt_at");
         _updateReply = Parameter(_updateRecipient, "$last_reply");
+        _updateLocalFailures = Parameter(_updateRecipient, "$local_failures");
 
         _deleteMessage = Prepare(SqliteSchema.DeleteMessage);
         _deleteId = Parameter(_deleteMessage, "$id");
@@ -201,6 +203,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _updateState.Value = (int)attempt.State;
         _updateNextAttempt.Value = attempt.NextAttemptAt.ToUnixTimeMilliseconds();
         _updateReply.Value = (object?)attempt.Reply ?? DBNull.Value;
+        _updateLocalFailures.Value = attempt.LocalFailures;
         _updateRecipient.ExecuteNonQuery();
     }
 

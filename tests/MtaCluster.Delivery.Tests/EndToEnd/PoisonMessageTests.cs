@@ -50,4 +50,50 @@ public sealed class PoisonMessageTests
         Assert.DoesNotContain(dumps, d => d.Contains("never sent", StringComparison.Ordinal));
         Assert.False((await mta.StatusAsync(Domain)).InBackoff);
     }
+
+    [Fact]
+    public async Task A_receiver_reply_that_reads_like_ours_does_not_count_toward_the_local_failures_in_a_row()
+    {
+        // The receiver's first answer is word for word our own second local failure. Were the count
+        // read back from the last reply, the first real local failure would be taken as the third
+        // in a row and fail the recipient at once.
+        const string Lookalike = "451 4.3.0 local error delivering the message (2 of 3 in a row)";
+        var answered = 0;
+        var dialogue = new SmtpDialogue
+        {
+            OnCommand = line => line.StartsWith("RCPT", StringComparison.OrdinalIgnoreCase) && Interlocked.Increment(ref answered) == 1
+                ? Lookalike + "\r\n"
+                : null,
+        };
+        await using var peer = new ScriptedPeer(dialogue);
+        string? poisoned = null;
+        var policy = $"default:\n{DeliveryHarness.FastRetry}\ndomains:\n  {Domain}:\n    route: 127.0.0.1:{peer.EndPoint.Port}\n    tls: none\n    max-connections: 1\n";
+        await using var mta = await DeliveryHarness.StartAsync(policy, peer.EndPoint.Port, wrapStore: store =>
+        {
+            var (wrapped, faults) = FaultInjectingStore.Wrap(store);
+            // Unreadable from the attempt after the receiver's answer on: no race with the test.
+            faults.Fault = (method, args) => method == nameof(IQueueStore.GetMessageAsync) && (string?)args[0] == Volatile.Read(ref poisoned)
+                    && Volatile.Read(ref answered) > 0
+                ? new InvalidDataException("the message body is unreadable")
+                : null;
+            return wrapped;
+        });
+        mta.Engine.Domains.Tell(new Domains.SuspendDomain(Domain));
+        var id = await mta.SubmitAsync("sender@example.com", [$"victim@{Domain}"]);
+        Volatile.Write(ref poisoned, id);
+        mta.Engine.Domains.Tell(new Domains.ResumeDomain(Domain));
+
+        // Until the recipient's final record (or the fourth attempt, where a wrong count would go on deferring).
+        await mta.Accounting.WaitForAsync(r => r.MessageId == id && (r.Type != AccountingRecordType.Deferred || r.Attempt >= 4));
+        var attempts = mta.Accounting.Records.Where(r => r.MessageId == id).ToList();
+        Assert.Equal([AccountingRecordType.Deferred, AccountingRecordType.Deferred, AccountingRecordType.Deferred, AccountingRecordType.Bounced],
+            attempts.Select(r => r.Type));
+        Assert.Equal([1, 2, 3, 4], attempts.Select(r => r.Attempt));
+        Assert.Equal("local error delivering the message (2 of 3 in a row)", attempts[0].Reply!.Text);
+        Assert.Equal([(451, "4.3.0"), (451, "4.3.0"), (554, "5.3.0")], attempts.Skip(1).Select(r => (r.Reply!.Code, r.Reply.Enhanced)));
+        Assert.StartsWith("local error delivering the message (1 of 3 in a row)", attempts[1].Reply!.Text);
+        Assert.StartsWith("local error delivering the message (2 of 3 in a row)", attempts[2].Reply!.Text);
+        var stored = Assert.Single(await mta.RecipientsAsync(id));
+        Assert.Equal((RecipientState.Failed, 3, 4), (stored.State, stored.LocalFailures, stored.Attempts));
+    }
 }

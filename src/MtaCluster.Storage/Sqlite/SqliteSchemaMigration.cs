@@ -1,0 +1,36 @@
+using Microsoft.Data.Sqlite;
+
+namespace MtaCluster.Storage.Sqlite;
+
+/// <summary>
+/// Brings a spool file of an earlier schema version up to <see cref="SqliteSchema.Version"/> in
+/// place, inside the transaction that then runs <see cref="SqliteSchema.Create"/>. No step may read
+/// or rewrite every row: a node with millions of queued recipients must still open its listeners
+/// within a second of start.
+/// </summary>
+internal static class SqliteSchemaMigration
+{
+    // Version 2 only added tables, which CREATE TABLE IF NOT EXISTS in SqliteSchema.Create makes on
+    // any older file. Version 3 adds a column: ADD COLUMN with a constant default only rewrites the
+    // table's definition in sqlite_schema; rows stored before read the default until next written
+    // (SQLite "ALTER TABLE ... ADD COLUMN"), so the cost does not grow with the queue.
+    private static readonly (int Version, string Sql)[] Steps =
+    [
+        (3, "ALTER TABLE recipients ADD COLUMN local_failures INTEGER NOT NULL DEFAULT 0"),
+    ];
+
+    /// <summary>Runs the steps a file at <paramref name="fromVersion"/> lacks; a new file (version 0) gets the whole schema from Create instead.</summary>
+    public static async Task ApplyAsync(SqliteConnection connection, int fromVersion, CancellationToken cancellationToken)
+    {
+        if (fromVersion == 0)
+            return;
+        foreach (var (version, sql) in Steps)
+        {
+            if (version <= fromVersion)
+                continue;
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
