@@ -41,6 +41,12 @@ public sealed class DeliveryOptions
     /// </summary>
     public int MaxActiveDomains { get; set; } = DomainWakeScheduler.DefaultMaxActiveDomains;
 
+    /// <summary>
+    /// After the spool failed to record outcomes or to be read, how long a domain waits before it
+    /// sends again: at once would repeat deliveries the receiver already accepted, or fail again.
+    /// </summary>
+    public TimeSpan StoreFailureHoldOff { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>An open connection with nothing to send is closed (QUIT) after this long.</summary>
     public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

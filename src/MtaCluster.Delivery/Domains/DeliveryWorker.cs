@@ -194,6 +194,17 @@ internal sealed class DeliveryWorker(
             {
                 await DeliverAsync(connection, item, details, transactionToken).ConfigureAwait(false);
             }
+            catch (Exception ex) when ((ex is not OperationCanceledException || !transactionToken.IsCancellationRequested) && LocalResourceErrors.IsPassing(ex))
+            {
+                // The node, not the message, is in trouble (the spool cannot be read, descriptors ran
+                // out): no attempt is counted; the recipients go back as never tried and the entity
+                // holds the domain off as after a failed commit, until the spool has had time to recover.
+                logger.LogWarning(ex, "delivering {Message} to {Domain} failed on this node; sending it later", item.MessageId, domain);
+                var released = new OutcomeRecorder(context, domain, retries);
+                foreach (var recipient in item.Recipients) released.Add(recipient, null, AttemptOutcome.SendAgain, default, details);
+                entity.Tell(released.Unrecorded());
+                break;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException || !transactionToken.IsCancellationRequested)
             {
                 // Whatever went wrong, the entity must get the item's recipients back, or they would

@@ -26,14 +26,10 @@ public sealed class DomainEntity : ActorBase
     // are state that must not be dropped by it, so while any is present a tick keeps the entity busy.
     private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
 
-    // After the spool failed to record outcomes, sending again at once would repeat deliveries the
-    // receiver already accepted; wait this long for the store to recover.
-    private static readonly TimeSpan CommitFailureHoldOff = TimeSpan.FromSeconds(30);
-
     private static readonly TimeSpan SharedSlotRecheck = TimeSpan.FromMilliseconds(250);
 
-    // A spool read failed (the disk, a lock, no file descriptors): how long before the entity tries again.
-    private static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(30);
+    // After the spool failed to record outcomes or to be read, how long the domain waits before sending again.
+    private TimeSpan StoreFailureHoldOff => _context.Options.StoreFailureHoldOff;
 
     private readonly string _domain;
     private readonly DeliveryContext _context;
@@ -108,7 +104,7 @@ public sealed class DomainEntity : ActorBase
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _logger.LogWarning(ex, "{Domain}: cannot read its suspension from the spool; trying again in {Delay}", _domain, StoreRetryDelay);
+            _logger.LogWarning(ex, "{Domain}: cannot read its suspension from the spool; trying again in {Delay}", _domain, StoreFailureHoldOff);
             return false;
         }
     }
@@ -193,7 +189,7 @@ public sealed class DomainEntity : ActorBase
         }
         if (!await ReadSuspensionAsync().ConfigureAwait(false))
         {
-            WaitWithoutSlot(now + StoreRetryDelay);
+            WaitWithoutSlot(now + StoreFailureHoldOff);
             return;
         }
         if (_suspended || _context.Options.Hold)
@@ -363,8 +359,8 @@ public sealed class DomainEntity : ActorBase
         foreach (var id in settled.RecipientIds) _inFlight.Remove(id);
         if (settled.CommitFailed)
         {
-            _holdUntil = _context.Time.GetUtcNow() + CommitFailureHoldOff;
-            _logger.LogWarning("{Domain}: outcomes could not be recorded; holding delivery for {Delay}", _domain, CommitFailureHoldOff);
+            _holdUntil = _context.Time.GetUtcNow() + StoreFailureHoldOff;
+            _logger.LogWarning("{Domain}: outcomes could not be recorded; holding delivery for {Delay}", _domain, StoreFailureHoldOff);
         }
         _delivered += settled.Delivered;
         _deferred += settled.Deferred;
@@ -497,8 +493,8 @@ public sealed class DomainEntity : ActorBase
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // Unknown: look again later rather than strand whatever is queued.
-                    _logger.LogWarning(ex, "{Domain}: cannot read its next due time from the spool; waking it again in {Delay}", _domain, StoreRetryDelay);
-                    due = _context.Time.GetUtcNow() + StoreRetryDelay;
+                    _logger.LogWarning(ex, "{Domain}: cannot read its next due time from the spool; waking it again in {Delay}", _domain, StoreFailureHoldOff);
+                    due = _context.Time.GetUtcNow() + StoreFailureHoldOff;
                 }
                 // Never earlier than a pause the receiver asked for.
                 if (due is { } at) ScheduleWake(Max(at, Max(_backoff.ResumeAt, _holdUntil)));

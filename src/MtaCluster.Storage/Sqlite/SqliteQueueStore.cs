@@ -212,11 +212,14 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             visited++;
-            last = reader.GetString(domainColumn);
+            var domain = reader.GetString(domainColumn);
+            // The walk covers the domains right after $after, so the next page starts after the greatest
+            // of them; taking the greatest rather than the last row read asks nothing of the row order.
+            if (last is null || string.CompareOrdinal(domain, last) > 0) last = domain;
             // A domain whose recipients are all final has no earliest pending time.
             if (reader.IsDBNull(dueColumn))
                 continue;
-            domains.Add(new DomainWork(last, reader.GetInt32(shardColumn), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(dueColumn))));
+            domains.Add(new DomainWork(domain, reader.GetInt32(shardColumn), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(dueColumn))));
         }
         return new PendingDomainsPage(domains, visited < limit ? null : last);
     }

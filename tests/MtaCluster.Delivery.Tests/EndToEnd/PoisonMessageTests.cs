@@ -52,6 +52,34 @@ public sealed class PoisonMessageTests
     }
 
     [Fact]
+    public async Task A_spool_that_cannot_be_read_for_a_while_costs_no_attempt_and_fails_nothing()
+    {
+        await using var sink = await SmtpSink.StartAsync(dump: true);
+        var failures = 5;
+        var policy = $"default:\n{DeliveryHarness.FastRetry}\ndomains:\n  {Domain}:\n    route: 127.0.0.1:{sink.EndPoint.Port}\n    tls: none\n    max-connections: 1\n";
+        await using var mta = await DeliveryHarness.StartAsync(policy, sink.EndPoint.Port,
+            configure: o => o.StoreFailureHoldOff = TimeSpan.FromMilliseconds(200),
+            wrapStore: store =>
+            {
+                var (wrapped, faults) = FaultInjectingStore.Wrap(store);
+                // The database, not the message, fails: more times in a row than a poisoned message is allowed.
+                faults.Fault = (method, _) => method == nameof(IQueueStore.GetMessageAsync) && Interlocked.Decrement(ref failures) >= 0
+                    ? new Microsoft.Data.Sqlite.SqliteException("unable to open database file", 14)
+                    : null;
+                return wrapped;
+            });
+
+        var id = await mta.SubmitAsync("sender@example.com", [$"someone@{Domain}"]);
+
+        var record = Assert.Single(await mta.Accounting.WaitForAsync(r => r.MessageId == id));
+        Assert.Equal(AccountingRecordType.Delivered, record.Type);
+        Assert.Equal(1, record.Attempt);
+        Assert.True(Volatile.Read(ref failures) < 0, "every injected failure was met before the delivery");
+        Assert.Equal(RecipientState.Delivered, Assert.Single(await mta.RecipientsAsync(id)).State);
+        Assert.Single(await sink.WaitForDumpsAsync(1));
+    }
+
+    [Fact]
     public async Task A_receiver_reply_that_reads_like_ours_does_not_count_toward_the_local_failures_in_a_row()
     {
         // The receiver's first answer is word for word our own second local failure. Were the count
