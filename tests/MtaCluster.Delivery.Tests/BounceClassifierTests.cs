@@ -82,6 +82,14 @@ public class BounceClassifierTests
     }
 
     [Fact]
+    public void A_multi_line_reply_is_matched_as_the_one_line_backoff_patterns_see()
+    {
+        var classifier = new BounceClassifier([BounceRule.Create("blocked using example-rbl", BounceCategory.SpamRelated)]);
+        var reply = new MtaCluster.Mail.SmtpReply(550, new MtaCluster.Mail.EnhancedStatusCode(5, 7, 1), ["Message rejected: blocked", "using example-rbl"]);
+        Assert.Equal(BounceCategory.SpamRelated, classifier.Classify(reply));
+    }
+
+    [Fact]
     public void Rules_can_anchor_on_the_codes()
     {
         var classifier = new BounceClassifier([BounceRule.Create(@"^554 5\.7\.9", BounceCategory.SpamRelated)]);

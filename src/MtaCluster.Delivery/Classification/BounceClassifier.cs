@@ -23,6 +23,8 @@ public sealed class BounceClassifier
     public BounceCategory Classify(int code, string? enhancedCode, string text)
     {
         text ??= string.Empty;
+        // The one line of SmtpReply.ToLine, which backoff patterns match too: a rule sees a multi-line reply the same way in both.
+        if (text.Contains('\n')) text = text.Replace('\n', ' ');
         var line = string.IsNullOrEmpty(enhancedCode) ? $"{code} {text}" : $"{code} {enhancedCode} {text}";
         foreach (var rule in _rules)
         {

@@ -209,7 +209,6 @@ public class ScriptedTransportTests
         // Id and question are intact, so every mutated answer reaches the decoder and ends its query:
         // none may be ignored into a timeout (which would escape the loop above as DnsTimeoutException),
         // and any exception other than a DnsResponseException fails the test the same way.
-        Assert.Equal(queries, answered + rejected);
         Assert.True(rejected > 0, $"no mutation was rejected ({answered} answered): the mutations did not reach the decoder");
         Assert.True(answered > 0, "no mutated answer decoded: the test cannot tell a decoder that rejects everything");
     }
