@@ -231,8 +231,9 @@ public sealed class DomainEntity : ActorBase
             if (waiting > 0 && _workers.Count == 0 && !_waitingForSlot)
             {
                 // No slot although this domain holds none: another domain of its MX rollup group has
-                // them all, and will not tell us when one frees up, so look again shortly.
-                StartPumpTimer(_throttle.NextConnectionAvailableAt() is { } next ? next - now : SharedSlotRecheck);
+                // them all, and will not tell us when one frees up, so look again shortly, meanwhile
+                // leaving the active-domain slot to a domain that can send.
+                WaitWithoutSlot(_throttle.NextConnectionAvailableAt() ?? now + SharedSlotRecheck);
             }
         }
 
