@@ -10,10 +10,11 @@
 #                                    rate against this node's own e2e rate for 2 KiB x 10 rcpts
 #
 # Scale environment: SCALE_RECIPIENTS (default 1000000), SCALE_DOMAINS (default 10000); 10
-# recipients of one domain per message. SCALE_MAX_ACTIVE_DOMAINS (default 500) sets
-# Delivery:MaxActiveDomains: every domain here is routed to the one smtp-sink, whose listen queue
-# (1000) the node's default of 2000 domains x 2 connections would overflow. The queue is written straight into the spool of a node
-# that ran once with delivery held (scripts/lib/fill_spool.py), then the node restarts.
+# recipients of one domain per message. SCALE_MAX_ACTIVE_DOMAINS (default 2000, the node's own
+# default) sets Delivery:MaxActiveDomains; every domain here is routed to the one smtp-sink, and the
+# node-wide Delivery:MaxConnections (default 1000) bounds how many connections it sees at once. The
+# queue is written straight into the spool of a node that ran once with delivery held
+# (scripts/lib/fill_spool.py), then the node restarts.
 #
 # Each figure is the median of RUNS runs (default 3); the ratio is MtaCluster / Postfix.
 # Environment: MESSAGES (default 20000 for accept, 10000 for e2e), SESSIONS (default 20).
@@ -191,8 +192,8 @@ Delivery:
   DomainsFile: $dir/domains.yaml
   MaxActiveDomains: $active
 YAML
-  # Each domain has only ten messages: two connections each, so the active-domain cap rather than
-  # per-domain parallelism decides how many connections the sink sees.
+  # Each domain has only ten messages, two connections each: the active-domain cap and the node's
+  # connection budget, not per-domain parallelism, decide how many connections the sink sees.
   cat > "$dir/domains.yaml" <<YAML
 default:
   route: 127.0.0.1:$SINK_PORT
@@ -230,7 +231,7 @@ rss_mib() { awk -v k="$2" '$1 == k":" { printf "%.0f", $2 / 1024 }' "/proc/$1/st
 
 bench_scale() {
   local total=${SCALE_RECIPIENTS:-1000000} domains=${SCALE_DOMAINS:-10000} per=10 dir="$work/scale"
-  local messages=$((total / per)) ref empty empty_app listen listen_app t0 t1 got last=-1 still=0 peak drain active=${SCALE_MAX_ACTIVE_DOMAINS:-500}
+  local messages=$((total / per)) ref empty empty_app listen listen_app t0 t1 got last=-1 still=0 peak drain active=${SCALE_MAX_ACTIVE_DOMAINS:-2000}
   echo "scale: $total recipients over $domains domains ($per per message, $messages messages), Delivery:MaxActiveDomains $active"
 
   sink_start
