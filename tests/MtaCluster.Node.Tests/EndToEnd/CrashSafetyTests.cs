@@ -24,16 +24,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
     {
         var port = FreePort.Next();
         var dataDir = Path.Combine(_dir, "data");
-        var config = Path.Combine(_dir, "node.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            Node:
-              DataDir: {dataDir}
-            Smtp:
-              Listeners:
-                - Name: relay
-                  Address: 127.0.0.1
-                  Port: {port}
-                  Kind: Relay
+        var config = await NodeConfig.WriteRelayNodeAsync(Path.Combine(_dir, "node.yaml"), dataDir, port, """
             Delivery:
               Hold: true
             """);

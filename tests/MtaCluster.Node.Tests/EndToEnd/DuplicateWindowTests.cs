@@ -26,14 +26,8 @@ public sealed partial class DuplicateWindowTests(ITestOutputHelper output) : IDi
         await using var sink = await SmtpSink.StartAsync(dump: true);
         _dumps = sink.DumpDirectory!;
         var port = FreePort.Next();
-        var domains = Path.Combine(_dir, "domains.yaml");
-        await File.WriteAllTextAsync(domains, $"""
-            default:
-              route: 127.0.0.1:{sink.EndPoint.Port}
-              tls: none
-              max-connections: {MaxConnections}
-              max-messages-per-connection: 10000
-            """);
+        var domains = await NodeConfig.WriteRouteToAsync(Path.Combine(_dir, "domains.yaml"), sink.EndPoint.Port,
+            $"  max-connections: {MaxConnections}\n  max-messages-per-connection: 10000\n");
         var held = await WriteConfigAsync("held.yaml", port, domains, hold: true);
         var delivering = await WriteConfigAsync("node.yaml", port, domains, hold: false);
 
@@ -95,24 +89,12 @@ public sealed partial class DuplicateWindowTests(ITestOutputHelper output) : IDi
         return numbers;
     }
 
-    private async Task<string> WriteConfigAsync(string name, int port, string domains, bool hold)
-    {
-        var path = Path.Combine(_dir, name);
-        await File.WriteAllTextAsync(path, $"""
-            Node:
-              DataDir: {Path.Combine(_dir, "data")}
-            Smtp:
-              Listeners:
-                - Name: relay
-                  Address: 127.0.0.1
-                  Port: {port}
-                  Kind: Relay
+    private Task<string> WriteConfigAsync(string name, int port, string domains, bool hold) =>
+        NodeConfig.WriteRelayNodeAsync(Path.Combine(_dir, name), Path.Combine(_dir, "data"), port, $"""
             Delivery:
               Hold: {(hold ? "true" : "false")}
               DomainsFile: {domains}
             """);
-        return path;
-    }
 
     private static async Task SubmitAsync(int port, int client, int clients)
     {

@@ -17,18 +17,8 @@ public sealed class OriginalRecipientEndToEndTests : IDisposable
     {
         await using var sink = await SmtpSink.StartAsync(dump: true);
         var port = FreePort.Next();
-        var domains = Path.Combine(_dir, "domains.yaml");
-        await File.WriteAllTextAsync(domains, $"default:\n  route: 127.0.0.1:{sink.EndPoint.Port}\n  tls: none\n");
-        var config = Path.Combine(_dir, "node.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            Node:
-              DataDir: {Path.Combine(_dir, "data")}
-            Smtp:
-              Listeners:
-                - Name: relay
-                  Address: 127.0.0.1
-                  Port: {port}
-                  Kind: Relay
+        var domains = await NodeConfig.WriteRouteToAsync(Path.Combine(_dir, "domains.yaml"), sink.EndPoint.Port);
+        var config = await NodeConfig.WriteRelayNodeAsync(Path.Combine(_dir, "node.yaml"), Path.Combine(_dir, "data"), port, $"""
             Delivery:
               DomainsFile: {domains}
             """);

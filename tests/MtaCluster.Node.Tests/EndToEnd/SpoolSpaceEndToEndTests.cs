@@ -17,16 +17,7 @@ public sealed class SpoolSpaceEndToEndTests : IDisposable
     public async Task Below_the_free_space_threshold_mail_is_refused_at_MAIL_with_452_4_3_1()
     {
         int port = FreePort.Next();
-        var config = Path.Combine(_dir, "node.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            Node:
-              DataDir: {Path.Combine(_dir, "data")}
-            Smtp:
-              Listeners:
-                - Name: relay
-                  Address: 127.0.0.1
-                  Port: {port}
-                  Kind: Relay
+        var config = await NodeConfig.WriteRelayNodeAsync(Path.Combine(_dir, "node.yaml"), Path.Combine(_dir, "data"), port, $"""
             Spool:
               MinFreeBytes: {long.MaxValue}
             Delivery:

@@ -30,18 +30,8 @@ public sealed class StartupAtScaleTests(ITestOutputHelper output) : IDisposable
 
         await using var sink = await SmtpSink.StartAsync();
         var port = FreePort.Next();
-        var domains = Path.Combine(_dir, "domains.yaml");
-        await File.WriteAllTextAsync(domains, $"default:\n  route: 127.0.0.1:{sink.EndPoint.Port}\n  tls: none\n  max-connections: 2\n");
-        var config = Path.Combine(_dir, "node.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            Node:
-              DataDir: {dataDir}
-            Smtp:
-              Listeners:
-                - Name: relay
-                  Address: 127.0.0.1
-                  Port: {port}
-                  Kind: Relay
+        var domains = await NodeConfig.WriteRouteToAsync(Path.Combine(_dir, "domains.yaml"), sink.EndPoint.Port, "  max-connections: 2\n");
+        var config = await NodeConfig.WriteRelayNodeAsync(Path.Combine(_dir, "node.yaml"), dataDir, port, $"""
             Delivery:
               DomainsFile: {domains}
               MaxActiveDomains: 50
