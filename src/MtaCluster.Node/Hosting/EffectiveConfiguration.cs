@@ -5,7 +5,13 @@ namespace MtaCluster.Node.Hosting;
 /// <summary>Renders the configuration the node actually runs with, secrets masked, for the start-up log.</summary>
 public static class EffectiveConfiguration
 {
-    private static readonly string[] SecretWords = ["password", "secret", "passwordhash", "privatekey", "connectionstring", "token"];
+    // A key is secret when any part of its path names one of these (so a whole section such as
+    // "Admin:Token" or "Cluster:Store:ConnectionString" is covered, and settings added later under
+    // such names are masked without anyone remembering to), or when it is an entry of a map whose
+    // values are secrets keyed by a name: "Smtp:Auth:Users:app1" holds app1's password hash.
+    private static readonly string[] SecretWords = ["password", "secret", "privatekey", "connectionstring", "token", "apikey"];
+
+    private static readonly string[] SecretMaps = ["Smtp:Auth:Users:"];
 
     public static IEnumerable<string> Lines(IConfiguration configuration) =>
         configuration.AsEnumerable()
@@ -13,9 +19,7 @@ public static class EffectiveConfiguration
             .OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase)
             .Select(kv => $"{kv.Key} = {(IsSecret(kv.Key) ? "********" : kv.Value)}");
 
-    public static bool IsSecret(string key)
-    {
-        var last = key[(key.LastIndexOf(':') + 1)..];
-        return SecretWords.Any(w => last.Contains(w, StringComparison.OrdinalIgnoreCase));
-    }
+    public static bool IsSecret(string key) =>
+        SecretMaps.Any(map => key.StartsWith(map, StringComparison.OrdinalIgnoreCase))
+        || key.Split(':').Any(part => SecretWords.Any(w => part.Contains(w, StringComparison.OrdinalIgnoreCase)));
 }

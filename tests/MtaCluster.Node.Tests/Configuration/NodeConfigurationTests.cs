@@ -145,10 +145,30 @@ public sealed class NodeConfigurationTests : IDisposable
     [Theory]
     [InlineData("Smtp:Users:0:PasswordHash", true)]
     [InlineData("Storage:Postgres:ConnectionString", true)]
+    [InlineData("Smtp:Auth:Users:app1", true)]
+    [InlineData("smtp:auth:users:App1", true)]
+    [InlineData("Admin:Token", true)]
+    [InlineData("Cluster:Store:ConnectionString", true)]
+    [InlineData("Dkim:Domains:example.com:PrivateKey", true)]
+    [InlineData("Relay:Secrets:0:Value", true)]
     [InlineData("Node:DataDir", false)]
+    [InlineData("Smtp:Auth:VerifiedCredentialLifetime", false)]
     public void Secrets_are_masked_in_the_effective_configuration(string key, bool secret)
     {
         Assert.Equal(secret, EffectiveConfiguration.IsSecret(key));
+    }
+
+    [Fact]
+    public void The_start_up_dump_shows_no_password_hash()
+    {
+        const string Hash = "pbkdf2-sha256$1000$c2FsdA==$aGFzaA==";
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Smtp:Auth:Users:app1"] = Hash, ["Node:DataDir"] = "./data" })
+            .Build();
+        var lines = EffectiveConfiguration.Lines(configuration).ToList();
+        Assert.Contains("Smtp:Auth:Users:app1 = ********", lines);
+        Assert.Contains("Node:DataDir = ./data", lines);
+        Assert.DoesNotContain(lines, l => l.Contains(Hash, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed class SubmissionAuthEndToEndTests : IDisposable
     public async Task Submission_demands_auth_from_loopback_relay_does_not_unless_configured_to()
     {
         int relay = FreePort.Next(), submission = FreePort.Next(), guarded = FreePort.Next();
+        var hash = PasswordHasher.Hash("app1 secret", 1000);
         var config = Path.Combine(_dir, "node.yaml");
         await File.WriteAllTextAsync(config, $"""
             Node:
@@ -42,7 +43,7 @@ public sealed class SubmissionAuthEndToEndTests : IDisposable
                 StripNul: true
               Auth:
                 Users:
-                  app1: "{PasswordHasher.Hash("app1 secret", 1000)}"
+                  app1: "{hash}"
             Delivery:
               Hold: true
             """);
@@ -52,6 +53,9 @@ public sealed class SubmissionAuthEndToEndTests : IDisposable
         Assert.Contains(node.Output, l => l.Contains($"SMTP listener guarded (Relay) on 127.0.0.1:{guarded}, AUTH required", StringComparison.Ordinal));
         Assert.Contains(node.Output, l => l.Contains($"SMTP listener submission (Submission) on 127.0.0.1:{submission}, AUTH required", StringComparison.Ordinal));
         Assert.Contains(node.Output, l => l.EndsWith($"SMTP listener relay (Relay) on 127.0.0.1:{relay}", StringComparison.Ordinal));
+        // The effective-configuration dump names the user but never shows its hash.
+        Assert.Contains(node.Output, l => l.EndsWith("Smtp:Auth:Users:app1 = ********", StringComparison.Ordinal));
+        Assert.DoesNotContain(node.Output, l => l.Contains(hash, StringComparison.Ordinal));
 
         var script = Path.Combine(_dir, "client.py");
         await File.WriteAllTextAsync(script, $$"""
