@@ -190,16 +190,48 @@ public class DomainPolicyResolverTests
     }
 
     [Fact]
-    public void The_shipped_example_file_loads()
+    public void The_shipped_file_gives_a_fresh_node_only_the_defaults_and_the_provider_rollups()
     {
         var resolver = DomainPolicyResolver.Load(ExampleFile());
         Assert.Equal(10, resolver.Default.MaxConnections);
         Assert.Equal("mx:google", resolver.ResolveWithMx("gmail.com", ["gmail-smtp-in.l.google.com"]).ThrottleKey);
         Assert.Equal("mx:google", resolver.ResolveWithMx("googlemail.com", ["gmail-smtp-in.l.google.com"]).ThrottleKey);
-        Assert.Equal(TlsPolicy.Required, resolver.Resolve("a.example.org").Policy.Tls);
-        Assert.Equal(new StaticRoute("192.0.2.25", 2525), resolver.Resolve("relay-only.example.net").Policy.Route);
         Assert.Equal(5, resolver.Configuration.BounceRules.Count);
         Assert.Equal(6, resolver.Default.Backoff.Patterns.Count);
+        // The example domains and pool are comments: nothing of them applies.
+        foreach (var domain in new[] { "example.com", "a.example.org", "relay-only.example.net" })
+        {
+            Assert.Equal(PolicyMatchKind.Default, resolver.Resolve(domain).Kind);
+        }
+        Assert.DoesNotContain("pool-a", resolver.Configuration.Pools.Keys);
+    }
+
+    [Fact]
+    public void The_shipped_examples_work_once_uncommented()
+    {
+        // What an operator does: uncomment the example lines under pools and domains.
+        var lines = File.ReadAllLines(ExampleFile());
+        var yaml = new System.Text.StringBuilder();
+        var inExamples = false;
+        foreach (var line in lines)
+        {
+            if (line is "pools: {}" or "domains: {}")
+            {
+                inExamples = true;
+                yaml.AppendLine(line[..^3]);
+                continue;
+            }
+            if (line.Length > 0 && char.IsLetter(line[0])) inExamples = false;
+            yaml.AppendLine(inExamples && line.StartsWith("#   ", StringComparison.Ordinal) ? line[2..] : line);
+        }
+
+        var resolver = new DomainPolicyResolver(DomainPolicyLoader.Parse(yaml.ToString(), "uncommented domains.yaml"));
+        Assert.Equal(PolicyMatchKind.Exact, resolver.Resolve("example.com").Kind);
+        Assert.Equal(2, resolver.Resolve("example.com").Policy.MaxConnections);
+        Assert.Equal(TlsPolicy.Required, resolver.Resolve("a.example.org").Policy.Tls);
+        Assert.Same(resolver.Configuration.Pools["pool-a"], resolver.Resolve("a.example.org").Policy.EgressPool);
+        Assert.Equal(new StaticRoute("192.0.2.25", 2525), resolver.Resolve("relay-only.example.net").Policy.Route);
+        Assert.Equal([IPAddress.Parse("198.51.100.7")], resolver.Configuration.Pools["default"].Addresses);
     }
 
     private static string ExampleFile()

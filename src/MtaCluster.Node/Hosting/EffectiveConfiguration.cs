@@ -17,7 +17,7 @@ public static class EffectiveConfiguration
         configuration.AsEnumerable()
             .Where(kv => kv.Value is not null)
             .OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase)
-            .Select(kv => $"{kv.Key} = {(IsSecret(kv.Key) ? "********" : kv.Value)}");
+            .Select(kv => $"{kv.Key} = {(IsSecret(kv.Key) ? "***" : kv.Value)}");
 
     public static bool IsSecret(string key) =>
         SecretMaps.Any(map => key.StartsWith(map, StringComparison.OrdinalIgnoreCase))

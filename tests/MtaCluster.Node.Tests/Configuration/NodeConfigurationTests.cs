@@ -166,7 +166,7 @@ public sealed class NodeConfigurationTests : IDisposable
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Smtp:Auth:Users:app1"] = Hash, ["Node:DataDir"] = "./data" })
             .Build();
         var lines = EffectiveConfiguration.Lines(configuration).ToList();
-        Assert.Contains("Smtp:Auth:Users:app1 = ********", lines);
+        Assert.Contains("Smtp:Auth:Users:app1 = ***", lines);
         Assert.Contains("Node:DataDir = ./data", lines);
         Assert.DoesNotContain(lines, l => l.Contains(Hash, StringComparison.Ordinal));
     }
