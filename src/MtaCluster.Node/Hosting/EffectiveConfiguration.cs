@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
 namespace MtaCluster.Node.Hosting;
 
@@ -22,4 +23,13 @@ public static class EffectiveConfiguration
     public static bool IsSecret(string key) =>
         SecretMaps.Any(map => key.StartsWith(map, StringComparison.OrdinalIgnoreCase))
         || key.Split(':').Any(part => SecretWords.Any(w => part.Contains(w, StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>Where the configuration came from, lowest precedence first: each file with its full path, then the environment and the command line.</summary>
+    public static IEnumerable<string> Sources(IConfigurationRoot configuration) =>
+        configuration.Providers.Select(provider => provider switch
+        {
+            FileConfigurationProvider file => file.Source.FileProvider?.GetFileInfo(file.Source.Path ?? "").PhysicalPath ?? file.Source.Path ?? "a file",
+            EnvironmentVariablesConfigurationProvider => "environment variables " + Configuration.NodeConfiguration.EnvironmentPrefix + "*",
+            _ => "command line (--data-dir)",
+        });
 }

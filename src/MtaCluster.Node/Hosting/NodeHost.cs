@@ -63,7 +63,7 @@ public static class NodeHost
         builder.Services.AddHostedService<SpoolService>();
         var spool = configuration.GetSection(SpoolOptions.Section).Get<SpoolOptions>() ?? new SpoolOptions();
         builder.Services.AddSingleton(spool);
-        // Registered now, wired into the SMTP server's capacity check when that exists; started
+        // The SMTP server's capacity check (452 4.3.1 at MAIL while the volume is low); started
         // before the listeners so the first MAIL already sees a measured volume.
         builder.Services.AddSingleton(sp => new SpoolSpaceMonitor(nodeOptions.FullDataDir, spool, new DriveFreeSpaceSource(), sp.GetRequiredService<ILogger<SpoolSpaceMonitor>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SpoolSpaceMonitor>());

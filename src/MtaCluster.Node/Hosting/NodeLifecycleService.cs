@@ -9,7 +9,12 @@ public sealed class NodeLifecycleService(NodeOptions node, IConfiguration config
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        logger.LogInformation("node {Node} starting; data dir {DataDir}; effective configuration follows", node.EffectiveName, node.FullDataDir);
+        logger.LogInformation("node {Node} starting; data dir {DataDir}", node.EffectiveName, node.FullDataDir);
+        if (configuration is IConfigurationRoot root)
+        {
+            logger.LogInformation("configuration loaded from, each overriding the ones before: {Sources}", string.Join("; ", EffectiveConfiguration.Sources(root)));
+        }
+        logger.LogInformation("effective configuration follows");
         foreach (var line in EffectiveConfiguration.Lines(configuration))
         {
             logger.LogInformation("  {Setting}", line);

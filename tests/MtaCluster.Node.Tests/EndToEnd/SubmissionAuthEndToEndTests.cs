@@ -53,6 +53,12 @@ public sealed class SubmissionAuthEndToEndTests : IDisposable
         Assert.Contains(node.Output, l => l.Contains($"SMTP listener guarded (Relay) on 127.0.0.1:{guarded}, AUTH required", StringComparison.Ordinal));
         Assert.Contains(node.Output, l => l.Contains($"SMTP listener submission (Submission) on 127.0.0.1:{submission}, AUTH required", StringComparison.Ordinal));
         Assert.Contains(node.Output, l => l.EndsWith($"SMTP listener relay (Relay) on 127.0.0.1:{relay}", StringComparison.Ordinal));
+        // Which files made the configuration, in order: the shipped defaults, then --config, then the environment.
+        var sources = Assert.Single(node.Output, l => l.Contains("configuration loaded from", StringComparison.Ordinal));
+        var defaults = sources.IndexOf(Path.Combine("cluster-config", "node.yaml"), StringComparison.Ordinal);
+        var given = sources.IndexOf(config, StringComparison.Ordinal);
+        var environment = sources.IndexOf("environment variables MTA_*", StringComparison.Ordinal);
+        Assert.True(defaults >= 0 && given > defaults && environment > given, sources);
         // The effective-configuration dump names the user but never shows its hash.
         Assert.Contains(node.Output, l => l.EndsWith("Smtp:Auth:Users:app1 = ***", StringComparison.Ordinal));
         Assert.DoesNotContain(node.Output, l => l.Contains(hash, StringComparison.Ordinal));
