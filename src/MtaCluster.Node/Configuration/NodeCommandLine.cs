@@ -14,7 +14,7 @@ public sealed record NodeCommandLine(string Command, string? ConfigPath, string?
           --data-dir DIR   where the spool, certificates and logs live (default ./data)
 
         Every setting can also be set from the environment: MTA_Section__Key=value
-        (for example MTA_Smtp__Listeners__0__Endpoint=0.0.0.0:25).
+        (for example MTA_Smtp__MaxMessageSize=52428800 or MTA_Delivery__Hold=true).
         """;
 
     public static NodeCommandLine Parse(IReadOnlyList<string> args)
