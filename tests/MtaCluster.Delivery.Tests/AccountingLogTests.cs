@@ -84,9 +84,32 @@ public sealed class AccountingLogTests : IDisposable
         Assert.Equal("delivered", delivered.RootElement.GetProperty("type").GetString());
         Assert.Equal(JsonValueKind.Null, delivered.RootElement.GetProperty("reply").ValueKind);
         Assert.Equal(JsonValueKind.Null, delivered.RootElement.GetProperty("category").ValueKind);
+        Assert.Equal(JsonValueKind.Null, delivered.RootElement.GetProperty("next_attempt_at").ValueKind);
+        Assert.Equal(JsonValueKind.Null, delivered.RootElement.GetProperty("give_up_at").ValueKind);
 
         var back = JsonSerializer.Deserialize(lines[0], AccountingJsonContext.Default.AccountingRecord)!;
         Assert.Equal(Bounced(1, time) with { Time = time.ToUniversalTime() }, back with { Reply = back.Reply });
+    }
+
+    [Fact]
+    public async Task A_deferral_says_when_the_next_attempt_is_and_when_the_recipient_gives_up()
+    {
+        var time = new DateTimeOffset(2025, 3, 1, 14, 30, 15, 123, TimeSpan.Zero);
+        await using (var log = new AccountingLog(new AccountingLogOptions { Directory = _dir }, new ManualTimeProvider()))
+        {
+            log.Record(Bounced(1, time) with
+            {
+                Type = AccountingRecordType.Deferred,
+                NextAttemptAt = time.AddMinutes(5),
+                GiveUpAt = time.AddDays(5),
+            });
+        }
+
+        using var doc = JsonDocument.Parse(Assert.Single(Lines()));
+        Assert.Equal("2025-03-01T14:35:15.123Z", doc.RootElement.GetProperty("next_attempt_at").GetString());
+        Assert.Equal("2025-03-06T14:30:15.123Z", doc.RootElement.GetProperty("give_up_at").GetString());
+        var back = JsonSerializer.Deserialize(Lines()[0], AccountingJsonContext.Default.AccountingRecord)!;
+        Assert.Equal(time.AddMinutes(5), back.NextAttemptAt);
     }
 
     [Fact]

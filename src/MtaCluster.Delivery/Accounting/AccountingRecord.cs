@@ -46,4 +46,12 @@ public sealed record AccountingRecord
 
     /// <summary>Seconds from queueing to this outcome.</summary>
     public double QueueSeconds { get; init; }
+
+    /// <summary>For a deferral, when the next attempt is due: what happens to the message next, without opening the spool.</summary>
+    [JsonConverter(typeof(UtcTimestampJsonConverter))]
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>For a deferral, when the recipient expires if still undelivered (queued time plus the policy's max age).</summary>
+    [JsonConverter(typeof(UtcTimestampJsonConverter))]
+    public DateTimeOffset? GiveUpAt { get; init; }
 }

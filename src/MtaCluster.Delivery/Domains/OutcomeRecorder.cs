@@ -51,6 +51,7 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
         var attempt = recipient.Attempts + 1;
         var localFailures = localFailuresInARow ?? (localReply ? recipient.LocalFailures : 0);
         var type = AccountingRecordType.Delivered;
+        DateTimeOffset? nextAttempt = null;
         RecipientAttempt stored;
         switch (outcome)
         {
@@ -79,6 +80,7 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
                 {
                     stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Pending, decision.At!.Value, reply.ToLine(), localFailures);
                     type = AccountingRecordType.Deferred;
+                    nextAttempt = decision.At;
                     _deferred++;
                 }
                 break;
@@ -107,6 +109,8 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
             },
             Attempt = attempt,
             QueueSeconds = Math.Round((now - recipient.QueuedAt).TotalSeconds, 3),
+            NextAttemptAt = nextAttempt,
+            GiveUpAt = nextAttempt is null ? null : recipient.QueuedAt + retries.Settings.MaxAge,
         });
     }
 

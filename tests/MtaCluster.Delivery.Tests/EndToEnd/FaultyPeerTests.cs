@@ -30,7 +30,12 @@ public sealed class FaultyPeerTests
         var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == id))[0];
         Assert.Equal(AccountingRecordType.Deferred, record.Type);
         Assert.Equal(421, record.Reply!.Code);
-        Assert.Equal(RecipientState.Pending, Assert.Single(await mta.RecipientsAsync(id)).State);
+        var recipient = Assert.Single(await mta.RecipientsAsync(id));
+        Assert.Equal(RecipientState.Pending, recipient.State);
+        // What happens next is in the record: the retry schedule's next attempt (1s, no jitter, here)
+        // and the end of the policy's max age (1h).
+        Assert.Equal(record.Time + TimeSpan.FromSeconds(1), record.NextAttemptAt);
+        Assert.Equal(recipient.QueuedAt + TimeSpan.FromHours(1), record.GiveUpAt);
     }
 
     [Fact]
