@@ -44,16 +44,17 @@ echo "building MtaCluster.Node (Release)..."
 dotnet build src/MtaCluster.Node -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
 node_dll=src/MtaCluster.Node/bin/Release/net10.0/MtaCluster.Node.dll
 
-# node_start MODE [SINK_PORT]: a fresh node on a fresh data dir (accept: delivery held).
-node_start() {
-  local mode=$1 sink=${2:-$SINK_PORT} dir="$work/node"
-  rm -rf "$dir"; mkdir -p "$dir"
-  cat > "$dir/bench.yaml" <<YAML
+# node_yaml DIR HOLD [DELIVERY_LINES] [LOG_LEVEL_LINES]: a bench node's configuration on stdout,
+# one relay listener on NODE_PORT, mail routed by DIR/domains.yaml, warnings only unless told.
+node_yaml() {
+  local dir=$1 hold=$2 delivery=${3:-} levels=${4:-}
+  cat <<YAML
 Node:
   DataDir: $dir/data
 Logging:
   LogLevel:
     Default: Warning
+${levels}
 Smtp:
   Listeners:
     - Name: relay
@@ -61,9 +62,17 @@ Smtp:
       Port: $NODE_PORT
       Kind: Relay
 Delivery:
-  Hold: $([ "$mode" = accept ] && echo true || echo false)
+  Hold: $hold
   DomainsFile: $dir/domains.yaml
+${delivery}
 YAML
+}
+
+# node_start MODE [SINK_PORT]: a fresh node on a fresh data dir (accept: delivery held).
+node_start() {
+  local mode=$1 sink=${2:-$SINK_PORT} dir="$work/node"
+  rm -rf "$dir"; mkdir -p "$dir"
+  node_yaml "$dir" "$([ "$mode" = accept ] && echo true || echo false)" > "$dir/bench.yaml"
   # Like Postfix's relayhost: everything to the sink, with as many connections as Postfix may use.
   cat > "$dir/domains.yaml" <<YAML
 default:
@@ -172,26 +181,10 @@ bench_e2e() {
 # scale_config DIR HOLD: a node on DIR/data, every domain routed to the sink (like e2e).
 scale_config() {
   local dir=$1 hold=$2 active=$3
-  cat > "$dir/scale.yaml" <<YAML
-Node:
-  DataDir: $dir/data
-Logging:
-  LogLevel:
-    Default: Warning
-    MtaCluster.Delivery.Domains.DeliveryEngine: Information
+  node_yaml "$dir" "$hold" "  MaxActiveDomains: $active" \
+    "    MtaCluster.Delivery.Domains.DeliveryEngine: Information
     MtaCluster.Node.Hosting.NodeLifecycleService: Information
-    MtaCluster.Smtp.Server.SmtpServer: Information
-Smtp:
-  Listeners:
-    - Name: relay
-      Address: 127.0.0.1
-      Port: $NODE_PORT
-      Kind: Relay
-Delivery:
-  Hold: $hold
-  DomainsFile: $dir/domains.yaml
-  MaxActiveDomains: $active
-YAML
+    MtaCluster.Smtp.Server.SmtpServer: Information" > "$dir/scale.yaml"
   # Each domain has only ten messages, two connections each: the active-domain cap and the node's
   # connection budget, not per-domain parallelism, decide how many connections the sink sees.
   cat > "$dir/domains.yaml" <<YAML
