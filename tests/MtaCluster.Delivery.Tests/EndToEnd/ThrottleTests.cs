@@ -52,7 +52,9 @@ public sealed class ThrottleTests(ITestOutputHelper output)
         Assert.True(times.Length >= 10, $"deliveries happened ({times.Length})");
         var rate = (times.Length - 1) / (times[^1] - times[0]);
         output.WriteLine($"rate {rate:F3} messages/s (policy: 1.000)");
-        Assert.InRange(rate, 0.9, 1.1);
+        // The ceiling is the policy's promise; the floor is loose because a loaded machine may deliver slower
+        // than the policy allows, and only a gross over-throttle (half the rate) is a bug.
+        Assert.InRange(rate, 0.5, 1.1);
         Assert.All(mta.Accounting.Records, r => Assert.Equal(AccountingRecordType.Delivered, r.Type));
     }
 
