@@ -65,7 +65,7 @@ public class SmtpServerTests
         var options = new SmtpServerOptions
         {
             HostName = "mx.test",
-            Listeners = [new() { Name = "relay", Address = "127.0.0.1", Port = 0 }],
+            Listeners = new() { ["relay"] = new() { Address = "127.0.0.1", Port = 0 } },
         };
         var spool = new FakeSpool();
         var context = new SmtpServerContext(options, spool);
@@ -87,7 +87,7 @@ public class SmtpServerTests
     {
         var options = new SmtpServerOptions
         {
-            Listeners = [new() { Name = "submissions", Address = "127.0.0.1", Port = 0, Kind = SmtpListenerKind.ImplicitTls }],
+            Listeners = new() { ["submissions"] = new() { Address = "127.0.0.1", Port = 0, Kind = SmtpListenerKind.ImplicitTls } },
         };
         var server = new SmtpServer(new SmtpServerContext(options, new FakeSpool()));
         await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync());
@@ -98,8 +98,10 @@ public class SmtpServerTests
     {
         var options = new SmtpServerOptions();
         Assert.Equal(
-            [("127.0.0.1", 2525, SmtpListenerKind.Relay), ("0.0.0.0", 2587, SmtpListenerKind.Submission), ("0.0.0.0", 2465, SmtpListenerKind.ImplicitTls)],
-            options.EffectiveListeners().Select(l => (l.Address, l.Port, l.Kind)));
+            [("relay", "127.0.0.1", 2525, SmtpListenerKind.Relay), ("submission", "0.0.0.0", 2587, SmtpListenerKind.Submission),
+             ("submissions", "0.0.0.0", 2465, SmtpListenerKind.ImplicitTls)],
+            options.EffectiveListeners().Select(l => (l.Name, l.Address, l.Port, l.Kind)));
+        Assert.Equal([false, true, true], options.EffectiveListeners().Select(l => l.RequiresAuth));
         Assert.Equal(35L * 1024 * 1024, options.MaxMessageSize);
         Assert.True(new TrustedNetworks(options.TrustedNetworks).Contains(IPAddress.Parse("127.1.2.3")));
     }
