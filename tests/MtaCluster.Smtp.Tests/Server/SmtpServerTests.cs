@@ -94,6 +94,31 @@ public class SmtpServerTests
     }
 
     [Fact]
+    public async Task A_disabled_listener_is_not_opened_and_a_new_name_adds_one()
+    {
+        var options = new SmtpServerOptions { HostName = "mx.test" };
+        options.Listeners["relay"].Port = 0;
+        options.Listeners["submission"].Enabled = false;
+        options.Listeners["submissions"].Enabled = false;
+        options.Listeners["outbound"] = new() { Address = "127.0.0.1", Port = 0 };
+        var spool = new FakeSpool();
+        await using var server = new SmtpServer(new SmtpServerContext(options, spool));
+        await server.StartAsync();
+
+        Assert.Equal(["relay", "outbound"], server.Listeners.Select(l => l.Options.Name));
+        Assert.Equal(["submission", "submissions"], options.DisabledListeners());
+        await using var client = await TestClient.ConnectAsync(server.Listeners[1].LocalEndPoint);
+        Assert.StartsWith("220 mx.test", await client.ReadReplyAsync());
+        await client.CommandAsync("EHLO c.test");
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<a@example.com>"));
+        Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<b@example.net>"));
+        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        Assert.StartsWith("250", await client.CommandAsync("Subject: t\r\n\r\nhi\r\n."));
+        // The entry's key names the listener the message came in on.
+        Assert.Equal("outbound", spool.Single().ListenerName);
+    }
+
+    [Fact]
     public void Default_listeners_and_networks()
     {
         var options = new SmtpServerOptions();
