@@ -45,7 +45,7 @@ dotnet build src/MtaCluster.Node -c Release -nologo -v q -clp:ErrorsOnly >/dev/n
 node_dll=src/MtaCluster.Node/bin/Release/net10.0/MtaCluster.Node.dll
 
 # node_yaml DIR HOLD [DELIVERY_LINES] [LOG_LEVEL_LINES]: a bench node's configuration on stdout,
-# one relay listener on NODE_PORT, mail routed by DIR/domains.yaml, warnings only unless told.
+# only the relay listener, on NODE_PORT (the submission ones off), mail routed by DIR/domains.yaml, warnings only unless told.
 node_yaml() {
   local dir=$1 hold=$2 delivery=${3:-} levels=${4:-}
   cat <<YAML
@@ -57,10 +57,12 @@ Logging:
 ${levels}
 Smtp:
   Listeners:
-    - Name: relay
-      Address: 127.0.0.1
+    relay:
       Port: $NODE_PORT
-      Kind: Relay
+    submission:
+      Enabled: false
+    submissions:
+      Enabled: false
 Delivery:
   Hold: $hold
   DomainsFile: $dir/domains.yaml

@@ -2,6 +2,7 @@ using System.Net;
 using MtaCluster.Delivery.Policies;
 using MtaCluster.Delivery.Throttling;
 using MtaCluster.Mail;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Delivery.Tests;
 
@@ -209,29 +210,19 @@ public class DomainPolicyResolverTests
     [Fact]
     public void The_shipped_examples_work_once_uncommented()
     {
-        // What an operator does: uncomment the example lines under pools and domains.
+        // What an operator does: uncomment every example (the file's convention, shared with node.yaml's test).
         var lines = File.ReadAllLines(ExampleFile());
-        var yaml = new System.Text.StringBuilder();
-        var inExamples = false;
-        foreach (var line in lines)
-        {
-            if (line is "pools: {}" or "domains: {}")
-            {
-                inExamples = true;
-                yaml.AppendLine(line[..^3]);
-                continue;
-            }
-            if (line.Length > 0 && char.IsLetter(line[0])) inExamples = false;
-            yaml.AppendLine(inExamples && line.StartsWith("#   ", StringComparison.Ordinal) ? line[2..] : line);
-        }
+        Assert.Equal(4, CommentedExamples.Find(lines).Count);
+        var yaml = CommentedExamples.UncommentAll(lines);
 
-        var resolver = new DomainPolicyResolver(DomainPolicyLoader.Parse(yaml.ToString(), "uncommented domains.yaml"));
+        var resolver = new DomainPolicyResolver(DomainPolicyLoader.Parse(yaml, "uncommented domains.yaml"));
         Assert.Equal(PolicyMatchKind.Exact, resolver.Resolve("example.com").Kind);
         Assert.Equal(2, resolver.Resolve("example.com").Policy.MaxConnections);
         Assert.Equal(TlsPolicy.Required, resolver.Resolve("a.example.org").Policy.Tls);
         Assert.Same(resolver.Configuration.Pools["pool-a"], resolver.Resolve("a.example.org").Policy.EgressPool);
         Assert.Equal(new StaticRoute("192.0.2.25", 2525), resolver.Resolve("relay-only.example.net").Policy.Route);
         Assert.Equal([IPAddress.Parse("198.51.100.7")], resolver.Configuration.Pools["default"].Addresses);
+        Assert.Equal(new StaticRoute("smtp-relay.example.net", 587), resolver.Resolve("example.com").Policy.Route);
     }
 
     private static string ExampleFile()

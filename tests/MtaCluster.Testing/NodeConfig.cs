@@ -2,7 +2,7 @@ namespace MtaCluster.Testing;
 
 /// <summary>
 /// The configuration files a node under test runs with, so each test writes only what it is about:
-/// a node.yaml with its data dir and one relay listener on a loopback port, and a domains.yaml that
+/// a node.yaml with its data dir and only the relay listener, on a loopback port, and a domains.yaml that
 /// routes every domain to a local receiver.
 /// </summary>
 public static class NodeConfig
@@ -17,15 +17,27 @@ public static class NodeConfig
             Node:
               DataDir: {dataDir}
             Smtp:
-              Listeners:
-                - Name: relay
-                  Address: 127.0.0.1
-                  Port: {port}
-                  Kind: Relay
 
-            """ + sections);
+            """ + RelayOnlyListeners(port) + sections);
         return path;
     }
+
+    /// <summary>
+    /// The <c>Listeners:</c> map (indented for the <c>Smtp:</c> section) of a node that takes mail on one relay
+    /// port: the relay default moved to <paramref name="port"/> on loopback and the two submission defaults
+    /// turned off, so tests running side by side never contend for 2587 and 2465 on every interface.
+    /// </summary>
+    public static string RelayOnlyListeners(int port) => $"""
+          Listeners:
+            relay:
+              Address: 127.0.0.1
+              Port: {port}
+            submission:
+              Enabled: false
+            submissions:
+              Enabled: false
+
+        """;
 
     /// <summary>Writes a domains.yaml whose default policy sends every domain to 127.0.0.1:<paramref name="port"/> in clear text; <paramref name="policy"/> adds lines to it.</summary>
     public static async Task<string> WriteRouteToAsync(string path, int port, string policy = "")

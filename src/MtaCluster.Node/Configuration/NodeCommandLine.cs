@@ -15,6 +15,8 @@ public sealed record NodeCommandLine(string Command, string? ConfigPath, string?
 
         Every setting can also be set from the environment: MTA_Section__Key=value
         (for example MTA_Smtp__MaxMessageSize=52428800 or MTA_Delivery__Hold=true).
+        Listeners are keyed by name (relay, submission, submissions): MTA_Smtp__Listeners__relay__Port=2526
+        moves one port and keeps the rest; MTA_Smtp__Listeners__submissions__Enabled=false turns one off.
         """;
 
     public static NodeCommandLine Parse(IReadOnlyList<string> args)

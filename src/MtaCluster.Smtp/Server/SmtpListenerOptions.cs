@@ -1,9 +1,20 @@
 namespace MtaCluster.Smtp.Server;
 
+/// <summary>One entry of <see cref="SmtpServerOptions.Listeners"/>; its key there is its name.</summary>
 public sealed class SmtpListenerOptions
 {
-    /// <summary>Names the listener in logs and in <see cref="Spool.ReceivedMessage.ListenerName"/>.</summary>
-    public string Name { get; set; } = "relay";
+    public const string RelayName = "relay";
+    public const string SubmissionName = "submission";
+    public const string SubmissionsName = "submissions";
+
+    /// <summary>
+    /// Names the listener in logs and in <see cref="Spool.ReceivedMessage.ListenerName"/>. Not a setting:
+    /// <see cref="SmtpServerOptions.EffectiveListeners"/> fills it in from the entry's key.
+    /// </summary>
+    public string Name { get; internal set; } = RelayName;
+
+    /// <summary>False leaves the listener out, a default one included.</summary>
+    public bool Enabled { get; set; } = true;
 
     public string Address { get; set; } = "127.0.0.1";
 
@@ -28,10 +39,21 @@ public sealed class SmtpListenerOptions
     /// </summary>
     public bool RequiresAuth => RequireAuth ?? IsSubmission;
 
-    public static IReadOnlyList<SmtpListenerOptions> Defaults() =>
-    [
-        new() { Name = "relay", Address = "127.0.0.1", Port = 2525, Kind = SmtpListenerKind.Relay },
-        new() { Name = "submission", Address = "0.0.0.0", Port = 2587, Kind = SmtpListenerKind.Submission },
-        new() { Name = "submissions", Address = "0.0.0.0", Port = 2465, Kind = SmtpListenerKind.ImplicitTls },
-    ];
+    /// <summary>
+    /// The listeners of a node that configures none, keyed by name, in this order. Fresh instances each
+    /// time: configuration binds over them, so no two option objects may share one.
+    /// </summary>
+    public static Dictionary<string, SmtpListenerOptions> Defaults() => new(StringComparer.OrdinalIgnoreCase)
+    {
+        [RelayName] = new() { Name = RelayName, Address = "127.0.0.1", Port = 2525, Kind = SmtpListenerKind.Relay },
+        [SubmissionName] = new() { Name = SubmissionName, Address = "0.0.0.0", Port = 2587, Kind = SmtpListenerKind.Submission },
+        [SubmissionsName] = new() { Name = SubmissionsName, Address = "0.0.0.0", Port = 2465, Kind = SmtpListenerKind.ImplicitTls },
+    };
+
+    internal SmtpListenerOptions Named(string name)
+    {
+        var copy = (SmtpListenerOptions)MemberwiseClone();
+        copy.Name = name;
+        return copy;
+    }
 }

@@ -54,15 +54,23 @@ public sealed class SmtpServer : IAsyncDisposable
         }
         foreach (var listener in _listeners)
         {
-            _logger.LogInformation("SMTP listener {Name} ({Kind}) on {EndPoint}{Auth}", listener.Options.Name, listener.Options.Kind,
-                listener.LocalEndPoint, listener.Options.RequiresAuth ? ", AUTH required" : "");
+            _logger.LogInformation("SMTP listener {Name} on {EndPoint} ({Kind}, {Tls}, {Auth})", listener.Options.Name, listener.LocalEndPoint,
+                listener.Options.Kind, TlsMode(listener.Options), AuthMode(listener.Options));
             // RFC 4954 §4: AUTH only over TLS, so without a certificate such a listener can take no mail at all.
             if (listener.Options.RequiresAuth && (_context.Certificate is null || _context.Authenticator is null))
                 _logger.LogWarning("SMTP listener {Name} requires AUTH but has no TLS certificate or no authenticator: every MAIL will get 530", listener.Options.Name);
             _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener)));
         }
+        var disabled = _context.Options.DisabledListeners();
+        if (disabled.Count > 0) _logger.LogInformation("SMTP listeners disabled: {Names}", string.Join(", ", disabled));
         return Task.CompletedTask;
     }
+
+    private string TlsMode(SmtpListenerOptions listener) =>
+        listener.Kind == SmtpListenerKind.ImplicitTls ? "implicit TLS" : _context.Certificate is null ? "no TLS" : "STARTTLS";
+
+    private string AuthMode(SmtpListenerOptions listener) =>
+        listener.RequiresAuth ? "AUTH required" : _context.Authenticator is null ? "no AUTH" : "AUTH optional";
 
     /// <summary>Stops accepting, cancels every SMTP session (they answer 421 4.3.2) and waits for them to end.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)

@@ -3,14 +3,21 @@ namespace MtaCluster.Smtp.Server;
 /// <summary>
 /// Everything the SMTP server is configured by. Lists are null by default rather than pre-filled, because
 /// configuration binding appends to a pre-filled list instead of replacing it; null means the defaults.
+/// Maps are pre-filled: binding merges a configured entry over the one of the same key.
 /// </summary>
 public sealed class SmtpServerOptions
 {
     /// <summary>The name in the greeting, EHLO reply and Received header; the machine name when null.</summary>
     public string? HostName { get; set; }
 
-    /// <summary>Null: relay 127.0.0.1:2525, submission 0.0.0.0:2587, implicit TLS 0.0.0.0:2465.</summary>
-    public List<SmtpListenerOptions>? Listeners { get; set; }
+    /// <summary>
+    /// Keyed by listener name, starting from <see cref="SmtpListenerOptions.Defaults"/> (relay 127.0.0.1:2525,
+    /// submission 0.0.0.0:2587, submissions 0.0.0.0:2465 with implicit TLS). A configured entry binds over the
+    /// default of its name, so Smtp:Listeners:relay:Port moves only that port; a new name adds a listener and
+    /// Enabled: false turns one off. A map, not a list: configuration layers merge lists by index, and setting
+    /// entry 0 from the environment silently dropped the other listeners.
+    /// </summary>
+    public Dictionary<string, SmtpListenerOptions> Listeners { get; set; } = SmtpListenerOptions.Defaults();
 
     /// <summary>CIDR blocks that may relay without AUTH. Null: 127.0.0.0/8 and ::1.</summary>
     public List<string>? TrustedNetworks { get; set; }
@@ -74,8 +81,20 @@ public sealed class SmtpServerOptions
     /// </summary>
     public TimeSpan GreetingDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>The enabled listeners, each named after its key: the defaults in their order, then the others by name.</summary>
     public IReadOnlyList<SmtpListenerOptions> EffectiveListeners() =>
-        Listeners is { Count: > 0 } ? Listeners : SmtpListenerOptions.Defaults();
+        [.. InStartOrder().Where(e => e.Value.Enabled).Select(e => e.Value.Named(e.Key))];
+
+    /// <summary>Names of the listeners turned off with Enabled: false, in the order of <see cref="EffectiveListeners"/>.</summary>
+    public IReadOnlyList<string> DisabledListeners() => [.. InStartOrder().Where(e => !e.Value.Enabled).Select(e => e.Key)];
+
+    private IEnumerable<KeyValuePair<string, SmtpListenerOptions>> InStartOrder()
+    {
+        string[] defaults = [SmtpListenerOptions.RelayName, SmtpListenerOptions.SubmissionName, SmtpListenerOptions.SubmissionsName];
+        return Listeners
+            .OrderBy(e => Array.FindIndex(defaults, d => string.Equals(d, e.Key, StringComparison.OrdinalIgnoreCase)) is var i and >= 0 ? i : defaults.Length)
+            .ThenBy(e => e.Key, StringComparer.Ordinal);
+    }
 
     public string EffectiveHostName() => string.IsNullOrWhiteSpace(HostName) ? Environment.MachineName.ToLowerInvariant() : HostName!;
 }

@@ -124,7 +124,11 @@ public sealed class NodeConfigurationTests : IDisposable
         Assert.Equal(defaults.MaxMessageSize, smtp.MaxMessageSize);
         Assert.Equal(defaults.MaxRecipients, smtp.MaxRecipients);
         Assert.Equal(defaults.DataTerminationTimeout, smtp.DataTerminationTimeout);
-        Assert.Null(smtp.Listeners);
+        // The listeners written out in node.yaml are the built-in defaults, setting for setting.
+        Assert.Equal(
+            defaults.EffectiveListeners().Select(l => (l.Name, l.Enabled, l.Address, l.Port, l.Kind, l.RequireAuth)),
+            smtp.EffectiveListeners().Select(l => (l.Name, l.Enabled, l.Address, l.Port, l.Kind, l.RequireAuth)));
+        Assert.Equal(defaults.Listeners.Keys.Order(), smtp.Listeners.Keys.Order());
         Assert.Null(smtp.TrustedNetworks);
         Assert.Equal(defaults.Content.StripNul, smtp.Content.StripNul);
         Assert.Equal("false", config["Smtp:Content:StripNul"]);

@@ -10,18 +10,22 @@ public class YamlConfigurationProviderTests
         var data = YamlConfigurationProvider.Parse(new StringReader("""
             Smtp:
               Listeners:
-                - Name: relay
-                  Endpoint: 127.0.0.1:2525
-                - Name: submission
+                relay:
+                  Port: 2526
               TrustedNetworks: [127.0.0.0/8, "::1"]
+            Entries:
+              - Name: first
+                Value: 127.0.0.1:2525
+              - Name: second
             Node:
               Name: ~
               Quoted: "null"
             """));
 
-        Assert.Equal("relay", data["Smtp:Listeners:0:Name"]);
-        Assert.Equal("127.0.0.1:2525", data["Smtp:Listeners:0:Endpoint"]);
-        Assert.Equal("submission", data["Smtp:Listeners:1:Name"]);
+        Assert.Equal("2526", data["Smtp:Listeners:relay:Port"]);
+        Assert.Equal("first", data["Entries:0:Name"]);
+        Assert.Equal("127.0.0.1:2525", data["Entries:0:Value"]);
+        Assert.Equal("second", data["Entries:1:Name"]);
         Assert.Equal("::1", data["Smtp:TrustedNetworks:1"]);
         Assert.Null(data["Node:Name"]);
         Assert.Equal("null", data["Node:Quoted"]);

@@ -26,15 +26,14 @@ public sealed class SubmissionAuthEndToEndTests : IDisposable
             Smtp:
               HostName: node.test
               Listeners:
-                - Name: relay
-                  Address: 127.0.0.1
+                relay:
                   Port: {relay}
-                  Kind: Relay
-                - Name: submission
+                submission:
                   Address: 127.0.0.1
                   Port: {submission}
-                  Kind: Submission
-                - Name: guarded
+                submissions:
+                  Enabled: false
+                guarded:
                   Address: 127.0.0.1
                   Port: {guarded}
                   Kind: Relay
@@ -50,9 +49,10 @@ public sealed class SubmissionAuthEndToEndTests : IDisposable
         await using var node = NodeProcess.Start(_dir, ["--config", config]);
         await node.WaitForOutputAsync("SMTP listener guarded", TimeSpan.FromSeconds(60));
         // The operator can read from the start-up log which listeners demand AUTH.
-        Assert.Contains(node.Output, l => l.Contains($"SMTP listener guarded (Relay) on 127.0.0.1:{guarded}, AUTH required", StringComparison.Ordinal));
-        Assert.Contains(node.Output, l => l.Contains($"SMTP listener submission (Submission) on 127.0.0.1:{submission}, AUTH required", StringComparison.Ordinal));
-        Assert.Contains(node.Output, l => l.EndsWith($"SMTP listener relay (Relay) on 127.0.0.1:{relay}", StringComparison.Ordinal));
+        Assert.Contains(node.Output, l => l.EndsWith($"SMTP listener guarded on 127.0.0.1:{guarded} (Relay, STARTTLS, AUTH required)", StringComparison.Ordinal));
+        Assert.Contains(node.Output, l => l.EndsWith($"SMTP listener submission on 127.0.0.1:{submission} (Submission, STARTTLS, AUTH required)", StringComparison.Ordinal));
+        Assert.Contains(node.Output, l => l.EndsWith($"SMTP listener relay on 127.0.0.1:{relay} (Relay, STARTTLS, AUTH optional)", StringComparison.Ordinal));
+        Assert.Contains(node.Output, l => l.EndsWith("SMTP listeners disabled: submissions", StringComparison.Ordinal));
         // Which files made the configuration, in order: the shipped defaults, then --config, then the environment.
         var sources = Assert.Single(node.Output, l => l.Contains("configuration loaded from", StringComparison.Ordinal));
         var defaults = sources.IndexOf(Path.Combine("cluster-config", "node.yaml"), StringComparison.Ordinal);

@@ -8,17 +8,14 @@ public sealed class NodeLifecycleTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>Listeners on free ports, set the way an operator overrides a list from the environment.</summary>
+    /// <summary>The three default listeners moved to free loopback ports, the way an operator moves one from the environment.</summary>
     private static Dictionary<string, string> Environment(string name)
     {
         var env = new Dictionary<string, string> { ["MTA_Node__Name"] = name };
-        string[] kinds = ["Relay", "Submission", "ImplicitTls"];
-        for (var i = 0; i < kinds.Length; i++)
+        foreach (var listener in new[] { "relay", "submission", "submissions" })
         {
-            env[$"MTA_Smtp__Listeners__{i}__Name"] = kinds[i].ToLowerInvariant();
-            env[$"MTA_Smtp__Listeners__{i}__Address"] = "127.0.0.1";
-            env[$"MTA_Smtp__Listeners__{i}__Port"] = FreePort.Next().ToString();
-            env[$"MTA_Smtp__Listeners__{i}__Kind"] = kinds[i];
+            env[$"MTA_Smtp__Listeners__{listener}__Address"] = "127.0.0.1";
+            env[$"MTA_Smtp__Listeners__{listener}__Port"] = FreePort.Next().ToString();
         }
         return env;
     }
@@ -29,7 +26,7 @@ public sealed class NodeLifecycleTests : IDisposable
         var dataDir = Path.Combine(_dir, "data");
         await using var node = NodeProcess.Start(_dir, ["--data-dir", dataDir], Environment("lifecycle-test"));
 
-        await node.WaitForOutputAsync("SMTP listener implicittls", TimeSpan.FromSeconds(30));
+        await node.WaitForOutputAsync("SMTP listener submissions", TimeSpan.FromSeconds(30));
         await node.WaitForOutputAsync("effective configuration", TimeSpan.FromSeconds(5));
         await node.WaitForOutputAsync($"Node:DataDir = {dataDir}", TimeSpan.FromSeconds(5));
         await node.WaitForOutputAsync("Node:Name = lifecycle-test", TimeSpan.FromSeconds(5));

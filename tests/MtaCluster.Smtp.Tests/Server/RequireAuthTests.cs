@@ -113,7 +113,7 @@ public class RequireAuthTests
     [Fact]
     public async Task Relay_listener_set_to_require_auth_demands_it_from_loopback()
     {
-        await using var server = await ServerFixture.StartAsync(o => o.Listeners!.Single(l => l.Kind == SmtpListenerKind.Relay).RequireAuth = true);
+        await using var server = await ServerFixture.StartAsync(o => o.Listeners["relay"].RequireAuth = true);
         await using var client = await SecureAsync(server.Relay);
         Assert.Equal("530 5.7.0 Authentication required", await client.CommandAsync("MAIL FROM:<a@example.com>"));
         Assert.Equal("235 2.7.0 Authentication successful", await client.CommandAsync("AUTH PLAIN " + Plain(ServerFixture.User, ServerFixture.Password)));

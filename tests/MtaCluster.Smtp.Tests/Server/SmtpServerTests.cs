@@ -65,7 +65,7 @@ public class SmtpServerTests
         var options = new SmtpServerOptions
         {
             HostName = "mx.test",
-            Listeners = [new() { Name = "relay", Address = "127.0.0.1", Port = 0 }],
+            Listeners = new() { ["relay"] = new() { Address = "127.0.0.1", Port = 0 } },
         };
         var spool = new FakeSpool();
         var context = new SmtpServerContext(options, spool);
@@ -87,10 +87,35 @@ public class SmtpServerTests
     {
         var options = new SmtpServerOptions
         {
-            Listeners = [new() { Name = "submissions", Address = "127.0.0.1", Port = 0, Kind = SmtpListenerKind.ImplicitTls }],
+            Listeners = new() { ["submissions"] = new() { Address = "127.0.0.1", Port = 0, Kind = SmtpListenerKind.ImplicitTls } },
         };
         var server = new SmtpServer(new SmtpServerContext(options, new FakeSpool()));
         await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync());
+    }
+
+    [Fact]
+    public async Task A_disabled_listener_is_not_opened_and_a_new_name_adds_one()
+    {
+        var options = new SmtpServerOptions { HostName = "mx.test" };
+        options.Listeners["relay"].Port = 0;
+        options.Listeners["submission"].Enabled = false;
+        options.Listeners["submissions"].Enabled = false;
+        options.Listeners["outbound"] = new() { Address = "127.0.0.1", Port = 0 };
+        var spool = new FakeSpool();
+        await using var server = new SmtpServer(new SmtpServerContext(options, spool));
+        await server.StartAsync();
+
+        Assert.Equal(["relay", "outbound"], server.Listeners.Select(l => l.Options.Name));
+        Assert.Equal(["submission", "submissions"], options.DisabledListeners());
+        await using var client = await TestClient.ConnectAsync(server.Listeners[1].LocalEndPoint);
+        Assert.StartsWith("220 mx.test", await client.ReadReplyAsync());
+        await client.CommandAsync("EHLO c.test");
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<a@example.com>"));
+        Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<b@example.net>"));
+        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        Assert.StartsWith("250", await client.CommandAsync("Subject: t\r\n\r\nhi\r\n."));
+        // The entry's key names the listener the message came in on.
+        Assert.Equal("outbound", spool.Single().ListenerName);
     }
 
     [Fact]
@@ -98,8 +123,10 @@ public class SmtpServerTests
     {
         var options = new SmtpServerOptions();
         Assert.Equal(
-            [("127.0.0.1", 2525, SmtpListenerKind.Relay), ("0.0.0.0", 2587, SmtpListenerKind.Submission), ("0.0.0.0", 2465, SmtpListenerKind.ImplicitTls)],
-            options.EffectiveListeners().Select(l => (l.Address, l.Port, l.Kind)));
+            [("relay", "127.0.0.1", 2525, SmtpListenerKind.Relay), ("submission", "0.0.0.0", 2587, SmtpListenerKind.Submission),
+             ("submissions", "0.0.0.0", 2465, SmtpListenerKind.ImplicitTls)],
+            options.EffectiveListeners().Select(l => (l.Name, l.Address, l.Port, l.Kind)));
+        Assert.Equal([false, true, true], options.EffectiveListeners().Select(l => l.RequiresAuth));
         Assert.Equal(35L * 1024 * 1024, options.MaxMessageSize);
         Assert.True(new TrustedNetworks(options.TrustedNetworks).Contains(IPAddress.Parse("127.1.2.3")));
     }

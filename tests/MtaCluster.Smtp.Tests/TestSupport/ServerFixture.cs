@@ -43,16 +43,13 @@ public sealed class ServerFixture : IAsyncDisposable
 
     public static async Task<ServerFixture> StartAsync(Action<SmtpServerOptions>? configure = null)
     {
-        var options = new SmtpServerOptions
+        var options = new SmtpServerOptions { HostName = "mx.test" };
+        // The three default listeners, moved to free loopback ports.
+        foreach (var listener in options.Listeners.Values)
         {
-            HostName = "mx.test",
-            Listeners =
-            [
-                new() { Name = "relay", Address = "127.0.0.1", Port = 0, Kind = SmtpListenerKind.Relay },
-                new() { Name = "submission", Address = "127.0.0.1", Port = 0, Kind = SmtpListenerKind.Submission },
-                new() { Name = "submissions", Address = "127.0.0.1", Port = 0, Kind = SmtpListenerKind.ImplicitTls },
-            ],
-        };
+            listener.Address = "127.0.0.1";
+            listener.Port = 0;
+        }
         configure?.Invoke(options);
         var fixture = new ServerFixture(options);
         await fixture.Server.StartAsync();
