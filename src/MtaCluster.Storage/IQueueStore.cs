@@ -65,9 +65,11 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>
     /// Records the outcome of delivery attempts (state, attempt count, next attempt, last reply) in one
     /// transaction, durable when the task completes. Each entry counts as one attempt. Entries for
-    /// recipients that no longer exist (message deleted) are ignored.
+    /// recipients that no longer exist (message deleted) are ignored. Returns the ids of the messages
+    /// this call completed: their last pending recipient became final here, and the record that they
+    /// are complete (<see cref="GetCompletedMessagesAsync"/>) is in the same transaction.
     /// </summary>
-    Task RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<string>> RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Messages of one shard whose every recipient is final and that are not finished yet, oldest
@@ -75,7 +77,8 @@ public interface IQueueStore : IAsyncDisposable
     /// outcome (<see cref="RecordAttemptsAsync"/>), so after a crash this is where the message's owner
     /// finds what is left to finish: nothing rests on a notification in memory.
     /// </summary>
-    Task<IReadOnlyList<CompletedMessage>> GetCompletedMessagesAsync(int shard, int limit, CancellationToken cancellationToken = default);
+    /// <param name="shard">The shard to look in; null for every shard (the table holds only messages waiting to be finished, so it stays small).</param>
+    Task<IReadOnlyList<CompletedMessage>> GetCompletedMessagesAsync(int? shard, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// In one transaction: stores <paramref name="notifications"/> (DSNs, as ordinary messages) and

@@ -41,6 +41,8 @@ public sealed record SpoolRecipient(
 /// rows stored before the spool kept the count.
 /// </param>
 /// <param name="DelayNoticeAt">When the sender was last told this recipient is delayed (RFC 3464 Action: delayed), or null.</param>
+/// <param name="LastAttemptAt">When the last attempt ended, or null before the first (or on rows stored before the spool kept it).</param>
+/// <param name="RemoteMta">The host that gave <paramref name="LastReply"/>, or null.</param>
 public sealed record QueuedRecipient(
     long RecipientId,
     string MessageId,
@@ -55,7 +57,9 @@ public sealed record QueuedRecipient(
     DateTimeOffset QueuedAt,
     string? LastReply,
     int LocalFailures,
-    DateTimeOffset? DelayNoticeAt = null);
+    DateTimeOffset? DelayNoticeAt = null,
+    DateTimeOffset? LastAttemptAt = null,
+    string? RemoteMta = null);
 
 /// <summary>The outcome of one delivery attempt for one recipient.</summary>
 /// <param name="NextAttemptAt">When to try again; only meaningful with <see cref="RecipientState.Pending"/>.</param>
@@ -66,12 +70,16 @@ public sealed record QueuedRecipient(
 /// and the stored count unchanged for an attempt that ended in a reply of our own (no connection, a timeout).
 /// It is kept apart from <paramref name="Reply"/> so that no reply text, ours or a receiver's, can change it.
 /// </param>
+/// <param name="AttemptedAt">When the attempt ended (the DSN's Last-Attempt-Date); null: when the store records it.</param>
+/// <param name="RemoteMta">The host that gave <paramref name="Reply"/> (the DSN's Remote-MTA), or null when none did.</param>
 public sealed record RecipientAttempt(
     long RecipientId,
     RecipientState State,
     DateTimeOffset NextAttemptAt,
     string? Reply,
-    int LocalFailures = 0);
+    int LocalFailures = 0,
+    DateTimeOffset? AttemptedAt = null,
+    string? RemoteMta = null);
 
 /// <summary>A stored message: envelope and content.</summary>
 public sealed record StoredMessage(

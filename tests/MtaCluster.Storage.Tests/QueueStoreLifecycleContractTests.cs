@@ -21,22 +21,28 @@ public abstract partial class QueueStoreContractTests
         await store.EnqueueAsync(message);
         var rs = await store.GetRecipientsAsync(message.Id);
 
-        await store.RecordAttemptsAsync([new RecipientAttempt(rs[0].RecipientId, RecipientState.Delivered, T0, "250")]);
-        await store.RecordAttemptsAsync([new RecipientAttempt(rs[1].RecipientId, RecipientState.Pending, T0.AddMinutes(5), "451")]);
+        Assert.Empty(await store.RecordAttemptsAsync([new RecipientAttempt(rs[0].RecipientId, RecipientState.Delivered, T0, "250")]));
+        Assert.Empty(await store.RecordAttemptsAsync([new RecipientAttempt(rs[1].RecipientId, RecipientState.Pending, T0.AddMinutes(5), "451")]));
         Assert.Empty(await store.GetCompletedMessagesAsync(7, 10));
+        Assert.Empty(await store.GetCompletedMessagesAsync(null, 10));
 
-        await store.RecordAttemptsAsync(
+        var completedNow = await store.RecordAttemptsAsync(
         [
-            new RecipientAttempt(rs[1].RecipientId, RecipientState.Failed, T0, "550 5.1.1"),
-            new RecipientAttempt(rs[2].RecipientId, RecipientState.Expired, T0, "expired"),
+            new RecipientAttempt(rs[1].RecipientId, RecipientState.Failed, T0, "550 5.1.1", AttemptedAt: T0.AddMinutes(6), RemoteMta: "mx1.x.test"),
+            new RecipientAttempt(rs[2].RecipientId, RecipientState.Expired, T0, "expired", AttemptedAt: T0.AddMinutes(6)),
         ]);
+        Assert.Equal([message.Id], completedNow);
         var completed = Assert.Single(await store.GetCompletedMessagesAsync(7, 10));
         Assert.Equal(message.Id, completed.MessageId);
         Assert.Equal(7, completed.Shard);
+        Assert.Equal(T0.AddMinutes(6), completed.CompletedAt);
         Assert.Empty(await store.GetCompletedMessagesAsync(6, 10));
+        Assert.Equal([message.Id], (await store.GetCompletedMessagesAsync(null, 10)).Select(c => c.MessageId));
+        var failed = (await store.GetRecipientsAsync(message.Id))[1];
+        Assert.Equal((T0.AddMinutes(6), "mx1.x.test"), (failed.LastAttemptAt, failed.RemoteMta));
 
         // Recording again (a duplicate report) neither errors nor completes it twice.
-        await store.RecordAttemptsAsync([new RecipientAttempt(rs[2].RecipientId, RecipientState.Expired, T0, "expired")]);
+        Assert.Empty(await store.RecordAttemptsAsync([new RecipientAttempt(rs[2].RecipientId, RecipientState.Expired, T0, "expired")]));
         Assert.Single(await store.GetCompletedMessagesAsync(7, 10));
     }
 

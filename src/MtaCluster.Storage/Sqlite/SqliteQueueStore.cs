@@ -145,12 +145,14 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     }
 
     /// <inheritdoc />
-    public Task RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(attempts);
         if (attempts.Count == 0)
-            return Task.CompletedTask;
-        return Writer.SubmitAsync(new SqliteRecordAttemptsOperation(attempts), cancellationToken);
+            return [];
+        var operation = new SqliteRecordAttemptsOperation(attempts);
+        await Writer.SubmitAsync(operation, cancellationToken).ConfigureAwait(false);
+        return operation.Completed;
     }
 
     /// <inheritdoc />
@@ -161,13 +163,14 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<CompletedMessage>> GetCompletedMessagesAsync(int shard, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<CompletedMessage>> GetCompletedMessagesAsync(int? shard, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = SqliteSchema.SelectCompletedForShard;
-        command.Parameters.AddWithValue("$shard", shard);
+        command.CommandText = shard is null ? SqliteSchema.SelectCompleted : SqliteSchema.SelectCompletedForShard;
+        if (shard is not null)
+            command.Parameters.AddWithValue("$shard", shard.Value);
         command.Parameters.AddWithValue("$limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var completed = new List<CompletedMessage>();
@@ -470,6 +473,8 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
         var lastReply = reader.GetOrdinal("last_reply");
         var localFailures = reader.GetOrdinal("local_failures");
         var delayNoticeAt = reader.GetOrdinal("delay_notice_at");
+        var lastAttemptAt = reader.GetOrdinal("last_attempt_at");
+        var remoteMta = reader.GetOrdinal("remote_mta");
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             recipients.Add(new QueuedRecipient(
@@ -486,10 +491,15 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(queuedAt)),
                 NullableString(reader, lastReply),
                 reader.GetInt32(localFailures),
-                reader.IsDBNull(delayNoticeAt) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(delayNoticeAt))));
+                NullableTime(reader, delayNoticeAt),
+                NullableTime(reader, lastAttemptAt),
+                NullableString(reader, remoteMta)));
         }
         return recipients;
     }
+
+    private static DateTimeOffset? NullableTime(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

@@ -46,7 +46,9 @@ internal static class SqliteSchema
             queued_at       INTEGER NOT NULL,
             last_reply      TEXT,
             local_failures  INTEGER NOT NULL DEFAULT 0,
-            delay_notice_at INTEGER
+            delay_notice_at INTEGER,
+            last_attempt_at INTEGER,
+            remote_mta      TEXT
         );
         CREATE INDEX IF NOT EXISTS ix_recipients_shard_due  ON recipients (shard, state, next_attempt_at);
         CREATE INDEX IF NOT EXISTS ix_recipients_domain_due ON recipients (domain, state, next_attempt_at);
@@ -72,7 +74,7 @@ internal static class SqliteSchema
         """;
 
     public const string RecipientColumns =
-        "id, message_id, address, domain, shard, orcpt, notify, state, attempts, next_attempt_at, queued_at, last_reply, local_failures, delay_notice_at";
+        "id, message_id, address, domain, shard, orcpt, notify, state, attempts, next_attempt_at, queued_at, last_reply, local_failures, delay_notice_at, last_attempt_at, remote_mta";
 
     public const string SelectDueForShard =
         "SELECT " + RecipientColumns + " FROM recipients " +
@@ -141,7 +143,7 @@ internal static class SqliteSchema
 
     public const string UpdateRecipient =
         "UPDATE recipients SET state = $state, attempts = attempts + 1, next_attempt_at = $next_attempt_at, last_reply = $last_reply, " +
-        "local_failures = $local_failures " +
+        "local_failures = $local_failures, last_attempt_at = $last_attempt_at, remote_mta = $remote_mta " +
         "WHERE id = $id";
 
     public const string DeleteMessage = "DELETE FROM messages WHERE id = $id";
@@ -153,11 +155,15 @@ internal static class SqliteSchema
         "SELECT m.id, CASE WHEN m.shard < 0 THEN 0 ELSE m.shard END, $now FROM recipients r JOIN messages m ON m.id = r.message_id " +
         "WHERE r.id = $recipient_id AND r.state <> 0 " +
         "AND NOT EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = r.message_id AND p.state = 0) " +
-        "ON CONFLICT (message_id) DO NOTHING";
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id";
 
     public const string SelectCompletedForShard =
         "SELECT message_id, shard, completed_at FROM message_completions " +
         "WHERE shard = $shard AND retained_until IS NULL ORDER BY completed_at LIMIT $limit";
+
+    public const string SelectCompleted =
+        "SELECT message_id, shard, completed_at FROM message_completions " +
+        "WHERE retained_until IS NULL ORDER BY completed_at LIMIT $limit";
 
     public const string SelectCompletion =
         "SELECT retained_until FROM message_completions WHERE message_id = $id";

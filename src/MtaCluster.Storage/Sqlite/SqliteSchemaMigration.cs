@@ -20,6 +20,8 @@ internal static class SqliteSchemaMigration
         // Version 4: new tables come from Create; these columns read their defaults on older rows.
         (4, "ALTER TABLE messages ADD COLUMN shard INTEGER NOT NULL DEFAULT -1"),
         (4, "ALTER TABLE recipients ADD COLUMN delay_notice_at INTEGER"),
+        (4, "ALTER TABLE recipients ADD COLUMN last_attempt_at INTEGER"),
+        (4, "ALTER TABLE recipients ADD COLUMN remote_mta TEXT"),
     ];
 
     /// <summary>Runs the steps a file at <paramref name="fromVersion"/> lacks; a new file (version 0) gets the whole schema from Create instead.</summary>

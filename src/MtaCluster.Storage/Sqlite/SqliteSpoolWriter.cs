@@ -53,6 +53,8 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private readonly SqliteParameter _updateNextAttempt;
     private readonly SqliteParameter _updateReply;
     private readonly SqliteParameter _updateLocalFailures;
+    private readonly SqliteParameter _updateAttemptedAt;
+    private readonly SqliteParameter _updateRemoteMta;
 
     private readonly SqliteCommand _deleteMessage;
     private readonly SqliteParameter _deleteId;
@@ -118,6 +120,8 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _updateNextAttempt = Parameter(_updateRecipient, "$next_attempt_at");
         _updateReply = Parameter(_updateRecipient, "$last_reply");
         _updateLocalFailures = Parameter(_updateRecipient, "$local_failures");
+        _updateAttemptedAt = Parameter(_updateRecipient, "$last_attempt_at");
+        _updateRemoteMta = Parameter(_updateRecipient, "$remote_mta");
 
         _deleteMessage = Prepare(SqliteSchema.DeleteMessage);
         _deleteId = Parameter(_deleteMessage, "$id");
@@ -214,22 +218,25 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _body.Value = DBNull.Value;
     }
 
-    internal void UpdateRecipient(RecipientAttempt attempt)
+    /// <summary>Records one outcome; returns the message's id when this outcome made it complete, else null.</summary>
+    internal string? UpdateRecipient(RecipientAttempt attempt)
     {
+        var attemptedAt = (attempt.AttemptedAt ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
         _updateId.Value = attempt.RecipientId;
         _updateState.Value = (int)attempt.State;
         _updateNextAttempt.Value = attempt.NextAttemptAt.ToUnixTimeMilliseconds();
         _updateReply.Value = (object?)attempt.Reply ?? DBNull.Value;
         _updateLocalFailures.Value = attempt.LocalFailures;
+        _updateAttemptedAt.Value = attemptedAt;
+        _updateRemoteMta.Value = (object?)attempt.RemoteMta ?? DBNull.Value;
         _updateRecipient.ExecuteNonQuery();
         // In the same transaction as the outcome: a crash can never leave a message whose recipients
         // are all final without the record that it is complete.
-        if (attempt.State != RecipientState.Pending)
-        {
-            _markCompleteRecipient.Value = attempt.RecipientId;
-            _markCompleteNow.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            _markComplete.ExecuteNonQuery();
-        }
+        if (attempt.State == RecipientState.Pending)
+            return null;
+        _markCompleteRecipient.Value = attempt.RecipientId;
+        _markCompleteNow.Value = attemptedAt;
+        return _markComplete.ExecuteScalar() as string;
     }
 
     /// <summary>Whether the message is marked complete and has been neither removed nor retained yet.</summary>
