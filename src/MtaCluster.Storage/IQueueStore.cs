@@ -65,9 +65,45 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>
     /// Records the outcome of delivery attempts (state, attempt count, next attempt, last reply) in one
     /// transaction, durable when the task completes. Each entry counts as one attempt. Entries for
-    /// recipients that no longer exist (message deleted) are ignored.
+    /// recipients that no longer exist (message deleted) are ignored. Returns the ids of the messages
+    /// this call completed: their last pending recipient became final here, and the record that they
+    /// are complete (<see cref="GetCompletedMessagesAsync"/>) is in the same transaction.
     /// </summary>
-    Task RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<string>> RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Messages of one shard whose every recipient is final and that are not finished yet, oldest
+    /// completion first. A message becomes complete in the same transaction as its last recipient's
+    /// outcome (<see cref="RecordAttemptsAsync"/>), so after a crash this is where the message's owner
+    /// finds what is left to finish: nothing rests on a notification in memory.
+    /// </summary>
+    /// <param name="shard">The shard to look in; null for every shard (the table holds only messages waiting to be finished, so it stays small).</param>
+    Task<IReadOnlyList<CompletedMessage>> GetCompletedMessagesAsync(int? shard, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// In one transaction: stores <paramref name="notifications"/> (DSNs, as ordinary messages) and
+    /// deletes the message with its recipients, or keeps it until <paramref name="retainUntil"/>
+    /// (see <see cref="DeleteRetainedMessagesAsync"/>). Returns false, and stores nothing, when the
+    /// message is not complete or was finished already: calling it again after a crash cannot queue a
+    /// second DSN.
+    /// </summary>
+    Task<bool> FinishMessageAsync(string messageId, IReadOnlyList<SpoolMessage> notifications, DateTimeOffset? retainUntil = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// In one transaction: records that the sender was told at <paramref name="noticeAt"/> that these
+    /// (still pending) recipients are delayed, and stores the notice. Recipients no longer pending are
+    /// left alone.
+    /// </summary>
+    Task RecordDelayNoticeAsync(IReadOnlyList<long> recipientIds, DateTimeOffset noticeAt, SpoolMessage? notification, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes up to <paramref name="limit"/> finished messages whose retention ended at or before <paramref name="now"/>; returns how many.</summary>
+    Task<int> DeleteRetainedMessagesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The spool's size on disk: its file, the part of it that is free pages, and its write-ahead log.</summary>
+    Task<SpoolSpace> GetSpaceAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Returns up to <paramref name="maxPages"/> free pages to the file system (an idle-time chore; a no-op where the provider reuses space by itself).</summary>
+    Task ReclaimFreeSpaceAsync(int maxPages, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a message, its body and its recipients (after every recipient is final and any DSN is queued). Deleting an unknown id does nothing.</summary>
     Task DeleteMessageAsync(string messageId, CancellationToken cancellationToken = default);

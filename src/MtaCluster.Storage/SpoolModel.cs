@@ -9,6 +9,7 @@ public enum RecipientState : byte { Pending = 0, Delivered = 1, Failed = 2, Expi
 /// <param name="Id">Sortable unique queue id (see <see cref="QueueId"/>).</param>
 /// <param name="ReversePath">MAIL FROM address; empty string for the null sender <c>&lt;&gt;</c>.</param>
 /// <param name="Content">The whole message as it will be delivered (trace headers included), CRLF line ends, not dot-stuffed.</param>
+/// <param name="Shard">Shard of the message's own entity (by message id, with the cluster's shard function), which learns when every recipient is final.</param>
 public sealed record SpoolMessage(
     string Id,
     string ReversePath,
@@ -20,7 +21,8 @@ public sealed record SpoolMessage(
     DsnReturn DsnReturn = DsnReturn.NotGiven,
     string? EnvelopeId = null,
     string? ClientAddress = null,
-    string? AuthenticatedUser = null);
+    string? AuthenticatedUser = null,
+    int Shard = 0);
 
 /// <summary>One recipient of a message.</summary>
 /// <param name="Domain">Routing domain: lower-case A-label.</param>
@@ -38,6 +40,9 @@ public sealed record SpoolRecipient(
 /// Attempts in a row that failed on our side (see <see cref="RecipientAttempt.LocalFailures"/>); 0 on
 /// rows stored before the spool kept the count.
 /// </param>
+/// <param name="DelayNoticeAt">When the sender was last told this recipient is delayed (RFC 3464 Action: delayed), or null.</param>
+/// <param name="LastAttemptAt">When the last attempt ended, or null before the first (or on rows stored before the spool kept it).</param>
+/// <param name="RemoteMta">The host that gave <paramref name="LastReply"/>, or null.</param>
 public sealed record QueuedRecipient(
     long RecipientId,
     string MessageId,
@@ -51,7 +56,10 @@ public sealed record QueuedRecipient(
     DateTimeOffset NextAttemptAt,
     DateTimeOffset QueuedAt,
     string? LastReply,
-    int LocalFailures);
+    int LocalFailures,
+    DateTimeOffset? DelayNoticeAt = null,
+    DateTimeOffset? LastAttemptAt = null,
+    string? RemoteMta = null);
 
 /// <summary>The outcome of one delivery attempt for one recipient.</summary>
 /// <param name="NextAttemptAt">When to try again; only meaningful with <see cref="RecipientState.Pending"/>.</param>
@@ -62,12 +70,16 @@ public sealed record QueuedRecipient(
 /// and the stored count unchanged for an attempt that ended in a reply of our own (no connection, a timeout).
 /// It is kept apart from <paramref name="Reply"/> so that no reply text, ours or a receiver's, can change it.
 /// </param>
+/// <param name="AttemptedAt">When the attempt ended (the DSN's Last-Attempt-Date); null: when the store records it.</param>
+/// <param name="RemoteMta">The host that gave <paramref name="Reply"/> (the DSN's Remote-MTA), or null when none did.</param>
 public sealed record RecipientAttempt(
     long RecipientId,
     RecipientState State,
     DateTimeOffset NextAttemptAt,
     string? Reply,
-    int LocalFailures = 0);
+    int LocalFailures = 0,
+    DateTimeOffset? AttemptedAt = null,
+    string? RemoteMta = null);
 
 /// <summary>A stored message: envelope and content.</summary>
 public sealed record StoredMessage(
@@ -96,6 +108,15 @@ public sealed record DomainSuspension(string Domain, DateTimeOffset SuspendedAt,
 {
     public bool IsInForce(DateTimeOffset now) => Until is not { } until || until > now;
 }
+
+/// <summary>
+/// A message whose every recipient is final: recorded in the same transaction as its last
+/// recipient's outcome, and gone once <see cref="IQueueStore.FinishMessageAsync"/> has run.
+/// </summary>
+public sealed record CompletedMessage(string MessageId, int Shard, DateTimeOffset CompletedAt);
+
+/// <summary>The spool's footprint: <paramref name="FileBytes"/> includes <paramref name="FreeBytes"/> of pages ready for reuse.</summary>
+public sealed record SpoolSpace(long FileBytes, long FreeBytes, long WriteAheadLogBytes);
 
 /// <summary>Queue counters.</summary>
 public sealed record QueueStatistics(long Messages, long Pending, long Delivered, long Failed, long Expired);

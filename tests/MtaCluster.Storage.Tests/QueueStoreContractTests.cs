@@ -8,7 +8,7 @@ namespace MtaCluster.Storage.Tests;
 /// What every <see cref="IQueueStore"/> provider must do. A provider's test class derives from this
 /// and says how to reach a store on storage of its own.
 /// </summary>
-public abstract class QueueStoreContractTests : IAsyncLifetime
+public abstract partial class QueueStoreContractTests : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_767_225_600_000);
 

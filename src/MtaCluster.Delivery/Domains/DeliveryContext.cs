@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using MtaCluster.Actors;
 using MtaCluster.Delivery.Accounting;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Policies;
@@ -33,6 +34,15 @@ public sealed class DeliveryContext(
     public ISmtpConnector Connector { get; } = connector ?? SmtpConnector.Instance;
 
     public string HeloName { get; } = string.IsNullOrWhiteSpace(options.HeloName) ? Environment.MachineName.ToLowerInvariant() : options.HeloName!;
+
+    /// <summary>
+    /// The shard region of message entities, told when outcomes complete a message or delay a
+    /// recipient long enough for a notice; null where no lifecycle runs (some tests).
+    /// </summary>
+    public IActorRef? Messages { get; internal set; }
+
+    /// <summary>A recipient deferred this long since it was queued is due a delay notice (with <see cref="Messages"/> set).</summary>
+    public TimeSpan DelayNoticeAfter { get; internal set; } = TimeSpan.FromHours(4);
 
     /// <summary>How many domains deliver and how many wait for their turn (see <see cref="DomainWakeScheduler"/>).</summary>
     public ActiveDomainSlots ActiveDomainSlots { get; } = new();

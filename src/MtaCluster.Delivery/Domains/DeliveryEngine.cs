@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MtaCluster.Actors;
 using MtaCluster.Actors.Sharding;
+using MtaCluster.Delivery.Lifecycle;
 using MtaCluster.Storage;
 
 namespace MtaCluster.Delivery.Domains;
@@ -15,6 +16,7 @@ namespace MtaCluster.Delivery.Domains;
 public sealed class DeliveryEngine
 {
     public const string DomainTypeName = "domain";
+    public const string MessageTypeName = "message";
 
     /// <summary>Domains read from the spool per query while recovering: a few milliseconds of work each.</summary>
     public const int RecoveryPageSize = 1000;
@@ -24,8 +26,13 @@ public sealed class DeliveryEngine
     private readonly int _maxShards;
     private readonly ILogger _logger;
 
-    public DeliveryEngine(ActorSystem system, DeliveryContext context, int maxShards, TimeSpan passivateIdleEntityAfter)
+    private readonly MessageLifecycleContext? _lifecycle;
+    private IActorRef? _sweeper;
+
+    /// <param name="lifecycle">What message entities need (DSNs, removal); null runs delivery without them, and finished mail stays in the spool.</param>
+    public DeliveryEngine(ActorSystem system, DeliveryContext context, int maxShards, TimeSpan passivateIdleEntityAfter, MessageLifecycleContext? lifecycle = null)
     {
+        _lifecycle = lifecycle;
         _system = system;
         _context = context;
         _maxShards = maxShards;
@@ -39,7 +46,23 @@ public sealed class DeliveryEngine
             new ShardingSettings { PassivateIdleEntityAfter = passivateIdleEntityAfter });
         scheduler = system.ActorOf(Props.Create(() => new DomainWakeScheduler(Domains, context.Time, context.Options.MaxActiveDomains, context.ActiveDomainSlots)), "domain-wake-scheduler");
         Scheduler = scheduler;
+        if (lifecycle is not null)
+        {
+            Messages = system.StartShardRegion(
+                MessageTypeName,
+                messageId => Props.Create(() => new MessageEntity(messageId, lifecycle)),
+                HashCodeMessageExtractor.Create(maxShards, m => (m as IMessageEntityMessage)?.MessageId),
+                new ShardingSettings { PassivateIdleEntityAfter = passivateIdleEntityAfter });
+            context.Messages = Messages;
+            context.DelayNoticeAfter = lifecycle.Options.DelayNoticeAfter;
+        }
     }
+
+    /// <summary>The shard region of <see cref="MessageEntity"/>, or null without a lifecycle.</summary>
+    public IActorRef? Messages { get; }
+
+    /// <summary>The sweeper of complete and retained messages, once <see cref="RecoverAsync"/> has started it.</summary>
+    public IActorRef? Sweeper => _sweeper;
 
     /// <summary>The shard region of <see cref="DomainEntity"/>; tell it any <see cref="IDomainMessage"/>.</summary>
     public IActorRef Domains { get; }
@@ -56,6 +79,9 @@ public sealed class DeliveryEngine
     /// </summary>
     public async Task<int> RecoverAsync(Func<int, bool> ownsShard, CancellationToken cancellationToken)
     {
+        // First: messages a crash left complete but unfinished get their DSN even while delivery is on hold.
+        if (_lifecycle is not null && Messages is not null && _sweeper is null)
+            _sweeper = _system.ActorOf(Props.Create(() => new MessageSweeper(Messages, _lifecycle, ownsShard)), "message-sweeper");
         if (_context.Options.Hold)
         {
             _logger.LogWarning("delivery is on hold (Delivery:Hold): mail is accepted and spooled, nothing is sent");

@@ -26,6 +26,8 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
     private readonly List<AccountingRecord> _records = new();
     private readonly List<SmtpReply> _transient = new();
     private readonly List<long> _settled = new();
+    // Deferred recipients due a delay notice, by message: recipient id and when it gives up.
+    private Dictionary<string, Dictionary<long, DateTimeOffset>>? _delayed;
     private int _delivered, _deferred, _bounced;
 
     /// <param name="localReply">
@@ -49,6 +51,8 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
 
         var now = context.Time.GetUtcNow();
         var attempt = recipient.Attempts + 1;
+        // Only a receiver's reply names a remote MTA (RFC 3464 §2.3.5); our own words have none.
+        var remoteMta = localReply ? null : connection.MxHost;
         var localFailures = localFailuresInARow ?? (localReply ? recipient.LocalFailures : 0);
         var type = AccountingRecordType.Delivered;
         DateTimeOffset? nextAttempt = null;
@@ -56,11 +60,11 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
         switch (outcome)
         {
             case AttemptOutcome.Delivered:
-                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Delivered, now, reply.ToLine(), localFailures);
+                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Delivered, now, reply.ToLine(), localFailures, now, remoteMta);
                 _delivered++;
                 break;
             case AttemptOutcome.Bounced:
-                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Failed, now, reply.ToLine(), localFailures);
+                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Failed, now, reply.ToLine(), localFailures, now, remoteMta);
                 type = AccountingRecordType.Bounced;
                 _bounced++;
                 break;
@@ -72,15 +76,22 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
                     // The and RFC 3463's status for an expired message is the persistent 4.4.7, though it is final.
                     reply = new SmtpReply(451, EnhancedStatusCode.Parse(RetryDecision.ExpiredStatusCode),
                         $"message expired after {(now - recipient.QueuedAt).TotalHours:F0} hours in the queue; last reply: {reply.ToLine()}");
-                    stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Expired, now, reply.ToLine(), localFailures);
+                    stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Expired, now, reply.ToLine(), localFailures, now, remoteMta);
                     type = AccountingRecordType.Expired;
                     _bounced++;
                 }
                 else
                 {
-                    stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Pending, decision.At!.Value, reply.ToLine(), localFailures);
+                    stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Pending, decision.At!.Value, reply.ToLine(), localFailures, now, remoteMta);
                     type = AccountingRecordType.Deferred;
                     nextAttempt = decision.At;
+                    if (context.Messages is not null && Lifecycle.NotificationRules.DueDelayNotice(recipient, now, context.DelayNoticeAfter))
+                    {
+                        _delayed ??= new(StringComparer.Ordinal);
+                        if (!_delayed.TryGetValue(recipient.MessageId, out var ofMessage))
+                            _delayed[recipient.MessageId] = ofMessage = new();
+                        ofMessage[recipient.RecipientId] = recipient.QueuedAt + retries.Settings.MaxAge;
+                    }
                     _deferred++;
                 }
                 break;
@@ -127,7 +138,14 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
     {
         if (_attempts.Count > 0)
         {
-            await context.Store.RecordAttemptsAsync(_attempts.ToArray(), cancellationToken).ConfigureAwait(false);
+            var completed = await context.Store.RecordAttemptsAsync(_attempts.ToArray(), cancellationToken).ConfigureAwait(false);
+            // Wake-ups, not promises: the completion is in the store, and the sweep finds what a lost tell leaves.
+            if (context.Messages is { } messages)
+            {
+                foreach (var messageId in completed) messages.Tell(new Lifecycle.FinishMessage(messageId));
+                if (_delayed is not null)
+                    foreach (var (messageId, recipients) in _delayed) messages.Tell(new Lifecycle.RecipientsDelayed(messageId, recipients));
+            }
         }
         foreach (var record in _records) context.Accounting.Record(record);
         return new TransactionSettled(_settled.ToArray(), _delivered, _deferred, _bounced, _transient.ToArray());

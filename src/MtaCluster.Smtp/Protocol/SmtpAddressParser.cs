@@ -1,3 +1,4 @@
+using MtaCluster.Mail;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -125,21 +126,7 @@ public static class SmtpAddressParser
     }
 
     /// <summary>Lower-case A-label form of a domain, or null if it is not a valid IDN.</summary>
-    public static string? ToRoutingDomain(string domain)
-    {
-        bool ascii = true;
-        foreach (char c in domain) if (c > 127) { ascii = false; break; }
-        if (ascii) return domain.ToLowerInvariant();
-        try
-        {
-            // IdnMapping makes no thread-safety promise; one per call is cheap and only on the non-ASCII path.
-            return new IdnMapping { UseStd3AsciiRules = true }.GetAscii(domain).ToLowerInvariant();
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
+    public static string? ToRoutingDomain(string domain) => RoutingDomain.From(domain);
 
     private static void RequireUtf8(bool allowUtf8)
     {

@@ -93,6 +93,10 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     {
         // journal_mode is stored in the file; the others hold for this connection only, which is
         // the only one that writes.
+        // Must precede the first table to take effect: a new file then hands the pages of removed
+        // mail back with incremental_vacuum. An older file keeps reusing its free pages instead,
+        // which holds its size flat too; converting it would take a VACUUM of the whole spool.
+        await ExecuteAsync(connection, "PRAGMA auto_vacuum = INCREMENTAL", cancellationToken).ConfigureAwait(false);
         var mode = await ScalarAsync(connection, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false);
         if (!string.Equals(mode as string, "wal", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"The spool file could not be switched to WAL mode (it is in '{mode}' mode).");
@@ -103,6 +107,9 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
         if (await ScalarAsync(connection, "PRAGMA synchronous", cancellationToken).ConfigureAwait(false) is not long actual || actual != level)
             throw new InvalidOperationException($"The spool connection did not take synchronous={synchronous}.");
         await ExecuteAsync(connection, "PRAGMA foreign_keys = ON", cancellationToken).ConfigureAwait(false);
+        // Checkpoints keep the log's pages cycling, but a log that once grew (a burst, a long reader)
+        // stays that big on disk unless it is cut back after a checkpoint.
+        await ExecuteAsync(connection, $"PRAGMA journal_size_limit = {SqliteQueueStoreOptions.WriteAheadLogSizeLimit}", cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}", cancellationToken).ConfigureAwait(false);
     }
 
@@ -138,12 +145,14 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     }
 
     /// <inheritdoc />
-    public Task RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(attempts);
         if (attempts.Count == 0)
-            return Task.CompletedTask;
-        return Writer.SubmitAsync(new SqliteRecordAttemptsOperation(attempts), cancellationToken);
+            return [];
+        var operation = new SqliteRecordAttemptsOperation(attempts);
+        await Writer.SubmitAsync(operation, cancellationToken).ConfigureAwait(false);
+        return operation.Completed;
     }
 
     /// <inheritdoc />
@@ -151,6 +160,75 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     {
         ArgumentException.ThrowIfNullOrEmpty(messageId);
         return Writer.SubmitAsync(new SqliteDeleteMessageOperation(messageId), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CompletedMessage>> GetCompletedMessagesAsync(int? shard, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = shard is null ? SqliteSchema.SelectCompleted : SqliteSchema.SelectCompletedForShard;
+        if (shard is not null)
+            command.Parameters.AddWithValue("$shard", shard.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var completed = new List<CompletedMessage>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            completed.Add(new CompletedMessage(reader.GetString(0), reader.GetInt32(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))));
+        return completed;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> FinishMessageAsync(string messageId, IReadOnlyList<SpoolMessage> notifications, DateTimeOffset? retainUntil = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        ArgumentNullException.ThrowIfNull(notifications);
+        foreach (var notification in notifications)
+        {
+            if (notification.Recipients is not { Count: > 0 })
+                throw new ArgumentException("A notification needs at least one recipient.", nameof(notifications));
+        }
+        var operation = new SqliteFinishMessageOperation(messageId, notifications, retainUntil);
+        await Writer.SubmitAsync(operation, cancellationToken).ConfigureAwait(false);
+        return operation.Finished;
+    }
+
+    /// <inheritdoc />
+    public Task RecordDelayNoticeAsync(IReadOnlyList<long> recipientIds, DateTimeOffset noticeAt, SpoolMessage? notification, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recipientIds);
+        if (notification is { Recipients.Count: 0 })
+            throw new ArgumentException("A notification needs at least one recipient.", nameof(notification));
+        return Writer.SubmitAsync(new SqliteDelayNoticeOperation(recipientIds, noticeAt, notification), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> DeleteRetainedMessagesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var operation = new SqliteDeleteRetainedOperation(now, limit);
+        await Writer.SubmitAsync(operation, cancellationToken).ConfigureAwait(false);
+        return operation.Deleted;
+    }
+
+    /// <inheritdoc />
+    public async Task<SpoolSpace> GetSpaceAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        var pageSize = Convert.ToInt64(await ScalarAsync(connection, "PRAGMA page_size", cancellationToken).ConfigureAwait(false));
+        var pages = Convert.ToInt64(await ScalarAsync(connection, "PRAGMA page_count", cancellationToken).ConfigureAwait(false));
+        var free = Convert.ToInt64(await ScalarAsync(connection, "PRAGMA freelist_count", cancellationToken).ConfigureAwait(false));
+        var walPath = _options.DatabasePath + "-wal";
+        var wal = File.Exists(walPath) ? new FileInfo(walPath).Length : 0;
+        return new SpoolSpace(pages * pageSize, free * pageSize, wal);
+    }
+
+    /// <inheritdoc />
+    public Task ReclaimFreeSpaceAsync(int maxPages, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPages, 1);
+        return Writer.SubmitAsync(new SqliteStatementOperation($"PRAGMA incremental_vacuum({maxPages})"), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -394,6 +472,9 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
         var queuedAt = reader.GetOrdinal("queued_at");
         var lastReply = reader.GetOrdinal("last_reply");
         var localFailures = reader.GetOrdinal("local_failures");
+        var delayNoticeAt = reader.GetOrdinal("delay_notice_at");
+        var lastAttemptAt = reader.GetOrdinal("last_attempt_at");
+        var remoteMta = reader.GetOrdinal("remote_mta");
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             recipients.Add(new QueuedRecipient(
@@ -409,10 +490,16 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(nextAttemptAt)),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(queuedAt)),
                 NullableString(reader, lastReply),
-                reader.GetInt32(localFailures)));
+                reader.GetInt32(localFailures),
+                NullableTime(reader, delayNoticeAt),
+                NullableTime(reader, lastAttemptAt),
+                NullableString(reader, remoteMta)));
         }
         return recipients;
     }
+
+    private static DateTimeOffset? NullableTime(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

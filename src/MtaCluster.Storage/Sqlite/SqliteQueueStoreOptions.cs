@@ -6,6 +6,9 @@ public sealed class SqliteQueueStoreOptions
     /// <summary>The spool's file name inside a node's data directory.</summary>
     public const string DefaultFileName = "spool.db";
 
+    /// <summary>What the write-ahead log is cut back to after a checkpoint (64 MiB): many bursts' worth, so it is rarely regrown.</summary>
+    public const long WriteAheadLogSizeLimit = 64L * 1024 * 1024;
+
     /// <summary>Path of the database file; created with its directory when missing.</summary>
     public required string DatabasePath { get; init; }
 

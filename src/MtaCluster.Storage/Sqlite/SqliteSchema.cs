@@ -3,7 +3,7 @@ namespace MtaCluster.Storage.Sqlite;
 /// <summary>The spool's tables and indexes; <c>PRAGMA user_version</c> holds <see cref="Version"/>.</summary>
 internal static class SqliteSchema
 {
-    public const int Version = 3;
+    public const int Version = 4;
 
     // The body is the last column of messages: SQLite reads a row's overflow pages only up to the
     // columns asked for, so envelope-only reads never touch the body.
@@ -11,6 +11,12 @@ internal static class SqliteSchema
     // still holds the id of a deleted recipient must not update someone else's row.
     // Both due indexes end in next_attempt_at (and implicitly the rowid), so "due, oldest first,
     // LIMIT n" is a range scan that stops after n rows, with no sort.
+    // ix_recipients_message ends in state so "does the message still have a pending recipient" is one
+    // seek however many recipients it has; a file made before version 4 keeps its index on message_id
+    // alone (same name, so CREATE ... IF NOT EXISTS leaves it), because rebuilding it would read every row.
+    // A message is complete when a row in message_completions says so, written in the transaction that
+    // made its last recipient final; a table of its own, because indexing a new column of messages on
+    // an old file would read every message body's pages.
     public const string Create = """
         CREATE TABLE IF NOT EXISTS messages (
             id              TEXT    NOT NULL PRIMARY KEY,
@@ -23,6 +29,7 @@ internal static class SqliteSchema
             size            INTEGER NOT NULL,
             client_address  TEXT,
             auth_user       TEXT,
+            shard           INTEGER NOT NULL DEFAULT -1,
             body            BLOB    NOT NULL
         );
         CREATE TABLE IF NOT EXISTS recipients (
@@ -38,11 +45,22 @@ internal static class SqliteSchema
             next_attempt_at INTEGER NOT NULL,
             queued_at       INTEGER NOT NULL,
             last_reply      TEXT,
-            local_failures  INTEGER NOT NULL DEFAULT 0
+            local_failures  INTEGER NOT NULL DEFAULT 0,
+            delay_notice_at INTEGER,
+            last_attempt_at INTEGER,
+            remote_mta      TEXT
         );
         CREATE INDEX IF NOT EXISTS ix_recipients_shard_due  ON recipients (shard, state, next_attempt_at);
         CREATE INDEX IF NOT EXISTS ix_recipients_domain_due ON recipients (domain, state, next_attempt_at);
-        CREATE INDEX IF NOT EXISTS ix_recipients_message    ON recipients (message_id);
+        CREATE INDEX IF NOT EXISTS ix_recipients_message    ON recipients (message_id, state);
+        CREATE TABLE IF NOT EXISTS message_completions (
+            message_id      TEXT    NOT NULL PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+            shard           INTEGER NOT NULL,
+            completed_at    INTEGER NOT NULL,
+            retained_until  INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_completions_due      ON message_completions (shard, completed_at) WHERE retained_until IS NULL;
+        CREATE INDEX IF NOT EXISTS ix_completions_retained ON message_completions (retained_until) WHERE retained_until IS NOT NULL;
         CREATE TABLE IF NOT EXISTS spool_settings (
             key             TEXT    NOT NULL PRIMARY KEY,
             value           TEXT    NOT NULL
@@ -56,7 +74,7 @@ internal static class SqliteSchema
         """;
 
     public const string RecipientColumns =
-        "id, message_id, address, domain, shard, orcpt, notify, state, attempts, next_attempt_at, queued_at, last_reply, local_failures";
+        "id, message_id, address, domain, shard, orcpt, notify, state, attempts, next_attempt_at, queued_at, last_reply, local_failures, delay_notice_at, last_attempt_at, remote_mta";
 
     public const string SelectDueForShard =
         "SELECT " + RecipientColumns + " FROM recipients " +
@@ -116,8 +134,8 @@ internal static class SqliteSchema
         "FROM recipients";
 
     public const string InsertMessage =
-        "INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, body) " +
-        "VALUES ($id, $reverse_path, $body_type, $smtputf8, $ret, $envid, $received_at, $size, $client_address, $auth_user, $body)";
+        "INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, shard, body) " +
+        "VALUES ($id, $reverse_path, $body_type, $smtputf8, $ret, $envid, $received_at, $size, $client_address, $auth_user, $shard, $body)";
 
     public const string InsertRecipient =
         "INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at) " +
@@ -125,8 +143,38 @@ internal static class SqliteSchema
 
     public const string UpdateRecipient =
         "UPDATE recipients SET state = $state, attempts = attempts + 1, next_attempt_at = $next_attempt_at, last_reply = $last_reply, " +
-        "local_failures = $local_failures " +
+        "local_failures = $local_failures, last_attempt_at = $last_attempt_at, remote_mta = $remote_mta " +
         "WHERE id = $id";
 
     public const string DeleteMessage = "DELETE FROM messages WHERE id = $id";
+
+    // A message stored before version 4 has shard -1 (unknown); its completion goes to shard 0, whose
+    // owner then finishes it.
+    public const string MarkCompleteIfLast =
+        "INSERT INTO message_completions (message_id, shard, completed_at) " +
+        "SELECT m.id, CASE WHEN m.shard < 0 THEN 0 ELSE m.shard END, $now FROM recipients r JOIN messages m ON m.id = r.message_id " +
+        "WHERE r.id = $recipient_id AND r.state <> 0 " +
+        "AND NOT EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = r.message_id AND p.state = 0) " +
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id";
+
+    public const string SelectCompletedForShard =
+        "SELECT message_id, shard, completed_at FROM message_completions " +
+        "WHERE shard = $shard AND retained_until IS NULL ORDER BY completed_at LIMIT $limit";
+
+    public const string SelectCompleted =
+        "SELECT message_id, shard, completed_at FROM message_completions " +
+        "WHERE retained_until IS NULL ORDER BY completed_at LIMIT $limit";
+
+    public const string SelectCompletion =
+        "SELECT retained_until FROM message_completions WHERE message_id = $id";
+
+    public const string RetainCompleted =
+        "UPDATE message_completions SET retained_until = $until WHERE message_id = $id";
+
+    public const string DeleteRetainedUntil =
+        "DELETE FROM messages WHERE id IN (SELECT message_id FROM message_completions " +
+        "WHERE retained_until IS NOT NULL AND retained_until <= $now ORDER BY retained_until LIMIT $limit)";
+
+    public const string MarkDelayNotice =
+        "UPDATE recipients SET delay_notice_at = $at WHERE id = $id AND state = 0";
 }

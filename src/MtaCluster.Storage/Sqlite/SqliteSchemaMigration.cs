@@ -17,6 +17,11 @@ internal static class SqliteSchemaMigration
     private static readonly (int Version, string Sql)[] Steps =
     [
         (3, "ALTER TABLE recipients ADD COLUMN local_failures INTEGER NOT NULL DEFAULT 0"),
+        // Version 4: new tables come from Create; these columns read their defaults on older rows.
+        (4, "ALTER TABLE messages ADD COLUMN shard INTEGER NOT NULL DEFAULT -1"),
+        (4, "ALTER TABLE recipients ADD COLUMN delay_notice_at INTEGER"),
+        (4, "ALTER TABLE recipients ADD COLUMN last_attempt_at INTEGER"),
+        (4, "ALTER TABLE recipients ADD COLUMN remote_mta TEXT"),
     ];
 
     /// <summary>Runs the steps a file at <paramref name="fromVersion"/> lacks; a new file (version 0) gets the whole schema from Create instead.</summary>

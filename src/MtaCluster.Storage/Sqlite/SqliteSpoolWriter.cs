@@ -34,6 +34,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private readonly SqliteParameter _size;
     private readonly SqliteParameter _clientAddress;
     private readonly SqliteParameter _authUser;
+    private readonly SqliteParameter _messageShard;
     private readonly SqliteParameter _body;
 
     private readonly SqliteCommand _insertRecipient;
@@ -52,9 +53,18 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private readonly SqliteParameter _updateNextAttempt;
     private readonly SqliteParameter _updateReply;
     private readonly SqliteParameter _updateLocalFailures;
+    private readonly SqliteParameter _updateAttemptedAt;
+    private readonly SqliteParameter _updateRemoteMta;
 
     private readonly SqliteCommand _deleteMessage;
     private readonly SqliteParameter _deleteId;
+
+    private readonly SqliteCommand _markComplete;
+    private readonly SqliteParameter _markCompleteRecipient;
+    private readonly SqliteParameter _markCompleteNow;
+
+    private readonly SqliteCommand _selectCompletion;
+    private readonly SqliteParameter _selectCompletionId;
 
     private long _batchesStarted;
     private long _committedBatches;
@@ -91,6 +101,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _size = Parameter(_insertMessage, "$size");
         _clientAddress = Parameter(_insertMessage, "$client_address");
         _authUser = Parameter(_insertMessage, "$auth_user");
+        _messageShard = Parameter(_insertMessage, "$shard");
         _body = Parameter(_insertMessage, "$body", SqliteType.Blob);
 
         _insertRecipient = Prepare(SqliteSchema.InsertRecipient);
@@ -109,9 +120,18 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _updateNextAttempt = Parameter(_updateRecipient, "$next_attempt_at");
         _updateReply = Parameter(_updateRecipient, "$last_reply");
         _updateLocalFailures = Parameter(_updateRecipient, "$local_failures");
+        _updateAttemptedAt = Parameter(_updateRecipient, "$last_attempt_at");
+        _updateRemoteMta = Parameter(_updateRecipient, "$remote_mta");
 
         _deleteMessage = Prepare(SqliteSchema.DeleteMessage);
         _deleteId = Parameter(_deleteMessage, "$id");
+
+        _markComplete = Prepare(SqliteSchema.MarkCompleteIfLast);
+        _markCompleteRecipient = Parameter(_markComplete, "$recipient_id");
+        _markCompleteNow = Parameter(_markComplete, "$now");
+
+        _selectCompletion = Prepare(SqliteSchema.SelectCompletion);
+        _selectCompletionId = Parameter(_selectCompletion, "$id");
     }
 
     /// <summary>Compiles every statement (the schema must exist) and starts the loop.</summary>
@@ -179,6 +199,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _size.Value = message.Content.Length;
         _clientAddress.Value = (object?)message.ClientAddress ?? DBNull.Value;
         _authUser.Value = (object?)message.AuthenticatedUser ?? DBNull.Value;
+        _messageShard.Value = message.Shard;
         _body.Value = AsArray(message.Content);
         _insertMessage.ExecuteNonQuery();
 
@@ -197,14 +218,33 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _body.Value = DBNull.Value;
     }
 
-    internal void UpdateRecipient(RecipientAttempt attempt)
+    /// <summary>Records one outcome; returns the message's id when this outcome made it complete, else null.</summary>
+    internal string? UpdateRecipient(RecipientAttempt attempt)
     {
+        var attemptedAt = (attempt.AttemptedAt ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
         _updateId.Value = attempt.RecipientId;
         _updateState.Value = (int)attempt.State;
         _updateNextAttempt.Value = attempt.NextAttemptAt.ToUnixTimeMilliseconds();
         _updateReply.Value = (object?)attempt.Reply ?? DBNull.Value;
         _updateLocalFailures.Value = attempt.LocalFailures;
+        _updateAttemptedAt.Value = attemptedAt;
+        _updateRemoteMta.Value = (object?)attempt.RemoteMta ?? DBNull.Value;
         _updateRecipient.ExecuteNonQuery();
+        // In the same transaction as the outcome: a crash can never leave a message whose recipients
+        // are all final without the record that it is complete.
+        if (attempt.State == RecipientState.Pending)
+            return null;
+        _markCompleteRecipient.Value = attempt.RecipientId;
+        _markCompleteNow.Value = attemptedAt;
+        return _markComplete.ExecuteScalar() as string;
+    }
+
+    /// <summary>Whether the message is marked complete and has been neither removed nor retained yet.</summary>
+    internal bool IsCompleteAndUnfinished(string messageId)
+    {
+        _selectCompletionId.Value = messageId;
+        using var reader = _selectCompletion.ExecuteReader();
+        return reader.Read() && reader.IsDBNull(0);
     }
 
     internal void DeleteMessage(string messageId)
@@ -214,13 +254,13 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     }
 
     /// <summary>Runs a statement that is not on the hot path, so it is compiled per call rather than kept prepared.</summary>
-    internal void ExecuteStatement(string sql, (string Name, object? Value)[] parameters)
+    internal int ExecuteStatement(string sql, (string Name, object? Value)[] parameters)
     {
         using var command = _connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        command.ExecuteNonQuery();
+        return command.ExecuteNonQuery();
     }
 
     private async Task RunAsync()
@@ -360,7 +400,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     }
 
     private IEnumerable<SqliteCommand> Commands() =>
-        [_begin, _commit, _rollback, _insertMessage, _insertRecipient, _updateRecipient, _deleteMessage];
+        [_begin, _commit, _rollback, _insertMessage, _insertRecipient, _updateRecipient, _deleteMessage, _markComplete, _selectCompletion];
 
     /// <summary>Stops taking writes, commits what is already queued, then closes the connection.</summary>
     public async ValueTask DisposeAsync()

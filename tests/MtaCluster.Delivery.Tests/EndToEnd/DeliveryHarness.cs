@@ -7,6 +7,7 @@ using MtaCluster.Actors.Sharding;
 using MtaCluster.Delivery.Accounting;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Domains;
+using MtaCluster.Delivery.Lifecycle;
 using MtaCluster.Delivery.Policies;
 using MtaCluster.Dns;
 using MtaCluster.Mail;
@@ -61,7 +62,8 @@ internal sealed class DeliveryHarness : IAsyncDisposable
 
     public static async Task<DeliveryHarness> StartAsync(string domainsYaml, int remotePort, IPEndPoint? dns = null,
         Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null, TimeSpan? passivateIdleEntityAfter = null,
-        Func<IQueueStore, IQueueStore>? wrapStore = null, ISmtpConnector? connector = null)
+        Func<IQueueStore, IQueueStore>? wrapStore = null, ISmtpConnector? connector = null,
+        MessageLifecycleOptions? lifecycle = null, IDeliveryReportComposer? composer = null)
     {
         var dir = Directory.CreateTempSubdirectory("mta-delivery-").FullName;
         var store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(dir));
@@ -95,15 +97,32 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         IAccountingSink sink = extraSink is null ? accounting : new CompositeAccountingSink([accounting, extraSink]);
         // A new context per engine, as a restarted node has: throttle groups and backoff start afresh.
         // A wrapper sees what the entities ask of the spool (to fail on cue); the test itself uses the store directly.
-        DeliveryEngine CreateEngine(ActorSystem system) => new(system,
-            new DeliveryContext(wrapStore?.Invoke(store) ?? store, new MailRouteResolver(lookup, lookup, remotePort), policies,
-                new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance, connector: connector),
-            Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1));
-        return new DeliveryHarness(dir, store, CreateEngine, accounting);
+        DeliveryEngine CreateEngine(ActorSystem system)
+        {
+            DeliveryEngine? engine = null;
+            var spool = wrapStore?.Invoke(store) ?? store;
+            var messages = lifecycle is null ? null : new MessageLifecycleContext(spool, composer ?? new RecordingReportComposer(), lifecycle, Shards,
+                NullLoggerFactory.Instance, recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()));
+            engine = new DeliveryEngine(system,
+                new DeliveryContext(spool, new MailRouteResolver(lookup, lookup, remotePort), policies,
+                    new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance, connector: connector),
+                Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1), messages);
+            return engine;
+        }
+        var harness = new DeliveryHarness(dir, store, CreateEngine, accounting);
+        // As a node does at start: with a lifecycle, recovery also starts the sweep of complete messages.
+        if (lifecycle is not null) await harness.Engine.RecoverAllAsync(CancellationToken.None);
+        return harness;
     }
 
     /// <summary>Spools a message as the SMTP server would and wakes its domains; returns its queue id.</summary>
     public async Task<string> SubmitAsync(string from, IReadOnlyList<string> recipients, string? body = null, DsnNotify notify = DsnNotify.NotGiven)
+    {
+        return (await SubmitMessageAsync(from, recipients, body, notify)).Id;
+    }
+
+    /// <summary>Spools a message as the SMTP server would (its own shard included) and wakes its domains.</summary>
+    public async Task<SpoolMessage> SubmitMessageAsync(string from, IReadOnlyList<string> recipients, string? body = null, DsnNotify notify = DsnNotify.NotGiven)
     {
         var id = QueueId.New();
         var content = Encoding.ASCII.GetBytes(body ?? $"From: <{from}>\r\nTo: <{recipients[0]}>\r\nSubject: test {id}\r\n\r\nHello from {id}.\r\n.leading dot line\r\n");
@@ -112,9 +131,10 @@ internal sealed class DeliveryHarness : IAsyncDisposable
             var domain = r[(r.LastIndexOf('@') + 1)..].ToLowerInvariant();
             return new SpoolRecipient(r, domain, ShardHash.ShardOf(domain, Shards), $"rfc822;{r}", notify);
         }).ToArray();
-        await Store.EnqueueAsync(new SpoolMessage(id, from, spooled, content, DateTimeOffset.UtcNow));
+        var message = new SpoolMessage(id, from, spooled, content, DateTimeOffset.UtcNow, Shard: ShardHash.ShardOf(id, Shards));
+        await Store.EnqueueAsync(message);
         Engine.OnNewWork(spooled.Select(r => r.Domain).Distinct());
-        return id;
+        return message;
     }
 
     public async Task<IReadOnlyList<QueuedRecipient>> RecipientsAsync(string messageId) => await Store.GetRecipientsAsync(messageId);
@@ -158,5 +178,23 @@ internal sealed class RecordingAccountingSink : IAccountingSink
             }
             await _added.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
         }
+    }
+}
+
+/// <summary>
+/// Stands in for the MIME composer in delivery tests: it keeps every report it was asked for and
+/// writes a small message naming the kind and the recipients, so a test can tell the DSNs apart.
+/// </summary>
+internal sealed class RecordingReportComposer : IDeliveryReportComposer
+{
+    private readonly ConcurrentQueue<DeliveryReport> _reports = new();
+
+    public IReadOnlyList<DeliveryReport> Reports => _reports.ToArray();
+
+    public byte[] Compose(DeliveryReport report)
+    {
+        _reports.Enqueue(report);
+        return Encoding.ASCII.GetBytes($"From: MAILER-DAEMON@mta.test\r\nSubject: {report.Kind} {report.Original.Id}\r\n\r\n" +
+            string.Concat(report.Recipients.Select(r => $"{r.Address} {r.LastReply}\r\n")));
     }
 }

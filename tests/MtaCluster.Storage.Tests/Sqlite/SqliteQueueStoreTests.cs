@@ -264,4 +264,51 @@ public sealed class SqliteQueueStoreTests : QueueStoreContractTests, IDisposable
         Assert.InRange(stats.LargestBatch, 2, 8);
         Assert.True(stats.CommittedBatches >= 50);
     }
+
+    [Fact]
+    public async Task Completion_checks_are_index_seeks()
+    {
+        var store = await OpenSqliteAsync();
+        await using var connection = await store.OpenReadConnectionAsync();
+        var mark = string.Join(" | ", await QueryPlanAsync(connection, SqliteSchema.MarkCompleteIfLast,
+            ("$recipient_id", 1L), ("$now", 0L)));
+        Assert.DoesNotContain("SCAN", mark);
+        Assert.Contains("ix_recipients_message", mark);
+        var completed = string.Join(" | ", await QueryPlanAsync(connection, SqliteSchema.SelectCompletedForShard, ("$shard", 1), ("$limit", 10)));
+        Assert.Contains("ix_completions_due", completed);
+        Assert.DoesNotContain("TEMP B-TREE", completed);
+    }
+
+    [Fact]
+    public async Task Removed_mail_gives_its_pages_back_to_the_file_system()
+    {
+        var store = await OpenSqliteAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            var message = new SpoolMessage(QueueId.New(), "s@example.org", [Rcpt($"r{i}@x.test")], Body(256 * 1024, i), T0);
+            await store.EnqueueAsync(message);
+            ids.Add(message.Id);
+        }
+        await Checkpoint(store);
+        var full = new FileInfo(DatabasePath).Length;
+        foreach (var id in ids)
+            await store.DeleteMessageAsync(id);
+        Assert.True((await store.GetSpaceAsync()).FreeBytes >= 30L * 256 * 1024, "deleted bodies become free pages");
+
+        await store.ReclaimFreeSpaceAsync(int.MaxValue);
+        await Checkpoint(store);
+        var space = await store.GetSpaceAsync();
+        Assert.True(space.FreeBytes < 64 * 1024, $"free pages left after reclaiming: {space.FreeBytes}");
+        Assert.True(new FileInfo(DatabasePath).Length < full / 4, $"file {new FileInfo(DatabasePath).Length} bytes after reclaiming, {full} when full");
+    }
+
+    private static async Task Checkpoint(SqliteQueueStore store)
+    {
+        // TRUNCATE copies every logged page into the file and empties the log, so the file's length is the spool's size.
+        await using var connection = await store.OpenReadConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+        await command.ExecuteNonQueryAsync();
+    }
 }

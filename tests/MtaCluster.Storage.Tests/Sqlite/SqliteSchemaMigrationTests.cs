@@ -65,6 +65,7 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(3)]
     public async Task A_file_of_an_earlier_version_is_upgraded_in_place_and_its_recipients_read_zero_local_failures(int version)
     {
         await WriteOldSpoolAsync(version);
@@ -115,6 +116,28 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
         Assert.Equal([2, 0], (await second.GetRecipientsAsync("OLD1")).Select(r => r.LocalFailures));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task A_message_stored_before_completions_were_kept_completes_on_shard_0_and_finishes(int version)
+    {
+        await WriteOldSpoolAsync(version);
+        await using var store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(_directory.Path));
+        await store.InitializeAsync();
+        var pending = (await store.GetRecipientsAsync("OLD1"))[0];
+        Assert.Null(pending.DelayNoticeAt);
+
+        await store.RecordAttemptsAsync([new RecipientAttempt(pending.RecipientId, RecipientState.Failed, T0.AddMinutes(10), "550 5.1.1 gone")]);
+
+        // Its shard was never stored; shard 0's owner finishes it.
+        var completed = Assert.Single(await store.GetCompletedMessagesAsync(0, 10));
+        Assert.Equal(("OLD1", 0), (completed.MessageId, completed.Shard));
+        var dsn = new SpoolMessage("DSN1", "", [new SpoolRecipient("sender@example.org", "example.org", 3)], "Subject: x\r\n\r\n"u8.ToArray(), T0, Shard: 2);
+        Assert.True(await store.FinishMessageAsync("OLD1", [dsn]));
+        Assert.Null(await store.GetMessageAsync("OLD1"));
+        Assert.NotNull(await store.GetMessageAsync("DSN1"));
+    }
+
     /// <summary>A spool as a build of <paramref name="version"/> left it: one message, one recipient retried three times, one delivered.</summary>
     private async Task WriteOldSpoolAsync(int version)
     {
@@ -126,6 +149,7 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
             PRAGMA journal_mode = WAL;
             {Version1Tables}
             {(version >= 2 ? Version2Tables : "")}
+            {(version >= 3 ? "ALTER TABLE recipients ADD COLUMN local_failures INTEGER NOT NULL DEFAULT 0;" : "")}
             INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, body)
                 VALUES ('OLD1', 'sender@example.org', 0, 0, 0, NULL, {t0}, 4, NULL, NULL, x'0d0a0d0a');
             INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, last_reply)

@@ -1,0 +1,22 @@
+using MtaCluster.Storage;
+
+namespace MtaCluster.Delivery.Lifecycle;
+
+/// <summary>What a delivery status notification reports (RFC 3464 §2.3.3 actions this node sends).</summary>
+public enum DeliveryReportKind { Failed, Delayed }
+
+/// <summary>Everything a DSN says about one message: the original as stored, and the recipients it reports on.</summary>
+/// <param name="WillRetryUntil">For <see cref="DeliveryReportKind.Delayed"/>: when each recipient gives up, by recipient id.</param>
+public sealed record DeliveryReport(
+    DeliveryReportKind Kind,
+    StoredMessage Original,
+    IReadOnlyList<QueuedRecipient> Recipients,
+    DateTimeOffset Date,
+    IReadOnlyDictionary<long, DateTimeOffset>? WillRetryUntil = null);
+
+/// <summary>Writes a DSN message (multipart/report, RFC 6522 and RFC 3464) from a <see cref="DeliveryReport"/>.</summary>
+public interface IDeliveryReportComposer
+{
+    /// <summary>The whole message, header and body, CRLF line ends, ready to be spooled as it will be sent.</summary>
+    byte[] Compose(DeliveryReport report);
+}

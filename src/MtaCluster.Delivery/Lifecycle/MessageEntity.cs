@@ -1,0 +1,147 @@
+using Microsoft.Extensions.Logging;
+using MtaCluster.Actors;
+using MtaCluster.Actors.Sharding;
+using MtaCluster.Mail;
+using MtaCluster.Storage;
+
+namespace MtaCluster.Delivery.Lifecycle;
+
+/// <summary>
+/// One message as a whole, after acceptance. It decides from the store, never from what it was told:
+/// when every recipient is final it queues at most one failure DSN for the failed and expired ones and
+/// removes the message in the same transaction (<see cref="IQueueStore.FinishMessageAsync"/>, which
+/// finishes a message only once), and it sends delay notices for recipients deferred too long. It
+/// holds no state between messages, so it stops as soon as it has nothing to do.
+/// </summary>
+public sealed partial class MessageEntity : ActorBase
+{
+    private readonly string _messageId;
+    private readonly MessageLifecycleContext _context;
+    private readonly ILogger _logger;
+
+    public MessageEntity(string messageId, MessageLifecycleContext context)
+    {
+        _messageId = messageId;
+        _context = context;
+        _logger = context.LoggerFactory.CreateLogger<MessageEntity>();
+    }
+
+    protected override async ValueTask OnReceiveAsync(object message)
+    {
+        try
+        {
+            switch (message)
+            {
+                case FinishMessage:
+                    await FinishAsync().ConfigureAwait(false);
+                    break;
+                case RecipientsDelayed delayed:
+                    await NotifyDelayAsync(delayed).ConfigureAwait(false);
+                    break;
+                default:
+                    Unhandled(message);
+                    return;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The store still says what is left to do; the next sweep asks again.
+            LogStoreFailed(_messageId, ex);
+        }
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance), Self);
+    }
+
+    private async Task FinishAsync()
+    {
+        var recipients = await _context.Store.GetRecipientsAsync(_messageId).ConfigureAwait(false);
+        if (recipients.Count == 0 || recipients.Any(r => r.State == RecipientState.Pending))
+            return;
+
+        var notifications = new List<SpoolMessage>(1);
+        var failed = NotificationRules.FailuresToReport(recipients);
+        StoredMessage? original = null;
+        if (failed.Count > 0)
+        {
+            // The body is read only when a DSN needs it: most messages finish delivered.
+            original = await _context.Store.GetMessageAsync(_messageId).ConfigureAwait(false);
+            if (original is null)
+                return;
+            if (NotificationRules.MayNotify(original.ReversePath))
+            {
+                if (Notification(new DeliveryReport(DeliveryReportKind.Failed, original, failed, _context.Time.GetUtcNow()), original.ReversePath) is { } dsn)
+                    notifications.Add(dsn);
+            }
+            else
+            {
+                LogNotNotified(_messageId, failed.Count, original.ReversePath.Length == 0 ? "the sender is null (it is a notification itself)" : "the sender cannot be routed");
+            }
+        }
+
+        var retention = _context.Options.RetainFinishedMessages;
+        DateTimeOffset? retainUntil = retention > TimeSpan.Zero ? _context.Time.GetUtcNow() + retention : null;
+        if (!await _context.Store.FinishMessageAsync(_messageId, notifications, retainUntil).ConfigureAwait(false))
+            return;
+        foreach (var dsn in notifications)
+        {
+            LogFailureNotified(_messageId, dsn.Id, dsn.Recipients[0].Address, failed.Count);
+            _context.OnNewWork(dsn.Recipients);
+        }
+        LogFinished(_messageId, recipients.Count(r => r.State == RecipientState.Delivered), recipients.Count(r => r.State == RecipientState.Failed),
+            recipients.Count(r => r.State == RecipientState.Expired), retainUntil is null ? "removed" : $"kept until {retainUntil:O}");
+    }
+
+    private async Task NotifyDelayAsync(RecipientsDelayed delayed)
+    {
+        var now = _context.Time.GetUtcNow();
+        var after = _context.Options.DelayNoticeAfter;
+        // Read again: the tell may be old, and another notice may have gone out since it was sent.
+        var due = (await _context.Store.GetRecipientsAsync(_messageId).ConfigureAwait(false))
+            .Where(r => delayed.WillRetryUntil.ContainsKey(r.RecipientId) && NotificationRules.DueDelayNotice(r, now, after))
+            .ToArray();
+        if (due.Length == 0)
+            return;
+        var original = await _context.Store.GetMessageAsync(_messageId).ConfigureAwait(false);
+        if (original is null || !NotificationRules.MayNotify(original.ReversePath))
+            return;
+        var notice = Notification(new DeliveryReport(DeliveryReportKind.Delayed, original, due, now, delayed.WillRetryUntil), original.ReversePath);
+        if (notice is null)
+            return;
+        await _context.Store.RecordDelayNoticeAsync(due.Select(r => r.RecipientId).ToArray(), now, notice).ConfigureAwait(false);
+        LogDelayNotified(_messageId, notice.Id, original.ReversePath, due.Length);
+        _context.OnNewWork(notice.Recipients);
+    }
+
+    /// <summary>The DSN as a message of its own, from the null sender to the original sender, or null when the sender has no routable domain.</summary>
+    private SpoolMessage? Notification(DeliveryReport report, string sender)
+    {
+        if (RoutingDomain.OfAddress(sender) is not { } domain)
+            return null;
+        var id = QueueId.New();
+        var content = _context.Composer.Compose(report);
+        return new SpoolMessage(
+            id,
+            ReversePath: "",
+            [new SpoolRecipient(sender, domain, ShardHash.ShardOf(domain, _context.MaxShards), Notify: DsnNotify.Never)],
+            content,
+            report.Date,
+            // The report carries the original's bytes as they came, which may be 8-bit; SMTPUTF8 only when the sender's address needs it.
+            BodyType: report.Original.BodyType == MessageBodyType.SevenBit ? MessageBodyType.SevenBit : MessageBodyType.EightBitMime,
+            SmtpUtf8: report.Original.SmtpUtf8,
+            Shard: ShardHash.ShardOf(id, _context.MaxShards));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: finished ({Delivered} delivered, {Failed} failed, {Expired} expired), {Disposition}")]
+    private partial void LogFinished(string messageId, int delivered, int failed, int expired, string disposition);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: failure DSN {DsnId} queued to <{Sender}> for {Recipients} recipients")]
+    private partial void LogFailureNotified(string messageId, string dsnId, string sender, int recipients);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: delay DSN {DsnId} queued to <{Sender}> for {Recipients} recipients")]
+    private partial void LogDelayNotified(string messageId, string dsnId, string sender, int recipients);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{MessageId}: {Recipients} recipients failed and no DSN is sent: {Reason}")]
+    private partial void LogNotNotified(string messageId, int recipients, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{MessageId}: the spool could not be read or written; the next sweep tries again")]
+    private partial void LogStoreFailed(string messageId, Exception exception);
+}

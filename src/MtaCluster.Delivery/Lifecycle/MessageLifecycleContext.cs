@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+using MtaCluster.Storage;
+
+namespace MtaCluster.Delivery.Lifecycle;
+
+/// <summary>What every message entity of a node shares.</summary>
+/// <param name="onNewWork">Told about the recipients of each DSN once it is durable, so their domain wakes as for any new mail.</param>
+public sealed class MessageLifecycleContext(
+    IQueueStore store,
+    IDeliveryReportComposer composer,
+    MessageLifecycleOptions options,
+    int maxShards,
+    ILoggerFactory loggerFactory,
+    Action<IReadOnlyList<SpoolRecipient>> onNewWork,
+    TimeProvider? time = null)
+{
+    public IQueueStore Store { get; } = store;
+    public IDeliveryReportComposer Composer { get; } = composer;
+    public MessageLifecycleOptions Options { get; } = options;
+    public int MaxShards { get; } = maxShards;
+    public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+    public TimeProvider Time { get; } = time ?? TimeProvider.System;
+
+    internal void OnNewWork(IReadOnlyList<SpoolRecipient> recipients) => onNewWork(recipients);
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Logging;
+using MtaCluster.Actors;
+
+namespace MtaCluster.Delivery.Lifecycle;
+
+/// <summary>
+/// The store's side of the message lifecycle, on a timer: it hands every message marked complete and
+/// not finished to its entity (after a crash, a lost wake-up or a failed write the store still says
+/// what is left), removes finished messages whose retention ran out, and gives free pages back to the
+/// file system a little at a time. The first sweep runs at start.
+/// </summary>
+public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleContext context, Func<int, bool> ownsShard) : ActorBase
+{
+    private const string SweepTimer = "sweep";
+
+    /// <summary>Sweep now (tests, and an operator's request later); a sweep also runs on the timer.</summary>
+    public sealed record Sweep
+    {
+        public static readonly Sweep Instance = new();
+    }
+
+    /// <summary>Answered to whoever sent <see cref="Sweep"/>, once it is done.</summary>
+    public sealed record SweepDone(int Finishing, int Removed);
+
+    private readonly ILogger _logger = context.LoggerFactory.CreateLogger<MessageSweeper>();
+
+    protected override ValueTask PreStartAsync()
+    {
+        Timers.StartPeriodicTimer(SweepTimer, Sweep.Instance, TimeSpan.Zero, context.Options.SweepInterval);
+        return default;
+    }
+
+    protected override async ValueTask OnReceiveAsync(object message)
+    {
+        if (message is not Sweep)
+        {
+            Unhandled(message);
+            return;
+        }
+        var finishing = 0;
+        var removed = 0;
+        try
+        {
+            var page = context.Options.SweepPageSize;
+            // One page per sweep: the entities finish it before the next sweep reads the table again.
+            foreach (var completed in await context.Store.GetCompletedMessagesAsync(null, page).ConfigureAwait(false))
+            {
+                if (!ownsShard(completed.Shard)) continue;
+                messages.Tell(new FinishMessage(completed.MessageId));
+                finishing++;
+            }
+            if (context.Options.RetainFinishedMessages > TimeSpan.Zero)
+                removed = await context.Store.DeleteRetainedMessagesAsync(context.Time.GetUtcNow(), page).ConfigureAwait(false);
+            await context.Store.ReclaimFreeSpaceAsync(context.Options.ReclaimPagesPerSweep).ConfigureAwait(false);
+            if (finishing > 0 || removed > 0) LogSwept(finishing, removed);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSweepFailed(ex);
+        }
+        if (!ReferenceEquals(Sender, Context.System.DeadLetters))
+            Sender.Tell(new SweepDone(finishing, removed), Self);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "message sweep: {Finishing} complete messages handed to their entities, {Removed} retained messages removed")]
+    private partial void LogSwept(int finishing, int removed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "message sweep failed; the next one tries again")]
+    private partial void LogSweepFailed(Exception exception);
+}
