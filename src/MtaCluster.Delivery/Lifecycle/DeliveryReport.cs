@@ -18,5 +18,5 @@ public sealed record DeliveryReport(
 public interface IDeliveryReportComposer
 {
     /// <summary>The whole message, header and body, CRLF line ends, ready to be spooled as it will be sent.</summary>
-    byte[] Compose(DeliveryReport report);
+    Task<byte[]> ComposeAsync(DeliveryReport report, CancellationToken cancellationToken = default);
 }

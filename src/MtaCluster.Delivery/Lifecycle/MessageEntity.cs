@@ -68,7 +68,7 @@ public sealed partial class MessageEntity : ActorBase
                 return;
             if (NotificationRules.MayNotify(original.ReversePath))
             {
-                if (Notification(new DeliveryReport(DeliveryReportKind.Failed, original, failed, _context.Time.GetUtcNow()), original.ReversePath) is { } dsn)
+                if (await NotificationAsync(new DeliveryReport(DeliveryReportKind.Failed, original, failed, _context.Time.GetUtcNow()), original.ReversePath).ConfigureAwait(false) is { } dsn)
                     notifications.Add(dsn);
             }
             else
@@ -103,7 +103,7 @@ public sealed partial class MessageEntity : ActorBase
         var original = await _context.Store.GetMessageAsync(_messageId).ConfigureAwait(false);
         if (original is null || !NotificationRules.MayNotify(original.ReversePath))
             return;
-        var notice = Notification(new DeliveryReport(DeliveryReportKind.Delayed, original, due, now, delayed.WillRetryUntil), original.ReversePath);
+        var notice = await NotificationAsync(new DeliveryReport(DeliveryReportKind.Delayed, original, due, now, delayed.WillRetryUntil), original.ReversePath).ConfigureAwait(false);
         if (notice is null)
             return;
         await _context.Store.RecordDelayNoticeAsync(due.Select(r => r.RecipientId).ToArray(), now, notice).ConfigureAwait(false);
@@ -112,12 +112,12 @@ public sealed partial class MessageEntity : ActorBase
     }
 
     /// <summary>The DSN as a message of its own, from the null sender to the original sender, or null when the sender has no routable domain.</summary>
-    private SpoolMessage? Notification(DeliveryReport report, string sender)
+    private async Task<SpoolMessage?> NotificationAsync(DeliveryReport report, string sender)
     {
         if (RoutingDomain.OfAddress(sender) is not { } domain)
             return null;
         var id = QueueId.New();
-        var content = _context.Composer.Compose(report);
+        var content = await _context.Composer.ComposeAsync(report, Context.StoppingToken).ConfigureAwait(false);
         return new SpoolMessage(
             id,
             ReversePath: "",

@@ -191,10 +191,10 @@ internal sealed class RecordingReportComposer : IDeliveryReportComposer
 
     public IReadOnlyList<DeliveryReport> Reports => _reports.ToArray();
 
-    public byte[] Compose(DeliveryReport report)
+    public Task<byte[]> ComposeAsync(DeliveryReport report, CancellationToken cancellationToken = default)
     {
         _reports.Enqueue(report);
-        return Encoding.ASCII.GetBytes($"From: MAILER-DAEMON@mta.test\r\nSubject: {report.Kind} {report.Original.Id}\r\n\r\n" +
-            string.Concat(report.Recipients.Select(r => $"{r.Address} {r.LastReply}\r\n")));
+        return Task.FromResult(Encoding.ASCII.GetBytes($"From: MAILER-DAEMON@mta.test\r\nSubject: {report.Kind} {report.Original.Id}\r\n\r\n" +
+            string.Concat(report.Recipients.Select(r => $"{r.Address} {r.LastReply}\r\n"))));
     }
 }
