@@ -47,6 +47,12 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan StoreFailureHoldOff { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A recipient still deferred this long after it was queued gets a delay DSN (RFC 3464 Action:
+    /// delayed), at most one per such interval, when its NOTIFY includes DELAY or is absent.
+    /// </summary>
+    public TimeSpan DelayNoticeAfter { get; set; } = TimeSpan.FromHours(4);
+
     /// <summary>An open connection with nothing to send is closed (QUIT) after this long.</summary>
     public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -7,7 +7,8 @@ namespace MtaCluster.Node.Spooling;
 /// <summary>
 /// Where the SMTP sessions hand their messages: the durable spool. Each recipient is filed under
 /// the shard of its destination domain's entity, so the owner of that shard finds it with one
-/// index range scan. Once the commit is durable the delivery side hears which domains have new work.
+/// index range scan; the message itself under the shard of its id, whose message entity finishes it.
+/// Once the commit is durable the delivery side hears which domains have new work.
 /// </summary>
 public sealed class QueueStoreSpool(IQueueStore store, int maxShards, INewWorkListener? newWork = null) : IMessageSpool
 {
@@ -32,7 +33,8 @@ public sealed class QueueStoreSpool(IQueueStore store, int maxShards, INewWorkLi
             message.Return,
             message.EnvelopeId,
             message.ClientAddress.ToString(),
-            message.AuthenticatedUser);
+            message.AuthenticatedUser,
+            ShardHash.ShardOf(message.Id, maxShards));
 
         await store.EnqueueAsync(spooled, cancellationToken).ConfigureAwait(false);
         newWork?.OnNewWork(recipients);

@@ -13,4 +13,13 @@ public sealed class SpoolOptions
 
     /// <summary>How often the free space of the spool's volume is read (one statvfs call).</summary>
     public TimeSpan FreeSpaceCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a finished message (every recipient final, its DSN queued) stays in the spool; 0 removes it at once.</summary>
+    public TimeSpan RetainFinishedMessages { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How often the spool is read for complete messages nobody finished (after a crash) and for
+    /// retention that ran out, and free pages are handed back to the file system.
+    /// </summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
