@@ -42,7 +42,10 @@ public sealed partial class DomainEntity : ActorBase
     // Every recipient fetched and not yet settled, so a fetch never hands out the same one twice.
     private readonly HashSet<long> _inFlight = new();
     private readonly Dictionary<int, (DeliveryWorker Worker, Task Task)> _workers = new();
+    // The domains.yaml this entity works under, and what it resolved from it; see FollowReloadedPolicy.
+    private DomainPolicySnapshot _policies = null!;
     private DomainPolicyMatch _match = null!;
+    private ThrottleGroup? _group;
     private DomainThrottle _throttle = null!;
     private BackoffState _backoff = null!;
     private RetrySchedule _retries = null!;
@@ -76,7 +79,8 @@ public sealed partial class DomainEntity : ActorBase
 
     protected override async ValueTask PreStartAsync()
     {
-        ApplyPolicy(_context.Policies.Resolve(_domain));
+        _policies = _context.PolicyHolder.Current;
+        ApplyPolicy(_policies.Resolver.Resolve(_domain));
         var self = Self;
         _budgetWaiter = new ConnectionBudget.Waiter(() => self.Tell(PumpTick.Instance));
         // A store error must not fail the start: an entity that never starts never runs PostStopAsync,
@@ -111,11 +115,51 @@ public sealed partial class DomainEntity : ActorBase
 
     private void ApplyPolicy(DomainPolicyMatch match)
     {
+        var previous = _match;
         _match = match;
-        var group = _context.ThrottleGroupFor(match);
-        _throttle = group.Throttle;
-        _backoff = group.Backoff;
+        // A domain keeps its own group across a reload, so its open connections and rate credit stay
+        // counted; only a move into, out of or between MX rollup groups changes groups.
+        if (_group is null || match.Kind == PolicyMatchKind.MxPattern || previous.Kind == PolicyMatchKind.MxPattern) _group = _context.ThrottleGroupFor(match);
+        else _group.Apply(match.Policy);
+        _throttle = _group.Throttle;
+        _backoff = _group.Backoff;
         _retries = new RetrySchedule(match.Policy.Retry);
+    }
+
+    /// <summary>
+    /// After a reload of domains.yaml (SIGHUP), resolves this domain again and puts the result in force
+    /// before the next decision: limits at once, and everything an open connection has fixed (route,
+    /// TLS, egress pool, per-connection limits) from the next connection on. A reference comparison
+    /// when nothing was reloaded.
+    /// </summary>
+    private void FollowReloadedPolicy()
+    {
+        var current = _context.PolicyHolder.Current;
+        if (ReferenceEquals(current, _policies)) return;
+        _policies = current;
+        var before = _match;
+        var match = current.Resolver.Resolve(_domain);
+        if (match.Kind != PolicyMatchKind.Exact && match.Policy.Route is null && _route is { IsSuccess: true } route)
+        {
+            match = current.Resolver.ResolveWithMx(_domain, route.Hosts.Select(h => h.HostName));
+        }
+        ApplyPolicy(match);
+        if (before.ThrottleKey == match.ThrottleKey && DomainPolicyComparer.SameSettings(before.Policy, match.Policy)) return;
+        var differences = DomainPolicyComparer.Differences(before.Policy, match.Policy);
+        _logger.LogInformation("{Domain}: reloaded policy {Policy} in force: {Changes}", _domain, match.Policy.Key,
+            differences.Count > 0 ? string.Join(", ", differences) : $"throttle group {before.ThrottleKey} -> {match.ThrottleKey}");
+        if (before.ThrottleKey == match.ThrottleKey && DomainPolicyComparer.DiffersOnlyInThrottle(before.Policy, match.Policy))
+        {
+            OnLimitsChanged();
+            return;
+        }
+        // Open connections finish the transaction under way and close; what they had not taken yet
+        // goes to connections opened under the new policy, after the route is resolved again.
+        _route = null;
+        ReturnReadyToBacklog();
+        _ready.Writer.TryComplete();
+        _ready = NewReadyChannel();
+        RetireWorkers(keep: 0);
     }
 
     protected override async ValueTask OnReceiveAsync(object message)
@@ -157,6 +201,7 @@ public sealed partial class DomainEntity : ActorBase
                 _scheduler.Tell(new WakeForNewWork(_domain));
                 break;
             case GetDomainStatus:
+                FollowReloadedPolicy();
                 Sender.Tell(new DomainStatus(_domain, _match.Policy.Key, _match.ThrottleKey, _suspended, _backoff.InBackoff,
                     _workers.Count, _backoff.EffectiveLimits.MaxConnections, _backlog.Count + _ready.Reader.Count, _inFlight.Count,
                     _delivered, _deferred, _bounced), Self);
@@ -180,6 +225,7 @@ public sealed partial class DomainEntity : ActorBase
     private async Task PumpAsync()
     {
         _waitingForSlot = false;
+        FollowReloadedPolicy();
         var now = _context.Time.GetUtcNow();
         if (_suspended && _suspendedUntil <= now)
         {
@@ -317,7 +363,7 @@ public sealed partial class DomainEntity : ActorBase
         if (_match.Kind != PolicyMatchKind.Exact && _match.Policy.Route is null)
         {
             // The MX hosts may put the domain under a shared MX-pattern policy (e.g. every domain hosted by one provider).
-            var withMx = _context.Policies.ResolveWithMx(_domain, _route.Hosts.Select(h => h.HostName));
+            var withMx = _policies.Resolver.ResolveWithMx(_domain, _route.Hosts.Select(h => h.HostName));
             if (withMx.Policy.Key != _match.Policy.Key)
             {
                 // Workers still running on the old group return their slots to it themselves.

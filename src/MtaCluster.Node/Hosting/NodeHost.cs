@@ -79,12 +79,15 @@ public static class NodeHost
         var dns = configuration.GetSection(DnsOptions.Section).Get<DnsOptions>() ?? new DnsOptions();
         var domainsFile = options.DomainsFile ?? NodeConfiguration.FindDefaultFile(fileName: "domains.yaml");
         // A bad policy file stops the node at start, naming the key, rather than delivering under defaults.
-        var policies = domainsFile is null
-            ? new DomainPolicyResolver(DomainPolicyLoader.Parse("default: {}\n", "built-in defaults"))
-            : DomainPolicyResolver.Load(domainsFile);
+        var policies = new DomainPolicyHolder(domainsFile is null
+            ? DomainPolicyLoader.Parse("default: {}\n", "built-in defaults")
+            : DomainPolicyLoader.Load(domainsFile));
         options.Accounting.Directory = Path.Combine(node.FullDataDir, options.Accounting.Directory);
 
         services.AddSingleton(options);
+        services.AddSingleton(policies);
+        // SIGHUP reads the same file again (see ReloadService).
+        services.AddSingleton(sp => new DomainPolicyReloader(policies, domainsFile, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload")));
         services.AddSingleton(sp => new LookupClient(dns.ToLookupClientOptions(), sp.GetRequiredService<ILogger<LookupClient>>()));
         services.AddSingleton(sp => new AccountingLog(options.Accounting, logger: sp.GetRequiredService<ILogger<AccountingLog>>()));
         services.AddSingleton(sp =>
@@ -94,7 +97,6 @@ public static class NodeHost
                 sp.GetRequiredService<IQueueStore>(),
                 new MailRouteResolver(lookup, lookup, options.RemotePort, dns.MaxConcurrentLookups),
                 policies,
-                new BounceClassifier(policies.Configuration.BounceRules),
                 sp.GetRequiredService<AccountingLog>(),
                 options,
                 sp.GetRequiredService<ILoggerFactory>());

@@ -1,0 +1,34 @@
+using MtaCluster.Delivery.Policies;
+using MtaCluster.Delivery.Throttling;
+
+namespace MtaCluster.Delivery.Domains;
+
+/// <summary>Rate and connection limits with their backoff state, for one domain or one MX rollup group.</summary>
+public sealed class ThrottleGroup(DomainPolicy policy, TimeProvider time)
+{
+    private readonly object _gate = new();
+    private DomainPolicy _policy = policy;
+
+    public DomainThrottle Throttle { get; } = new(policy.ThrottleLimits, time);
+    public BackoffState Backoff { get; } = new(policy.Backoff, policy.ThrottleLimits, time);
+
+    /// <summary>
+    /// Takes the limits of a reloaded policy, keeping what the group has counted: open connections,
+    /// rate credit and the position in a backoff. Returns true when the limits in force changed.
+    /// </summary>
+    public bool Apply(DomainPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        // Called on every resolution of an MX group; only a reload hands in another policy object.
+        if (ReferenceEquals(Volatile.Read(ref _policy), policy)) return false;
+        lock (_gate)
+        {
+            if (ReferenceEquals(_policy, policy)) return false;
+            var before = Backoff.EffectiveLimits;
+            Backoff.UpdateSettings(policy.Backoff, policy.ThrottleLimits);
+            Throttle.UpdateLimits(Backoff.EffectiveLimits);
+            Volatile.Write(ref _policy, policy);
+            return before != Backoff.EffectiveLimits;
+        }
+    }
+}
