@@ -15,6 +15,7 @@ public sealed record NodeCommandLine(string Command, string? ConfigPath, string?
 
         Every setting can also be set from the environment: MTA_Section__Key=value
         (for example MTA_Smtp__MaxMessageSize=52428800 or MTA_Delivery__Hold=true).
+        SIGHUP reloads domains.yaml and the Logging levels and Delivery:Hold; SIGTERM stops cleanly.
         """;
 
     public static NodeCommandLine Parse(IReadOnlyList<string> args)

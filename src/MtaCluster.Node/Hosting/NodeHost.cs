@@ -32,7 +32,10 @@ public static class NodeHost
         });
         builder.Configuration.AddConfiguration(configuration);
 
-        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+        // The levels come from a live copy of the Logging section, which a SIGHUP replaces (NodeConfigurationReloader).
+        var logging = new LiveConfigurationProvider(configuration.GetSection(NodeConfigurationReloader.LoggingSection).AsEnumerable()
+            .Where(kv => kv.Value is not null));
+        builder.Logging.AddConfiguration(new ConfigurationRoot([logging]).GetSection(NodeConfigurationReloader.LoggingSection));
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -55,6 +58,11 @@ public static class NodeHost
         // Hosted services start in registration order and stop in reverse: the SMTP listeners stop
         // first, then whatever delivers, then the spool, and the actors last.
         builder.Services.AddHostedService<NodeLifecycleService>();
+        builder.Services.AddSingleton(logging);
+        builder.Services.AddSingleton(sp => new NodeConfigurationReloader(configuration, logging, sp.GetRequiredService<DeliveryOptions>(),
+            sp.GetRequiredService<DeliveryEngine>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload")));
+        // Early, so a SIGHUP while the node starts is a reload, not the runtime's default exit.
+        builder.Services.AddHostedService<ReloadService>();
         builder.Services.AddSingleton(sp => ActorSystem.Create(nodeOptions.EffectiveName, loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService<ActorSystemService>();
 
