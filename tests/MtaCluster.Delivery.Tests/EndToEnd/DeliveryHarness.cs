@@ -28,8 +28,9 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     private readonly Func<ActorSystem, DeliveryEngine> _createEngine;
     private ActorSystem _system;
 
-    private DeliveryHarness(string dir, SqliteQueueStore store, Func<ActorSystem, DeliveryEngine> createEngine, RecordingAccountingSink accounting)
+    private DeliveryHarness(string dir, SqliteQueueStore store, Func<ActorSystem, DeliveryEngine> createEngine, RecordingAccountingSink accounting, DomainPolicyHolder policies)
     {
+        Policies = policies;
         _dir = dir;
         Store = store;
         _createEngine = createEngine;
@@ -39,6 +40,9 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     }
 
     public SqliteQueueStore Store { get; }
+
+    /// <summary>The policy in force; <see cref="DomainPolicyHolder.Replace"/> is what a SIGHUP does.</summary>
+    public DomainPolicyHolder Policies { get; }
     public DeliveryEngine Engine { get; private set; }
 
     /// <summary>
@@ -70,7 +74,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         // With no DNS server given, a closed port: any MX lookup fails, which the tests that route statically never make.
         lookupOptions.NameServers.Add(dns ?? new IPEndPoint(IPAddress.Loopback, 9));
         var lookup = new LookupClient(lookupOptions);
-        var policies = new DomainPolicyResolver(DomainPolicyLoader.Parse(domainsYaml, "test domains.yaml"));
+        var policies = new DomainPolicyHolder(DomainPolicyLoader.Parse(domainsYaml, "test domains.yaml"));
         var options = new DeliveryOptions
         {
             RemotePort = remotePort,
@@ -97,9 +101,9 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         // A wrapper sees what the entities ask of the spool (to fail on cue); the test itself uses the store directly.
         DeliveryEngine CreateEngine(ActorSystem system) => new(system,
             new DeliveryContext(wrapStore?.Invoke(store) ?? store, new MailRouteResolver(lookup, lookup, remotePort), policies,
-                new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance, connector: connector),
+                sink, options, NullLoggerFactory.Instance, connector: connector),
             Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1));
-        return new DeliveryHarness(dir, store, CreateEngine, accounting);
+        return new DeliveryHarness(dir, store, CreateEngine, accounting, policies);
     }
 
     /// <summary>Spools a message as the SMTP server would and wakes its domains; returns its queue id.</summary>
