@@ -83,6 +83,7 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     public const int SIGHUP = 1;
+    public const int SIGINT = 2;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
 

@@ -136,7 +136,11 @@ public sealed class NodeConfigurationReloader(
     private static string Describe(Exception ex)
     {
         var parts = new List<string>();
-        for (var current = ex; current is not null; current = current.InnerException) parts.Add(current.Message.TrimEnd('.'));
+        for (var current = ex; current is not null; current = current.InnerException)
+        {
+            var message = current.Message.TrimEnd('.');
+            if (parts.Count == 0 || !parts[^1].Contains(message, StringComparison.Ordinal)) parts.Add(message);
+        }
         return string.Join(": ", parts);
     }
 }

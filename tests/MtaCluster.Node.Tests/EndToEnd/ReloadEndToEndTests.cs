@@ -48,9 +48,9 @@ public sealed class ReloadEndToEndTests : IDisposable
         }
     }
 
-    private static async Task StopCleanlyAsync(NodeProcess node)
+    private static async Task StopCleanlyAsync(NodeProcess node, int signal = NodeProcess.SIGTERM)
     {
-        node.Signal(NodeProcess.SIGTERM);
+        node.Signal(signal);
         var exit = await node.WaitForExitAsync(Wait);
         Assert.True(exit == 0, $"exit code {exit}:{Environment.NewLine}{node.OutputText}");
     }
@@ -90,7 +90,7 @@ public sealed class ReloadEndToEndTests : IDisposable
     {
         await using var sink = await SmtpSink.StartAsync(dump: true);
         await NodeConfig.WriteRouteToAsync(DomainsPath, sink.EndPoint.Port);
-        var (node, port, _) = await StartNodeAsync();
+        var (node, port, config) = await StartNodeAsync();
         await using var _node = node;
 
         // An unknown key, a bad value, a YAML syntax error: each would stop a start, so each is refused.
@@ -113,6 +113,12 @@ public sealed class ReloadEndToEndTests : IDisposable
         Assert.DoesNotContain(node.Output, l => l.Contains("domains.yaml reloaded", StringComparison.Ordinal));
         Assert.False(node.HasExited);
 
+        // A node configuration that would not start is refused too, naming the key; delivery stays as it was (not on hold).
+        await NodeConfig.WriteRelayNodeAsync(config, Path.Combine(_dir, "data"), port, NodeSections("  Hold: yes-please\n"));
+        node.Signal(NodeProcess.SIGHUP);
+        await node.WaitForOutputAsync("node configuration reload refused", Wait);
+        Assert.Contains(node.Output, l => l.Contains("node configuration reload refused", StringComparison.Ordinal) && l.Contains("Delivery:Hold", StringComparison.Ordinal));
+
         using var timeout = new CancellationTokenSource(Wait);
         await using (var client = await LineSmtpClient.ConnectAsync(port, timeout.Token))
         {
@@ -120,7 +126,8 @@ public sealed class ReloadEndToEndTests : IDisposable
             Assert.StartsWith("250", await client.SendAsync("app@example.com", ["user@example.net"], Message("after refusal"), timeout.Token));
         }
         Assert.Contains("body of after refusal", Assert.Single(await sink.WaitForDumpsAsync(1)));
-        await StopCleanlyAsync(node);
+        // Ctrl-C after reloads is the same clean stop as SIGTERM.
+        await StopCleanlyAsync(node, NodeProcess.SIGINT);
     }
 
     [Fact]
