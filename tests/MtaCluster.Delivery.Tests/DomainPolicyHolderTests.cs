@@ -74,16 +74,19 @@ public sealed class DomainPolicyHolderTests : IDisposable
     public void A_throttle_group_takes_reloaded_limits_and_keeps_its_open_connections()
     {
         var before = DomainPolicyLoader.Parse("default: { max-connections: 3 }\n").Default;
-        var group = new ThrottleGroup(before, TimeProvider.System);
+        var group = new ThrottleGroup(before, TimeProvider.System, generation: 1);
         Assert.True(group.Throttle.TryAcquireConnection());
         Assert.True(group.Throttle.TryAcquireConnection());
 
         var after = DomainPolicyLoader.Parse("default: { max-connections: 2 }\n").Default;
-        Assert.True(group.Apply(after));
+        Assert.True(group.Apply(after, generation: 2));
 
         Assert.Equal(2, group.Throttle.ActiveConnections);
         Assert.False(group.Throttle.TryAcquireConnection());
-        Assert.False(group.Apply(after), "the policy in force is not applied again");
+        Assert.False(group.Apply(after, generation: 2), "the policy in force is not applied again");
+        // A domain of the group that has not looked at the reload yet cannot put the old limits back.
+        Assert.False(group.Apply(DomainPolicyLoader.Parse("default: { max-connections: 3 }\n").Default, generation: 1));
+        Assert.False(group.Throttle.TryAcquireConnection());
     }
 
     private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger

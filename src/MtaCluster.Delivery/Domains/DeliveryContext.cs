@@ -65,12 +65,13 @@ public sealed class DeliveryContext(
     /// their group's (PowerMTA's MX rollup: gmail.com and googlemail.com count against Google's limits
     /// together); every other domain has its own, which goes away with its entity.
     /// </summary>
-    public ThrottleGroup ThrottleGroupFor(DomainPolicyMatch match)
+    /// <param name="generation">The <see cref="DomainPolicySnapshot.Generation"/> <paramref name="match"/> was resolved from.</param>
+    public ThrottleGroup ThrottleGroupFor(DomainPolicyMatch match, long generation = 0)
     {
-        if (match.Kind != PolicyMatchKind.MxPattern) return new ThrottleGroup(match.Policy, Time);
-        var group = _throttleGroups.GetOrAdd(match.ThrottleKey, _ => new ThrottleGroup(match.Policy, Time));
+        if (match.Kind != PolicyMatchKind.MxPattern) return new ThrottleGroup(match.Policy, Time, generation);
+        var group = _throttleGroups.GetOrAdd(match.ThrottleKey, _ => new ThrottleGroup(match.Policy, Time, generation));
         // A group made under an earlier domains.yaml takes the reloaded limits from the first of its domains to look.
-        group.Apply(match.Policy);
+        group.Apply(match.Policy, generation);
         return group;
     }
 }

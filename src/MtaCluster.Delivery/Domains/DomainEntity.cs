@@ -119,8 +119,8 @@ public sealed partial class DomainEntity : ActorBase
         _match = match;
         // A domain keeps its own group across a reload, so its open connections and rate credit stay
         // counted; only a move into, out of or between MX rollup groups changes groups.
-        if (_group is null || match.Kind == PolicyMatchKind.MxPattern || previous.Kind == PolicyMatchKind.MxPattern) _group = _context.ThrottleGroupFor(match);
-        else _group.Apply(match.Policy);
+        if (_group is null || match.Kind == PolicyMatchKind.MxPattern || previous.Kind == PolicyMatchKind.MxPattern) _group = _context.ThrottleGroupFor(match, _policies.Generation);
+        else _group.Apply(match.Policy, _policies.Generation);
         _throttle = _group.Throttle;
         _backoff = _group.Backoff;
         _retries = new RetrySchedule(match.Policy.Retry);
