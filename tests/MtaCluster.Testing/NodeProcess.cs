@@ -82,6 +82,8 @@ public sealed class NodeProcess : IAsyncDisposable
         if (Kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
+    public const int SIGHUP = 1;
+    public const int SIGINT = 2;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
 

@@ -12,18 +12,39 @@ namespace MtaCluster.Delivery.Domains;
 public sealed class DeliveryContext(
     IQueueStore store,
     MailRouteResolver routes,
-    DomainPolicyResolver policies,
-    BounceClassifier classifier,
+    DomainPolicyHolder policies,
     IAccountingSink accounting,
     DeliveryOptions options,
     ILoggerFactory loggerFactory,
     TimeProvider? timeProvider = null,
     ISmtpConnector? connector = null)
 {
+    /// <summary>A context whose policy never changes (tests, tools): no reload can reach it.</summary>
+    public DeliveryContext(
+        IQueueStore store,
+        MailRouteResolver routes,
+        DomainPolicyResolver policies,
+        BounceClassifier classifier,
+        IAccountingSink accounting,
+        DeliveryOptions options,
+        ILoggerFactory loggerFactory,
+        TimeProvider? timeProvider = null,
+        ISmtpConnector? connector = null)
+        : this(store, routes, new DomainPolicyHolder(new DomainPolicySnapshot(1, policies, classifier)), accounting, options, loggerFactory, timeProvider, connector)
+    {
+    }
+
     public IQueueStore Store { get; } = store;
     public MailRouteResolver Routes { get; } = routes;
-    public DomainPolicyResolver Policies { get; } = policies;
-    public BounceClassifier Classifier { get; } = classifier;
+
+    /// <summary>The policy in force; a SIGHUP swaps it. Take <see cref="DomainPolicyHolder.Current"/> once per decision.</summary>
+    public DomainPolicyHolder PolicyHolder { get; } = policies;
+
+    /// <summary>The resolver in force now.</summary>
+    public DomainPolicyResolver Policies => PolicyHolder.Current.Resolver;
+
+    /// <summary>The bounce classifier in force now, built from the same file as <see cref="Policies"/>.</summary>
+    public BounceClassifier Classifier => PolicyHolder.Current.Classifier;
     public IAccountingSink Accounting { get; } = accounting;
     public DeliveryOptions Options { get; } = options;
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
@@ -54,16 +75,13 @@ public sealed class DeliveryContext(
     /// their group's (PowerMTA's MX rollup: gmail.com and googlemail.com count against Google's limits
     /// together); every other domain has its own, which goes away with its entity.
     /// </summary>
-    public ThrottleGroup ThrottleGroupFor(DomainPolicyMatch match)
+    /// <param name="generation">The <see cref="DomainPolicySnapshot.Generation"/> <paramref name="match"/> was resolved from.</param>
+    public ThrottleGroup ThrottleGroupFor(DomainPolicyMatch match, long generation = 0)
     {
-        if (match.Kind != PolicyMatchKind.MxPattern) return new ThrottleGroup(match.Policy, Time);
-        return _throttleGroups.GetOrAdd(match.ThrottleKey, _ => new ThrottleGroup(match.Policy, Time));
+        if (match.Kind != PolicyMatchKind.MxPattern) return new ThrottleGroup(match.Policy, Time, generation);
+        var group = _throttleGroups.GetOrAdd(match.ThrottleKey, _ => new ThrottleGroup(match.Policy, Time, generation));
+        // A group made under an earlier domains.yaml takes the reloaded limits from the first of its domains to look.
+        group.Apply(match.Policy, generation);
+        return group;
     }
-}
-
-/// <summary>Rate and connection limits with their backoff state, for one domain or one MX rollup group.</summary>
-public sealed class ThrottleGroup(DomainPolicy policy, TimeProvider time)
-{
-    public Throttling.DomainThrottle Throttle { get; } = new(policy.ThrottleLimits, time);
-    public Throttling.BackoffState Backoff { get; } = new(policy.Backoff, policy.ThrottleLimits, time);
 }

@@ -8,7 +8,10 @@ public sealed class DeliveryOptions
     public const string Section = "Delivery";
 
     /// <summary>Accept and spool, but deliver nothing (like Postfix's defer_transports): for maintenance and benchmarks of the accept path.</summary>
-    public bool Hold { get; set; }
+    /// <remarks>Changes live on SIGHUP; read by every domain at each decision, hence volatile.</remarks>
+    public bool Hold { get => _hold; set => _hold = value; }
+
+    private volatile bool _hold;
 
     /// <summary>Port of the MX hosts. 25 on the Internet; tests point it at a receiver on a high port.</summary>
     public int RemotePort { get; set; } = 25;

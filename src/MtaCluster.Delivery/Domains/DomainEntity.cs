@@ -42,7 +42,10 @@ public sealed partial class DomainEntity : ActorBase
     // Every recipient fetched and not yet settled, so a fetch never hands out the same one twice.
     private readonly HashSet<long> _inFlight = new();
     private readonly Dictionary<int, (DeliveryWorker Worker, Task Task)> _workers = new();
+    // The domains.yaml this entity works under, and what it resolved from it; see FollowReloadedPolicy.
+    private DomainPolicySnapshot _policies = null!;
     private DomainPolicyMatch _match = null!;
+    private ThrottleGroup? _group;
     private DomainThrottle _throttle = null!;
     private BackoffState _backoff = null!;
     private RetrySchedule _retries = null!;
@@ -76,7 +79,8 @@ public sealed partial class DomainEntity : ActorBase
 
     protected override async ValueTask PreStartAsync()
     {
-        ApplyPolicy(_context.Policies.Resolve(_domain));
+        _policies = _context.PolicyHolder.Current;
+        ApplyPolicy(_policies.Resolver.Resolve(_domain));
         var self = Self;
         _budgetWaiter = new ConnectionBudget.Waiter(() => self.Tell(PumpTick.Instance));
         // A store error must not fail the start: an entity that never starts never runs PostStopAsync,
@@ -107,15 +111,6 @@ public sealed partial class DomainEntity : ActorBase
             _logger.LogWarning(ex, "{Domain}: cannot read its suspension from the spool; trying again in {Delay}", _domain, StoreFailureHoldOff);
             return false;
         }
-    }
-
-    private void ApplyPolicy(DomainPolicyMatch match)
-    {
-        _match = match;
-        var group = _context.ThrottleGroupFor(match);
-        _throttle = group.Throttle;
-        _backoff = group.Backoff;
-        _retries = new RetrySchedule(match.Policy.Retry);
     }
 
     protected override async ValueTask OnReceiveAsync(object message)
@@ -157,6 +152,7 @@ public sealed partial class DomainEntity : ActorBase
                 _scheduler.Tell(new WakeForNewWork(_domain));
                 break;
             case GetDomainStatus:
+                FollowReloadedPolicy();
                 Sender.Tell(new DomainStatus(_domain, _match.Policy.Key, _match.ThrottleKey, _suspended, _backoff.InBackoff,
                     _workers.Count, _backoff.EffectiveLimits.MaxConnections, _backlog.Count + _ready.Reader.Count, _inFlight.Count,
                     _delivered, _deferred, _bounced), Self);
@@ -180,6 +176,7 @@ public sealed partial class DomainEntity : ActorBase
     private async Task PumpAsync()
     {
         _waitingForSlot = false;
+        FollowReloadedPolicy();
         var now = _context.Time.GetUtcNow();
         if (_suspended && _suspendedUntil <= now)
         {
@@ -317,7 +314,7 @@ public sealed partial class DomainEntity : ActorBase
         if (_match.Kind != PolicyMatchKind.Exact && _match.Policy.Route is null)
         {
             // The MX hosts may put the domain under a shared MX-pattern policy (e.g. every domain hosted by one provider).
-            var withMx = _context.Policies.ResolveWithMx(_domain, _route.Hosts.Select(h => h.HostName));
+            var withMx = _policies.Resolver.ResolveWithMx(_domain, _route.Hosts.Select(h => h.HostName));
             if (withMx.Policy.Key != _match.Policy.Key)
             {
                 // Workers still running on the old group return their slots to it themselves.

@@ -33,7 +33,7 @@ public sealed class BackoffState
         _clock = clock ?? TimeProvider.System;
     }
 
-    public BackoffSettings Settings { get; }
+    public BackoffSettings Settings { get; private set; }
 
     /// <summary>The policy's own limits, restored when recovery completes.</summary>
     public ThrottleLimits NormalLimits { get; private set; }
@@ -124,6 +124,21 @@ public sealed class BackoffState
     {
         ArgumentNullException.ThrowIfNull(normalLimits);
         lock (_gate) UpdateNormalLimitsLocked(normalLimits);
+    }
+
+    /// <summary>Replaces the backoff settings and the policy limits together (a reload of domains.yaml), keeping the backoff position.</summary>
+    public void UpdateSettings(BackoffSettings settings, ThrottleLimits normalLimits)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(normalLimits);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.MaxConnections);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.RecoverAfter);
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.RecoveryFactor, 2);
+        lock (_gate)
+        {
+            Settings = settings;
+            UpdateNormalLimitsLocked(normalLimits);
+        }
     }
 
     private void UpdateNormalLimitsLocked(ThrottleLimits normalLimits)

@@ -17,6 +17,7 @@ public sealed record NodeCommandLine(string Command, string? ConfigPath, string?
         (for example MTA_Smtp__MaxMessageSize=52428800 or MTA_Delivery__Hold=true).
         Listeners are keyed by name (relay, submission, submissions): MTA_Smtp__Listeners__relay__Port=2526
         moves one port and keeps the rest; MTA_Smtp__Listeners__submissions__Enabled=false turns one off.
+        SIGHUP reloads domains.yaml and the Logging levels and Delivery:Hold; SIGTERM stops cleanly.
         """;
 
     public static NodeCommandLine Parse(IReadOnlyList<string> args)

@@ -32,7 +32,10 @@ public static class NodeHost
         });
         builder.Configuration.AddConfiguration(configuration);
 
-        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+        // The levels come from a live copy of the Logging section, which a SIGHUP replaces (NodeConfigurationReloader).
+        var logging = new LiveConfigurationProvider(configuration.GetSection(NodeConfigurationReloader.LoggingSection).AsEnumerable()
+            .Where(kv => kv.Value is not null));
+        builder.Logging.AddConfiguration(new ConfigurationRoot([logging]).GetSection(NodeConfigurationReloader.LoggingSection));
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -55,6 +58,11 @@ public static class NodeHost
         // Hosted services start in registration order and stop in reverse: the SMTP listeners stop
         // first, then whatever delivers, then the spool, and the actors last.
         builder.Services.AddHostedService<NodeLifecycleService>();
+        builder.Services.AddSingleton(logging);
+        builder.Services.AddSingleton(sp => new NodeConfigurationReloader(configuration, logging, sp.GetRequiredService<DeliveryOptions>(),
+            sp.GetRequiredService<DeliveryEngine>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload")));
+        // Early, so a SIGHUP while the node starts is a reload, not the runtime's default exit.
+        builder.Services.AddHostedService<ReloadService>();
         builder.Services.AddSingleton(sp => ActorSystem.Create(nodeOptions.EffectiveName, loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService<ActorSystemService>();
 
@@ -79,12 +87,15 @@ public static class NodeHost
         var dns = configuration.GetSection(DnsOptions.Section).Get<DnsOptions>() ?? new DnsOptions();
         var domainsFile = options.DomainsFile ?? NodeConfiguration.FindDefaultFile(fileName: "domains.yaml");
         // A bad policy file stops the node at start, naming the key, rather than delivering under defaults.
-        var policies = domainsFile is null
-            ? new DomainPolicyResolver(DomainPolicyLoader.Parse("default: {}\n", "built-in defaults"))
-            : DomainPolicyResolver.Load(domainsFile);
+        var policies = new DomainPolicyHolder(domainsFile is null
+            ? DomainPolicyLoader.Parse("default: {}\n", "built-in defaults")
+            : DomainPolicyLoader.Load(domainsFile));
         options.Accounting.Directory = Path.Combine(node.FullDataDir, options.Accounting.Directory);
 
         services.AddSingleton(options);
+        services.AddSingleton(policies);
+        // SIGHUP reads the same file again (see ReloadService).
+        services.AddSingleton(sp => new DomainPolicyReloader(policies, domainsFile, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload")));
         services.AddSingleton(sp => new LookupClient(dns.ToLookupClientOptions(), sp.GetRequiredService<ILogger<LookupClient>>()));
         services.AddSingleton(sp => new AccountingLog(options.Accounting, logger: sp.GetRequiredService<ILogger<AccountingLog>>()));
         services.AddSingleton(sp =>
@@ -94,7 +105,6 @@ public static class NodeHost
                 sp.GetRequiredService<IQueueStore>(),
                 new MailRouteResolver(lookup, lookup, options.RemotePort, dns.MaxConcurrentLookups),
                 policies,
-                new BounceClassifier(policies.Configuration.BounceRules),
                 sp.GetRequiredService<AccountingLog>(),
                 options,
                 sp.GetRequiredService<ILoggerFactory>());

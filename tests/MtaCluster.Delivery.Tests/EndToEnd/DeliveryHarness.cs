@@ -29,8 +29,9 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     private readonly Func<ActorSystem, DeliveryEngine> _createEngine;
     private ActorSystem _system;
 
-    private DeliveryHarness(string dir, SqliteQueueStore store, Func<ActorSystem, DeliveryEngine> createEngine, RecordingAccountingSink accounting)
+    private DeliveryHarness(string dir, SqliteQueueStore store, Func<ActorSystem, DeliveryEngine> createEngine, RecordingAccountingSink accounting, DomainPolicyHolder policies)
     {
+        Policies = policies;
         _dir = dir;
         Store = store;
         _createEngine = createEngine;
@@ -40,6 +41,9 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     }
 
     public SqliteQueueStore Store { get; }
+
+    /// <summary>The policy in force; <see cref="DomainPolicyHolder.Replace"/> is what a SIGHUP does.</summary>
+    public DomainPolicyHolder Policies { get; }
     public DeliveryEngine Engine { get; private set; }
 
     /// <summary>
@@ -72,7 +76,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         // With no DNS server given, a closed port: any MX lookup fails, which the tests that route statically never make.
         lookupOptions.NameServers.Add(dns ?? new IPEndPoint(IPAddress.Loopback, 9));
         var lookup = new LookupClient(lookupOptions);
-        var policies = new DomainPolicyResolver(DomainPolicyLoader.Parse(domainsYaml, "test domains.yaml"));
+        var policies = new DomainPolicyHolder(DomainPolicyLoader.Parse(domainsYaml, "test domains.yaml"));
         var options = new DeliveryOptions
         {
             RemotePort = remotePort,
@@ -105,11 +109,11 @@ internal sealed class DeliveryHarness : IAsyncDisposable
                 NullLoggerFactory.Instance, recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()));
             engine = new DeliveryEngine(system,
                 new DeliveryContext(spool, new MailRouteResolver(lookup, lookup, remotePort), policies,
-                    new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance, connector: connector),
+                    sink, options, NullLoggerFactory.Instance, connector: connector),
                 Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1), messages);
             return engine;
         }
-        var harness = new DeliveryHarness(dir, store, CreateEngine, accounting);
+        var harness = new DeliveryHarness(dir, store, CreateEngine, accounting, policies);
         // As a node does at start: with a lifecycle, recovery also starts the sweep of complete messages.
         if (lifecycle is not null) await harness.Engine.RecoverAllAsync(CancellationToken.None);
         return harness;

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Logging;
+
+namespace MtaCluster.Delivery.Policies;
+
+/// <summary>
+/// Reads <c>domains.yaml</c> again and puts it in force (SIGHUP). A file that would not start the
+/// node is refused with the same message start-up gives, and the policy already in force stays:
+/// a typo must never turn a tuned node into one delivering under defaults.
+/// </summary>
+/// <param name="path">The file loaded at start; null when the node runs on the built-in defaults.</param>
+public sealed class DomainPolicyReloader(DomainPolicyHolder holder, string? path, ILogger logger)
+{
+    public string? Path { get; } = path;
+
+    /// <summary>Returns what changed, or null when the file was refused (or there is none).</summary>
+    public DomainPolicyChanges? Reload()
+    {
+        if (Path is null)
+        {
+            logger.LogInformation("no domains.yaml was loaded at start; the built-in defaults stay in force");
+            return null;
+        }
+        DomainPolicyConfiguration configuration;
+        try
+        {
+            configuration = DomainPolicyLoader.Load(Path);
+        }
+        catch (DomainPolicyConfigException ex)
+        {
+            logger.LogError("{File} reload refused, the policy in force stays: {Error}", System.IO.Path.GetFileName(Path), ex.Message);
+            return null;
+        }
+        var previous = holder.Replace(configuration);
+        var changes = DomainPolicyChanges.Between(previous.Configuration, configuration);
+        logger.LogInformation("{File} reloaded: {Changes}", System.IO.Path.GetFileName(Path), changes.Summary());
+        return changes;
+    }
+}

@@ -1,0 +1,146 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using MtaCluster.Delivery.Domains;
+using MtaCluster.Node.Delivery;
+using MtaCluster.Smtp.Server;
+
+namespace MtaCluster.Node.Hosting;
+
+/// <summary>
+/// Reads the node's configuration layers again (SIGHUP) and applies what can change cheaply and
+/// safely while the node runs: the <c>Logging</c> levels and <c>Delivery:Hold</c>. Every other key
+/// is bound once at start into listeners, the spool, pools and the actor system, so a change to it
+/// is named at Warning as needing a restart rather than half applied.
+/// </summary>
+public sealed class NodeConfigurationReloader(
+    IConfigurationRoot configuration,
+    LiveConfigurationProvider logging,
+    DeliveryOptions delivery,
+    DeliveryEngine engine,
+    ILogger logger)
+{
+    public const string LoggingSection = "Logging";
+    public const string HoldKey = "Delivery:Hold";
+
+    /// <summary>Keys listed in one log line; the rest are counted.</summary>
+    private const int MaxKeysShown = 10;
+
+    /// <summary>Returns false when the configuration was refused (the settings in force stay).</summary>
+    public async Task<bool> ReloadAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyDictionary<string, string> candidate;
+        try
+        {
+            candidate = Flatten(ReadAgain(configuration));
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or InvalidOperationException)
+        {
+            logger.LogError("node configuration reload refused, the settings in force stay: {Error}", Describe(ex));
+            return false;
+        }
+
+        var running = Flatten(configuration);
+        var live = logging.Values.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!, StringComparer.OrdinalIgnoreCase);
+        var newLogging = candidate.Where(kv => IsLogging(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+        var loggingChanges = Changes(live, newLogging);
+        if (loggingChanges.Count > 0)
+        {
+            logging.Replace(newLogging.Select(kv => KeyValuePair.Create<string, string?>(kv.Key, kv.Value)));
+            logger.LogInformation("node configuration reloaded: applied {Changes}", Describe(loggingChanges));
+        }
+
+        await ApplyHoldAsync(candidate, cancellationToken).ConfigureAwait(false);
+
+        var restart = Changes(running, candidate).Where(c => !IsLogging(c.Key) && !c.Key.Equals(HoldKey, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (restart.Count > 0)
+        {
+            logger.LogWarning("node configuration: changed since start, takes effect only after a restart: {Changes}", Describe(restart));
+        }
+        return true;
+    }
+
+    private async Task ApplyHoldAsync(IReadOnlyDictionary<string, string> candidate, CancellationToken cancellationToken)
+    {
+        var hold = candidate.TryGetValue(HoldKey, out var text) && bool.Parse(text);
+        if (hold == delivery.Hold) return;
+        delivery.Hold = hold;
+        if (hold)
+        {
+            logger.LogWarning("delivery is on hold (Delivery:Hold reloaded): mail is accepted and spooled, transactions under way finish, nothing new is sent");
+            return;
+        }
+        logger.LogInformation("delivery resumed (Delivery:Hold reloaded): queued mail is scheduled again");
+        // Held domains reported idle without a wake-up; the spool knows which have mail due.
+        await engine.RecoverAllAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The same layers, read afresh: files from disk, the environment and the command line as they
+    /// were (a process's environment does not change). Bound as the node binds them at start, so a
+    /// value that would not start the node is refused here too.
+    /// </summary>
+    private static IConfigurationRoot ReadAgain(IConfigurationRoot running)
+    {
+        var builder = new ConfigurationBuilder();
+        foreach (var provider in running.Providers)
+        {
+            if (provider is FileConfigurationProvider file) builder.Add(file.Source);
+            else builder.AddInMemoryCollection(Snapshot(provider, parent: null));
+        }
+        var candidate = builder.Build();
+        candidate.GetSection(NodeOptions.Section).Get<NodeOptions>();
+        candidate.GetSection(ShardingOptions.Section).Get<ShardingOptions>();
+        candidate.GetSection(Spooling.SpoolOptions.Section).Get<Spooling.SpoolOptions>();
+        candidate.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>();
+        candidate.GetSection(DnsOptions.Section).Get<DnsOptions>();
+        candidate.GetSection("Smtp").Get<SmtpServerOptions>();
+        return candidate;
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?>> Snapshot(IConfigurationProvider provider, string? parent)
+    {
+        foreach (var key in provider.GetChildKeys([], parent).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var path = parent is null ? key : ConfigurationPath.Combine(parent, key);
+            if (provider.TryGet(path, out var value) && value is not null) yield return KeyValuePair.Create<string, string?>(path, value);
+            foreach (var child in Snapshot(provider, path)) yield return child;
+        }
+    }
+
+    private static Dictionary<string, string> Flatten(IConfiguration configuration) =>
+        configuration.AsEnumerable()
+            .Where(kv => kv.Value is not null)
+            .ToDictionary(kv => kv.Key, kv => kv.Value!, StringComparer.OrdinalIgnoreCase);
+
+    private static bool IsLogging(string key) =>
+        key.StartsWith(LoggingSection + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase);
+
+    private static List<(string Key, string? Before, string? After)> Changes(IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after) =>
+        before.Keys.Union(after.Keys, StringComparer.OrdinalIgnoreCase)
+            .Order(StringComparer.OrdinalIgnoreCase)
+            .Select(k => (Key: k, Before: before.GetValueOrDefault(k), After: after.GetValueOrDefault(k)))
+            .Where(c => c.Before != c.After)
+            .ToList();
+
+    private static string Describe(IReadOnlyList<(string Key, string? Before, string? After)> changes)
+    {
+        var shown = changes.Take(MaxKeysShown).Select(c => EffectiveConfiguration.IsSecret(c.Key)
+            ? $"{c.Key} (***)"
+            : $"{c.Key} {c.Before ?? "(not set)"} -> {c.After ?? "(not set)"}");
+        var text = string.Join(", ", shown);
+        return changes.Count > MaxKeysShown ? $"{text} and {changes.Count - MaxKeysShown} more" : text;
+    }
+
+    // The file provider wraps the parser's message (which names the line) and the binder wraps the
+    // converter's (which says what is expected): the whole chain reads as one line.
+    private static string Describe(Exception ex)
+    {
+        var parts = new List<string>();
+        for (var current = ex; current is not null; current = current.InnerException)
+        {
+            var message = current.Message.TrimEnd('.');
+            if (parts.Count == 0 || !parts[^1].Contains(message, StringComparison.Ordinal)) parts.Add(message);
+        }
+        return string.Join(": ", parts);
+    }
+}
