@@ -123,7 +123,12 @@ public sealed class InternetAddressList : IReadOnlyList<InternetAddress>
         {
             tokenizer.Position++;
             tokenizer.SkipCfws();
-            string domain = tokenizer.ReadAtom(",:>");
+            if (tokenizer.Peek == '@')
+            {
+                tokenizer.Position++;
+            }
+
+            string domain = tokenizer.ReadAtom(",:>@");
             if (domain.Length > 0)
             {
                 route.Add(domain);
