@@ -143,12 +143,12 @@ public class HeaderParserTests
     }
 
     [Fact]
-    public void Raw_fields_written_back_reproduce_the_header_byte_for_byte()
+    public async Task Raw_fields_written_back_reproduce_the_header_byte_for_byte()
     {
         const string header = "Received: from x\r\n\tby y\r\nSubject:=?utf-8?B?5Lit5paH?=\r\nX-A  : b\r\n";
         HeaderList headers = Parse(header + "\r\n", out _);
         var output = new MemoryStream();
-        headers.WriteToAsync(output).GetAwaiter().GetResult();
+        await headers.WriteToAsync(output);
         Assert.Equal(header, Encoding.ASCII.GetString(output.ToArray()));
     }
 }
