@@ -28,7 +28,6 @@ public static class Charsets
             // Mail in the wild labels GBK text gb2312; cp936 decodes both, and the superset gb18030 stays itself.
             "gb2312" or "gbk" or "x-gbk" or "cp936" or "euc-cn" => "gbk",
             "utf8" => "utf-8",
-            "ks_c_5601-1987" => "ks_c_5601-1987",
             _ => charset,
         };
         try

@@ -39,7 +39,7 @@ internal ref struct MimeTokenizer(string text)
         return comment;
     }
 
-    /// <summary>A run of characters up to a delimiter; a missing close leaves the rest of the text as the comment.</summary>
+    /// <summary>RFC 5322 §3.2.2 comment at the position (which is "("), nested; a missing close takes the rest of the text.</summary>
     private string ReadComment()
     {
         var comment = new StringBuilder();
