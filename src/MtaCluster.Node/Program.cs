@@ -26,14 +26,29 @@ switch (commandLine.Command)
         return await MtaCluster.Node.HashPasswordCommand.RunAsync(commandLine.Rest);
 }
 
+// Every configuration mistake ends the start here with exit 2 and one line naming the file (or
+// variable), the line and column, the key, the value and what was expected: no stack trace.
 Microsoft.Extensions.Configuration.IConfigurationRoot configuration;
 try
 {
     configuration = NodeConfiguration.Build(commandLine);
 }
+catch (ConfigurationErrorException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Error}");
+    return 2;
+}
 catch (Exception ex) when (ex is FormatException or FileNotFoundException or InvalidDataException)
 {
-    Console.Error.WriteLine($"error: {ex.Message}");
+    var reason = ex.InnerException is null ? ex.Message : $"{ex.Message} {ex.InnerException.Message}";
+    Console.Error.WriteLine($"error: {reason.ReplaceLineEndings(" ")}");
+    return 2;
+}
+
+var configurationErrors = NodeConfigurationValidator.Validate(configuration);
+if (configurationErrors.Count > 0)
+{
+    Console.Error.WriteLine(NodeConfigurationValidator.Summary(configurationErrors));
     return 2;
 }
 
@@ -44,7 +59,13 @@ try
 }
 catch (MtaCluster.Delivery.Policies.DomainPolicyConfigException ex)
 {
-    Console.Error.WriteLine($"error: {ex.Message}");
+    Console.Error.WriteLine($"error: {DomainPolicyErrorLine.ToError(ex)}");
+    return 2;
+}
+catch (ConfigurationErrorException ex)
+{
+    // What the validator could not foresee and the binder still refused.
+    Console.Error.WriteLine($"error: {ex.Error}");
     return 2;
 }
 using var runningHost = host;

@@ -22,7 +22,8 @@ public static partial class DomainPolicyLoader
     public static DomainPolicyConfiguration Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var source = Path.GetFileName(path);
+        // The full path, so the error names the file an operator has to open.
+        var source = Path.GetFullPath(path);
         string text;
         try
         {

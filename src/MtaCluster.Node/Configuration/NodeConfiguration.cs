@@ -5,7 +5,7 @@ namespace MtaCluster.Node.Configuration;
 /// <summary>
 /// Builds the node's configuration. Precedence, lowest first: cluster-config/node.yaml (the
 /// documented defaults), the file named by --config, MTA_-prefixed environment variables,
-/// and --data-dir on the command line.
+/// and --data-dir on the command line. <see cref="NodeConfigurationValidator"/> checks the result.
 /// </summary>
 public static class NodeConfiguration
 {
@@ -35,15 +35,24 @@ public static class NodeConfiguration
         else
         {
             // Tests hand in an environment of their own; the same prefix and "__" separator rules apply.
-            builder.AddInMemoryCollection(environment
+            builder.Add(new ConfigurationLayerSource(ConfigurationLayerKind.Environment, environment
                 .Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
-                .Select(e => KeyValuePair.Create(e.Key[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal), e.Value)));
+                .Select(e => KeyValuePair.Create(e.Key[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal), e.Value))));
         }
         if (commandLine.DataDir is not null)
         {
-            builder.AddInMemoryCollection([KeyValuePair.Create<string, string?>("Node:DataDir", commandLine.DataDir)]);
+            builder.Add(new ConfigurationLayerSource(ConfigurationLayerKind.CommandLine, [KeyValuePair.Create<string, string?>("Node:DataDir", commandLine.DataDir)]));
         }
-        return builder.Build();
+        try
+        {
+            return builder.Build();
+        }
+        catch (InvalidDataException ex) when (ex.InnerException is ConfigurationErrorException error)
+        {
+            // The file provider wraps what a parser throws in "Failed to load configuration from file";
+            // the parser's own error already names the file, the line and the column.
+            throw error;
+        }
     }
 
     /// <summary>

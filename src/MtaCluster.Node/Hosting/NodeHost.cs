@@ -43,7 +43,7 @@ public static class NodeHost
             o.UseUtcTimestamp = true;
         });
 
-        var nodeOptions = configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
+        var nodeOptions = NodeConfigurationSections.Bind<NodeOptions>(configuration);
         Directory.CreateDirectory(nodeOptions.FullDataDir);
         builder.Services.AddSingleton(nodeOptions);
         builder.Services.AddSingleton<IConfiguration>(configuration);
@@ -52,7 +52,7 @@ public static class NodeHost
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = nodeOptions.ShutdownTimeout);
 
-        var sharding = configuration.GetSection(ShardingOptions.Section).Get<ShardingOptions>() ?? new ShardingOptions();
+        var sharding = NodeConfigurationSections.Bind<ShardingOptions>(configuration);
         builder.Services.AddSingleton(sharding);
 
         // Hosted services start in registration order and stop in reverse: the SMTP listeners stop
@@ -69,7 +69,7 @@ public static class NodeHost
         builder.Services.AddSingleton<IQueueStore>(sp => new SqliteQueueStore(
             SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir), sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
         builder.Services.AddHostedService<SpoolService>();
-        var spool = configuration.GetSection(SpoolOptions.Section).Get<SpoolOptions>() ?? new SpoolOptions();
+        var spool = NodeConfigurationSections.Bind<SpoolOptions>(configuration);
         builder.Services.AddSingleton(spool);
         // The SMTP server's capacity check (452 4.3.1 at MAIL while the volume is low); started
         // before the listeners so the first MAIL already sees a measured volume.
@@ -81,10 +81,10 @@ public static class NodeHost
         return builder.Build();
     }
 
-    private static void AddDelivery(IServiceCollection services, IConfiguration configuration, NodeOptions node, ShardingOptions sharding)
+    private static void AddDelivery(IServiceCollection services, IConfigurationRoot configuration, NodeOptions node, ShardingOptions sharding)
     {
-        var options = configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
-        var dns = configuration.GetSection(DnsOptions.Section).Get<DnsOptions>() ?? new DnsOptions();
+        var options = NodeConfigurationSections.Bind<DeliveryOptions>(configuration);
+        var dns = NodeConfigurationSections.Bind<DnsOptions>(configuration);
         var domainsFile = options.DomainsFile ?? NodeConfiguration.FindDefaultFile(fileName: "domains.yaml");
         // A bad policy file stops the node at start, naming the key, rather than delivering under defaults.
         var policies = new DomainPolicyHolder(domainsFile is null
@@ -115,10 +115,9 @@ public static class NodeHost
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
     }
 
-    private static void AddSmtpServer(IServiceCollection services, IConfiguration configuration, NodeOptions node, ShardingOptions sharding)
+    private static void AddSmtpServer(IServiceCollection services, IConfigurationRoot configuration, NodeOptions node, ShardingOptions sharding)
     {
-        var smtp = configuration.GetSection("Smtp");
-        var options = smtp.Get<SmtpServerOptions>() ?? new SmtpServerOptions();
+        var options = NodeConfigurationSections.Bind<SmtpServerOptions>(configuration);
         options.DataDirectory ??= node.FullDataDir;
 
         services.AddSingleton<IMessageSpool>(sp => new QueueStoreSpool(sp.GetRequiredService<IQueueStore>(), sharding.MaxShards, sp.GetService<INewWorkListener>()));

@@ -32,11 +32,25 @@ public static class PasswordHasher
     /// <summary>True when <paramref name="password"/> matches; false for a wrong password or a malformed hash.</summary>
     public static bool Verify(string password, string encodedHash)
     {
+        if (!TryDecode(encodedHash, out var iterations, out var salt, out var expected)) return false;
+        var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
+        return CryptographicOperations.FixedTimeEquals(actual, expected);
+    }
+
+    /// <summary>
+    /// True when <paramref name="encodedHash"/> is in the form <see cref="Hash(string)"/> writes, so a node
+    /// can refuse at start a user who could never log in (a pasted password, a truncated hash).
+    /// </summary>
+    public static bool IsWellFormed(string? encodedHash) => encodedHash is not null && TryDecode(encodedHash, out _, out _, out _);
+
+    private static bool TryDecode(string encodedHash, out int iterations, out byte[] salt, out byte[] expected)
+    {
+        salt = expected = [];
+        iterations = 0;
         var parts = encodedHash.Split('$');
         if (parts.Length != 4 || parts[0] != Scheme
-            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int iterations) || iterations < 1)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out iterations) || iterations < 1)
             return false;
-        byte[] salt, expected;
         try
         {
             salt = Convert.FromBase64String(parts[2]);
@@ -46,8 +60,6 @@ public static class PasswordHasher
         {
             return false;
         }
-        if (expected.Length == 0) return false;
-        var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
-        return CryptographicOperations.FixedTimeEquals(actual, expected);
+        return expected.Length > 0;
     }
 }
