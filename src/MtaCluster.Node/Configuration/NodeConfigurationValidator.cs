@@ -48,6 +48,12 @@ public static class NodeConfigurationValidator
                 : $"unknown section (did you mean {suggestion}?)");
         }
 
+        if (IsNumberedListener(segments))
+        {
+            return KeyError(setting, segments, 2,
+                "listeners are keyed by name (relay, submission, submissions, or a new name), not by position: a number here would add a listener, not change one");
+        }
+
         var key = OptionSchema.Resolve(sectionType, segments, 1);
         if (!key.IsKnown) return KeyError(setting, segments, key.UnknownAt, key.Problem!);
 
@@ -65,6 +71,13 @@ public static class NodeConfigurationValidator
         }
         return null;
     }
+
+    // Listeners were a list once (MTA_Smtp__Listeners__0__Port); the map would take "0" as a new listener's name.
+    private static bool IsNumberedListener(string[] segments) =>
+        segments.Length > 2
+        && segments[0].Equals("Smtp", StringComparison.OrdinalIgnoreCase)
+        && segments[1].Equals("Listeners", StringComparison.OrdinalIgnoreCase)
+        && segments[2].Length > 0 && segments[2].All(char.IsAsciiDigit);
 
     private static bool IsAuthUser(string[] segments) =>
         segments.Length == AuthUsers.Length + 1

@@ -89,8 +89,8 @@ public sealed class NodeConfigurationValidatorTests : IDisposable
     [InlineData("MTA_Delivery__RemotePort", "twenty-five", "expected a whole number")]
     [InlineData("MTA_Smtp__MaxMessageSize", "35M", "expected a whole number")]
     [InlineData("MTA_Node__ShutdownTimeout", "30s", "expected a duration like 00:05:00")]
-    [InlineData("MTA_Smtp__Listeners__0__Kind", "Relai", "expected one of Relay, Submission, ImplicitTls")]
-    [InlineData("MTA_Smtp__Listeners__0__Port", "smtp", "expected a whole number")]
+    [InlineData("MTA_Smtp__Listeners__relay__Kind", "Relai", "expected one of Relay, Submission, ImplicitTls")]
+    [InlineData("MTA_Smtp__Listeners__relay__Port", "smtp", "expected a whole number")]
     [InlineData("MTA_Spool__MinFreeBytes", "lots", "expected a whole number")]
     [InlineData("MTA_Delivery__Client__EnabledSslProtocols", "Tls4", "expected one or more of")]
     [InlineData("MTA_Delivery__Accounting__RotateInterval", "hourly", "expected a duration")]
@@ -105,9 +105,9 @@ public sealed class NodeConfigurationValidatorTests : IDisposable
     [Theory]
     [InlineData("MTA_Delivery__RemotePort", "2525")]
     [InlineData("MTA_Node__ShutdownTimeout", "1.00:00:00")]
-    [InlineData("MTA_Smtp__Listeners__0__Kind", "implicittls")]
+    [InlineData("MTA_Smtp__Listeners__relay__Kind", "implicittls")]
     [InlineData("MTA_Smtp__Listeners__relay__Port", "2526")]
-    [InlineData("MTA_Smtp__Listeners__0__RequireAuth", "")]
+    [InlineData("MTA_Smtp__Listeners__relay__RequireAuth", "")]
     [InlineData("MTA_Spool__MinFreeBytes", "")]
     [InlineData("MTA_Delivery__Client__EnabledSslProtocols", "Tls12, Tls13")]
     [InlineData("MTA_Smtp__TrustedNetworks__0", "10.0.0.0/8")]
@@ -120,10 +120,17 @@ public sealed class NodeConfigurationValidatorTests : IDisposable
     }
 
     [Fact]
-    public void A_list_members_unknown_key_is_refused()
+    public void A_map_members_unknown_key_is_refused()
     {
-        var error = SingleError(Build("Smtp:\n  Listeners:\n    - Name: relay\n      Prot: 2525\n"));
-        Assert.Equal($"{OverridePath}:4:7: Smtp:Listeners:0:Prot: unknown setting (did you mean Port?)", error.ToString());
+        var error = SingleError(Build("Smtp:\n  Listeners:\n    relay:\n      Prot: 2525\n"));
+        Assert.Equal($"{OverridePath}:4:7: Smtp:Listeners:relay:Prot: unknown setting (did you mean Port?)", error.ToString());
+    }
+
+    [Fact]
+    public void A_listener_addressed_by_its_old_list_position_is_refused()
+    {
+        var error = SingleError(Build("Smtp:\n  Listeners:\n    - Port: 2526\n"));
+        Assert.StartsWith($"{OverridePath}:3:7: Smtp:Listeners:0: listeners are keyed by name", error.ToString());
     }
 
     [Fact]
