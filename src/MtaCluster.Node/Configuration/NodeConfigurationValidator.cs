@@ -32,8 +32,11 @@ public static class NodeConfigurationValidator
     }
 
     /// <summary>The line the node prints: the first mistake, and how many more there are.</summary>
-    public static string Summary(IReadOnlyList<ConfigurationError> errors) =>
-        errors.Count == 1 ? $"error: {errors[0]}" : $"error: {errors[0]} (1 of {errors.Count} configuration errors)";
+    public static string Summary(IReadOnlyList<ConfigurationError> errors) => $"error: {FirstOf(errors)}";
+
+    /// <summary>The first mistake, and how many more there are.</summary>
+    public static string FirstOf(IReadOnlyList<ConfigurationError> errors) =>
+        errors.Count == 1 ? errors[0].ToString() : $"{errors[0]} (1 of {errors.Count} configuration errors)";
 
     private static ConfigurationError? Check(ConfiguredValue setting)
     {

@@ -88,12 +88,13 @@ public sealed class NodeConfigurationReloader(
             else builder.AddInMemoryCollection(Snapshot(provider, parent: null));
         }
         var candidate = builder.Build();
-        candidate.GetSection(NodeOptions.Section).Get<NodeOptions>();
-        candidate.GetSection(ShardingOptions.Section).Get<ShardingOptions>();
-        candidate.GetSection(Spooling.SpoolOptions.Section).Get<Spooling.SpoolOptions>();
-        candidate.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>();
-        candidate.GetSection(DnsOptions.Section).Get<DnsOptions>();
-        candidate.GetSection("Smtp").Get<SmtpServerOptions>();
+        // The same checks as at start (unknown keys, values of the wrong type, malformed hashes), so a
+        // file the node would refuse to start with is refused here too; then every section must bind.
+        var errors = Configuration.NodeConfigurationValidator.Validate(candidate);
+        if (errors.Count > 0)
+            throw new InvalidDataException(Configuration.NodeConfigurationValidator.FirstOf(errors));
+        foreach (var (section, type) in Configuration.NodeConfigurationSections.OptionTypes)
+            candidate.GetSection(section).Get(type);
         return candidate;
     }
 

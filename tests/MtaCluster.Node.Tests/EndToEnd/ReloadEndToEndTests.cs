@@ -118,6 +118,12 @@ public sealed class ReloadEndToEndTests : IDisposable
         node.Signal(NodeProcess.SIGHUP);
         await node.WaitForOutputAsync("node configuration reload refused", Wait);
         Assert.Contains(node.Output, l => l.Contains("node configuration reload refused", StringComparison.Ordinal) && l.Contains("Delivery:Hold", StringComparison.Ordinal));
+        // An unknown key, which the binder alone would take silently, is refused as it is at start.
+        await NodeConfig.WriteRelayNodeAsync(config, Path.Combine(_dir, "data"), port, NodeSections("  Hodl: true\n"));
+        node.Signal(NodeProcess.SIGHUP);
+        await WaitForCountAsync(node, "node configuration reload refused", 2);
+        Assert.Contains(node.Output, l => l.Contains("node configuration reload refused", StringComparison.Ordinal)
+            && l.Contains("Delivery:Hodl: unknown setting (did you mean Hold?)", StringComparison.Ordinal));
 
         using var timeout = new CancellationTokenSource(Wait);
         await using (var client = await LineSmtpClient.ConnectAsync(port, timeout.Token))
