@@ -26,7 +26,9 @@ public static class Charsets
         charset = charset switch
         {
             // Mail in the wild labels GBK text gb2312; cp936 decodes both, and the superset gb18030 stays itself.
-            "gb2312" or "gbk" or "x-gbk" or "cp936" or "euc-cn" => "gbk",
+            // eucgb2312_cn and big5_tw are what Python's email.header writes for gb2312 and big5, so scripts send them often.
+            "gb2312" or "gbk" or "x-gbk" or "cp936" or "euc-cn" or "eucgb2312_cn" or "x-euc-cn" => "gbk",
+            "big5_tw" or "big5-tw" or "cp950" => "big5",
             "utf8" => "utf-8",
             _ => charset,
         };

@@ -1,3 +1,4 @@
+using MtaCluster.Testing;
 using System.Text;
 using System.Text.Json;
 using MtaCluster.Mail;

@@ -8,6 +8,8 @@ public class Rfc2047Tests
 {
     [Theory]
     [InlineData("=?gb2312?B?1tDOxA==?=", "中文")]
+    [InlineData("=?eucgb2312_cn?b?suLK1NPKvP4=?=", "测试邮件")]
+    [InlineData("=?big5_tw?b?tPq41bZspfM=?=", "測試郵件")]
     [InlineData("=?GB2312?Q?=D6=D0=CE=C4?=", "中文")]
     [InlineData("=?big5?B?pKSk5Q==?=", "中文")]
     [InlineData("=?iso-2022-jp?B?GyRCRnxLXDhsGyhC?=", "日本語")]

@@ -302,22 +302,12 @@ internal sealed class DeliveryWorker(
 
     private static TransactionRecipient ToTransactionRecipient(QueuedRecipient recipient)
     {
-        string? original = null, originalType = null;
-        if (recipient.OriginalRecipient is { } orcpt)
-        {
-            // Stored decoded as "addr-type;address" (RFC 3461 §4.2).
-            var semicolon = orcpt.IndexOf(';');
-            if (semicolon > 0)
-            {
-                originalType = orcpt[..semicolon];
-                original = orcpt[(semicolon + 1)..];
-            }
-        }
+        var original = StoredOriginalRecipient.Split(recipient.OriginalRecipient);
         return new TransactionRecipient(recipient.Address)
         {
             Notify = recipient.Notify,
-            OriginalRecipient = original,
-            OriginalRecipientType = originalType ?? "rfc822",
+            OriginalRecipient = original?.Address,
+            OriginalRecipientType = original?.Type ?? "rfc822",
         };
     }
 }

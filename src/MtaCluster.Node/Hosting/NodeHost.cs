@@ -6,6 +6,7 @@ using MtaCluster.Actors;
 using MtaCluster.Delivery.Accounting;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Domains;
+using MtaCluster.Delivery.Lifecycle;
 using MtaCluster.Delivery.Policies;
 using MtaCluster.Dns;
 using MtaCluster.Node.Delivery;
@@ -76,12 +77,12 @@ public static class NodeHost
         builder.Services.AddSingleton(sp => new SpoolSpaceMonitor(nodeOptions.FullDataDir, spool, new DriveFreeSpaceSource(), sp.GetRequiredService<ILogger<SpoolSpaceMonitor>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SpoolSpaceMonitor>());
 
-        AddDelivery(builder.Services, configuration, nodeOptions, sharding);
+        AddDelivery(builder.Services, configuration, nodeOptions, sharding, spool);
         AddSmtpServer(builder.Services, configuration, nodeOptions, sharding);
         return builder.Build();
     }
 
-    private static void AddDelivery(IServiceCollection services, IConfigurationRoot configuration, NodeOptions node, ShardingOptions sharding)
+    private static void AddDelivery(IServiceCollection services, IConfigurationRoot configuration, NodeOptions node, ShardingOptions sharding, SpoolOptions spool)
     {
         var options = NodeConfigurationSections.Bind<DeliveryOptions>(configuration);
         var dns = NodeConfigurationSections.Bind<DnsOptions>(configuration);
@@ -108,7 +109,24 @@ public static class NodeHost
                 sp.GetRequiredService<AccountingLog>(),
                 options,
                 sp.GetRequiredService<ILoggerFactory>());
-            return new DeliveryEngine(sp.GetRequiredService<ActorSystem>(), context, sharding.MaxShards, sharding.PassivateIdleEntityAfter);
+            DeliveryEngine? engine = null;
+            // DSNs come from the name the node greets with, which is also the name in its Received headers.
+            var reportingMta = NodeConfigurationSections.Bind<SmtpServerOptions>(configuration).EffectiveHostName();
+            var lifecycle = new MessageLifecycleContext(
+                sp.GetRequiredService<IQueueStore>(),
+                new MimeDeliveryReportComposer(reportingMta),
+                new MessageLifecycleOptions
+                {
+                    ReportingMta = reportingMta,
+                    RetainFinishedMessages = spool.RetainFinishedMessages,
+                    DelayNoticeAfter = options.DelayNoticeAfter,
+                    SweepInterval = spool.SweepInterval,
+                },
+                sharding.MaxShards,
+                sp.GetRequiredService<ILoggerFactory>(),
+                recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()));
+            engine = new DeliveryEngine(sp.GetRequiredService<ActorSystem>(), context, sharding.MaxShards, sharding.PassivateIdleEntityAfter, lifecycle);
+            return engine;
         });
         services.AddSingleton<DeliveryService>();
         services.AddSingleton<INewWorkListener>(sp => sp.GetRequiredService<DeliveryService>());

@@ -1,13 +1,12 @@
 using System.Text.Json;
-using MtaCluster.Testing;
 
-namespace MtaCluster.Mime.Tests;
+namespace MtaCluster.Testing;
 
 /// <summary>
 /// Python's stdlib <c>email</c> package (policy=default) as the judge of our output: it parses a message and prints
 /// what it found as JSON, defects included.
 /// </summary>
-internal static class PythonEmail
+public static class PythonEmail
 {
     private const string Script = """
         import email, email.policy, email.utils, json, sys

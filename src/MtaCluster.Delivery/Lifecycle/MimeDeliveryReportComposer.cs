@@ -1,0 +1,107 @@
+using MtaCluster.Mail;
+using MtaCluster.Mime;
+using MtaCluster.Storage;
+
+namespace MtaCluster.Delivery.Lifecycle;
+
+/// <summary>
+/// Writes DSNs with <see cref="DeliveryStatusNotification"/>: the spool's view of a message and its
+/// recipients turned into RFC 3464 status groups, the original read from the stored body.
+/// </summary>
+public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryReportComposer
+{
+    public async Task<byte[]> ComposeAsync(DeliveryReport report, CancellationToken cancellationToken = default)
+    {
+        var original = report.Original;
+        var dsn = new DeliveryStatusNotification(reportingMta, original.ReversePath)
+        {
+            EnvelopeId = original.EnvelopeId,
+            ArrivalDate = original.ReceivedAt,
+            Return = original.DsnReturn,
+            Utf8 = original.SmtpUtf8,
+            OriginalBodyType = original.BodyType,
+            Date = report.Date,
+        };
+        foreach (var recipient in report.Recipients)
+            dsn.Recipients.Add(ToStatusGroup(report, recipient));
+
+        using var body = new ReadOnlyMemoryStream(original.Content);
+        using var output = new MemoryStream();
+        await dsn.WriteToAsync(body, output, cancellationToken).ConfigureAwait(false);
+        return output.ToArray();
+    }
+
+    private static DsnRecipient ToStatusGroup(DeliveryReport report, QueuedRecipient recipient)
+    {
+        var delayed = report.Kind == DeliveryReportKind.Delayed;
+        var original = StoredOriginalRecipient.Split(recipient.OriginalRecipient);
+        return new DsnRecipient
+        {
+            FinalRecipient = recipient.Address,
+            Action = delayed ? DsnAction.Delayed : DsnAction.Failed,
+            Status = StatusOf(recipient.LastReply, delayed),
+            OriginalRecipient = original?.Address,
+            OriginalRecipientType = original?.Type ?? "rfc822",
+            RemoteMta = recipient.RemoteMta,
+            DiagnosticCode = recipient.LastReply,
+            LastAttemptDate = recipient.LastAttemptAt,
+            WillRetryUntil = delayed && report.WillRetryUntil?.TryGetValue(recipient.RecipientId, out var until) == true ? until : null,
+        };
+    }
+
+    /// <summary>The reply's enhanced code; without one, the class its basic code implies (RFC 3463 §3.1, x.0.0).</summary>
+    private static EnhancedStatusCode StatusOf(string? reply, bool delayed)
+    {
+        if (reply is { Length: >= 3 })
+        {
+            var rest = reply.AsSpan(3).TrimStart();
+            var end = rest.IndexOf(' ');
+            if (EnhancedStatusCode.TryParse(end < 0 ? rest : rest[..end], out var code)) return code;
+            if (reply[0] is '4' or '5') return new EnhancedStatusCode(reply[0] - '0', 0, 0);
+        }
+        return new EnhancedStatusCode(delayed ? 4 : 5, 0, 0);
+    }
+
+    /// <summary>A read-only stream over the stored body, so the DSN reads the original without copying it first.</summary>
+    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> content) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => content.Length;
+
+        public override long Position
+        {
+            get => _position;
+            set => _position = (int)Math.Clamp(value, 0, content.Length);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = Math.Min(buffer.Length, content.Length - _position);
+            content.Span.Slice(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            Position = origin switch { SeekOrigin.Begin => offset, SeekOrigin.Current => _position + offset, _ => content.Length + offset };
+            return _position;
+        }
+
+        public override void Flush() { }
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
