@@ -110,7 +110,7 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
             Attempt = attempt,
             QueueSeconds = Math.Round((now - recipient.QueuedAt).TotalSeconds, 3),
             NextAttemptAt = nextAttempt,
-            GiveUpAt = nextAttempt is null ? null : recipient.QueuedAt + retries.Settings.MaxAge,
+            GiveUpAt = type == AccountingRecordType.Delivered ? null : recipient.QueuedAt + retries.Settings.MaxAge,
         });
     }
 

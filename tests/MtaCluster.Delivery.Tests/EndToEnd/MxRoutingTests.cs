@@ -156,7 +156,12 @@ public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFi
         Assert.Equal(AccountingRecordType.Bounced, record.Type);
         Assert.Equal("5.1.10", record.Reply!.Enhanced);
         Assert.Equal("bad-domain", record.Category);
-        Assert.Equal(RecipientState.Failed, Assert.Single(await mta.RecipientsAsync(id)).State);
+        var recipient = Assert.Single(await mta.RecipientsAsync(id));
+        Assert.Equal(RecipientState.Failed, recipient.State);
+        // A routing failure never loads the message, yet its record names the envelope sender and the give-up time.
+        Assert.Equal("sender@example.com", record.Sender);
+        Assert.Equal(1, record.Attempt);
+        Assert.Equal(recipient.QueuedAt + TimeSpan.FromHours(1), record.GiveUpAt);
     }
 
     [Fact]
@@ -168,6 +173,7 @@ public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFi
         Assert.Equal(AccountingRecordType.Bounced, record.Type);
         Assert.Equal("bad-domain", record.Category);
         Assert.StartsWith("5.", record.Reply!.Enhanced);
+        Assert.Equal("sender@example.com", record.Sender);
     }
 
     [Fact]
@@ -179,6 +185,8 @@ public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFi
         var records = await mta.Accounting.WaitForAsync(r => r.MessageId == id, count: 2);
         Assert.All(records, r => Assert.Equal(AccountingRecordType.Deferred, r.Type));
         Assert.Equal("4.4.3", records[0].Reply!.Enhanced);
+        Assert.All(records, r => Assert.Equal("sender@example.com", r.Sender));
+        Assert.All(records, r => Assert.Equal(r.Time + TimeSpan.FromSeconds(1), r.NextAttemptAt));
         // The domain woke again on its retry schedule with no new mail to prompt it.
         Assert.Equal(2, records[1].Attempt);
         Assert.Equal(RecipientState.Pending, Assert.Single(await mta.RecipientsAsync(id)).State);
