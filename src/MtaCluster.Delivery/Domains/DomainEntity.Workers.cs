@@ -113,7 +113,7 @@ public sealed partial class DomainEntity
         ReturnReadyToBacklog();
         if (_backlog.Count == 0) return;
         _logger.LogInformation("{Domain}: {Outcome} {Count} transactions: {Reply}", _domain, permanent ? "bouncing" : "deferring", _backlog.Count, reply.ToLine());
-        var recorder = new OutcomeRecorder(_context, _domain, _retries);
+        var recorder = new OutcomeRecorder(_context, _domain, _retries, _logger);
         while (_backlog.TryDequeue(out var item))
         {
             var sender = await SenderOfAsync(item.MessageId).ConfigureAwait(false);

@@ -61,7 +61,8 @@ internal sealed class DeliveryHarness : IAsyncDisposable
 
     public static async Task<DeliveryHarness> StartAsync(string domainsYaml, int remotePort, IPEndPoint? dns = null,
         Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null, TimeSpan? passivateIdleEntityAfter = null,
-        Func<IQueueStore, IQueueStore>? wrapStore = null, ISmtpConnector? connector = null)
+        Func<IQueueStore, IQueueStore>? wrapStore = null, ISmtpConnector? connector = null,
+        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var dir = Directory.CreateTempSubdirectory("mta-delivery-").FullName;
         var store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(dir));
@@ -97,7 +98,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         // A wrapper sees what the entities ask of the spool (to fail on cue); the test itself uses the store directly.
         DeliveryEngine CreateEngine(ActorSystem system) => new(system,
             new DeliveryContext(wrapStore?.Invoke(store) ?? store, new MailRouteResolver(lookup, lookup, remotePort), policies,
-                new BounceClassifier(policies.Configuration.BounceRules), sink, options, NullLoggerFactory.Instance, connector: connector),
+                new BounceClassifier(policies.Configuration.BounceRules), sink, options, loggerFactory ?? NullLoggerFactory.Instance, connector: connector),
             Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1));
         return new DeliveryHarness(dir, store, CreateEngine, accounting);
     }

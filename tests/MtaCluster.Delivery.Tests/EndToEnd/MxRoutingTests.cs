@@ -165,6 +165,27 @@ public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFi
     }
 
     [Fact]
+    public async Task Deferral_and_bounce_lines_carry_queue_id_sender_attempt_next_attempt_and_give_up()
+    {
+        var (factory, logs) = CapturingLoggerProvider.CreateFactory();
+        await using var mta = await DeliveryHarness.StartAsync(Domains, 25, dns.Dns.EndPoint, loggerFactory: factory);
+        var deferred = await mta.SubmitAsync("sender@example.com", ["heidi@unresolvable.example"]);
+        var bounced = await mta.SubmitAsync("", ["frank@nullmx.test"]);
+
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == deferred))[0];
+        var line = (await logs.WaitForAsync(l => l.Message.Contains("queue_id=" + deferred)))[0];
+        Assert.Equal(
+            $"deferred queue_id={deferred} sender=<sender@example.com> rcpt=<heidi@unresolvable.example> attempt=1 " +
+            $"next_attempt={record.NextAttemptAt!.Value.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} give_up={record.GiveUpAt!.Value.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} " +
+            $"reply=\"{record.Reply!.Code} {record.Reply.Enhanced} {record.Reply.Text}\"", line.Message);
+
+        var bounce = (await mta.Accounting.WaitForAsync(r => r.MessageId == bounced))[0];
+        var bounceLine = (await logs.WaitForAsync(l => l.Message.Contains("queue_id=" + bounced)))[0].Message;
+        Assert.StartsWith($"bounced queue_id={bounced} sender=<> rcpt=<frank@nullmx.test> attempt=1 next_attempt=none " +
+            $"give_up={bounce.GiveUpAt!.Value.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} reply=\"5", bounceLine);
+    }
+
+    [Fact]
     public async Task A_domain_that_does_not_exist_bounces()
     {
         await using var mta = await DeliveryHarness.StartAsync(Domains, 25, dns.Dns.EndPoint);
