@@ -51,7 +51,7 @@ public sealed record AccountingRecord
     [JsonConverter(typeof(UtcTimestampJsonConverter))]
     public DateTimeOffset? NextAttemptAt { get; init; }
 
-    /// <summary>For a deferral, when the recipient expires if still undelivered (queued time plus the policy's max age).</summary>
+    /// <summary>For every outcome but a delivery, when the recipient expires if still undelivered (queued time plus the policy's max age).</summary>
     [JsonConverter(typeof(UtcTimestampJsonConverter))]
     public DateTimeOffset? GiveUpAt { get; init; }
 }

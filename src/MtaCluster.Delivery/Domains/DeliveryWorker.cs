@@ -200,7 +200,7 @@ internal sealed class DeliveryWorker(
                 // out): no attempt is counted; the recipients go back as never tried and the entity
                 // holds the domain off as after a failed commit, until the spool has had time to recover.
                 logger.LogWarning(ex, "delivering {Message} to {Domain} failed on this node; sending it later", item.MessageId, domain);
-                var released = new OutcomeRecorder(context, domain, retries);
+                var released = new OutcomeRecorder(context, domain, retries, logger);
                 foreach (var recipient in item.Recipients) released.Add(recipient, null, AttemptOutcome.SendAgain, default, details);
                 entity.Tell(released.Unrecorded());
                 break;
@@ -227,7 +227,7 @@ internal sealed class DeliveryWorker(
 
     private async Task DeliverAsync(SmtpClientConnection connection, WorkItem item, AttemptConnection details, CancellationToken cancellationToken)
     {
-        var recorder = new OutcomeRecorder(context, domain, retries);
+        var recorder = new OutcomeRecorder(context, domain, retries, logger);
         var message = await context.Store.GetMessageAsync(item.MessageId, cancellationToken).ConfigureAwait(false);
         if (message is null)
         {
@@ -262,7 +262,7 @@ internal sealed class DeliveryWorker(
 
     private OutcomeRecorder LocalFailure(WorkItem item, Exception error, AttemptConnection details)
     {
-        var recorder = new OutcomeRecorder(context, domain, retries);
+        var recorder = new OutcomeRecorder(context, domain, retries, logger);
         foreach (var recipient in item.Recipients)
         {
             var inARow = recipient.LocalFailures + 1;

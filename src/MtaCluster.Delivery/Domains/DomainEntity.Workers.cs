@@ -113,16 +113,35 @@ public sealed partial class DomainEntity
         ReturnReadyToBacklog();
         if (_backlog.Count == 0) return;
         _logger.LogInformation("{Domain}: {Outcome} {Count} transactions: {Reply}", _domain, permanent ? "bouncing" : "deferring", _backlog.Count, reply.ToLine());
-        var recorder = new OutcomeRecorder(_context, _domain, _retries);
+        var recorder = new OutcomeRecorder(_context, _domain, _retries, _logger);
         while (_backlog.TryDequeue(out var item))
         {
+            var sender = await SenderOfAsync(item.MessageId).ConfigureAwait(false);
             foreach (var recipient in item.Recipients)
             {
-                recorder.Add(recipient, null, permanent ? AttemptOutcome.Bounced : AttemptOutcome.Deferred, reply, AttemptConnection.None, local);
+                recorder.Add(recipient, sender, permanent ? AttemptOutcome.Bounced : AttemptOutcome.Deferred, reply, AttemptConnection.None, local);
             }
         }
         OnSettled(await recorder.CommitAsync(CancellationToken.None).ConfigureAwait(false));
         _mayHaveMore = true;
+    }
+
+    /// <summary>
+    /// The envelope sender for the accounting record of a message that was never loaded (a routing or
+    /// connection failure); null when it is gone or the spool cannot be read, which must not keep the
+    /// outcome from being recorded. This reads the message once per transaction, on a failure path only.
+    /// </summary>
+    private async Task<string?> SenderOfAsync(string messageId)
+    {
+        try
+        {
+            return (await _context.Store.GetMessageAsync(messageId).ConfigureAwait(false))?.ReversePath;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "{Domain}: cannot read the sender of {Message} from the spool", _domain, messageId);
+            return null;
+        }
     }
 
     private void ReturnReadyToBacklog()

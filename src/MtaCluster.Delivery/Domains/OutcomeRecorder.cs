@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
 using MtaCluster.Delivery.Accounting;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Retries;
@@ -20,7 +22,7 @@ internal sealed record AttemptConnection(string? MxHost, string? MxIp, string? S
 /// temporary failure is retried on the policy's schedule until the recipient's maximum age, then
 /// it expires (4.4.7); a permanent failure bounces.
 /// </summary>
-internal sealed class OutcomeRecorder(DeliveryContext context, string domain, RetrySchedule retries)
+internal sealed partial class OutcomeRecorder(DeliveryContext context, string domain, RetrySchedule retries, ILogger? logger = null)
 {
     private readonly List<RecipientAttempt> _attempts = new();
     private readonly List<AccountingRecord> _records = new();
@@ -121,9 +123,18 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
             Attempt = attempt,
             QueueSeconds = Math.Round((now - recipient.QueuedAt).TotalSeconds, 3),
             NextAttemptAt = nextAttempt,
-            GiveUpAt = nextAttempt is null ? null : recipient.QueuedAt + retries.Settings.MaxAge,
+            GiveUpAt = type == AccountingRecordType.Delivered ? null : recipient.QueuedAt + retries.Settings.MaxAge,
         });
     }
+
+    private static string Timestamp(DateTimeOffset? at) =>
+        at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "none";
+
+    // One key=value form for every deferral, bounce and expiry, so "what happens to my message" is one grep for its queue id.
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "{Outcome} queue_id={QueueId} sender={Sender} rcpt=<{Recipient}> attempt={Attempt} next_attempt={NextAttempt} give_up={GiveUp} reply=\"{Reply}\"")]
+    private static partial void Outcome(ILogger logger, string outcome, string queueId, string sender, string recipient, int attempt,
+        string nextAttempt, string giveUp, string reply);
 
     private static BounceCategory ClassifyByCode(SmtpReply reply) =>
         reply.EnhancedCode is { } code
@@ -148,6 +159,16 @@ internal sealed class OutcomeRecorder(DeliveryContext context, string domain, Re
             }
         }
         foreach (var record in _records) context.Accounting.Record(record);
+        if (logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            foreach (var record in _records)
+            {
+                if (record.Type == AccountingRecordType.Delivered) continue;
+                Outcome(logger, record.Type.ToString().ToLowerInvariant(), record.MessageId,
+                    record.Sender is null ? "unknown" : "<" + record.Sender + ">", record.Recipient, record.Attempt,
+                    Timestamp(record.NextAttemptAt), Timestamp(record.GiveUpAt), record.Reply is { } r ? (r.Enhanced is null ? $"{r.Code} {r.Text}" : $"{r.Code} {r.Enhanced} {r.Text}") : "");
+            }
+        }
         return new TransactionSettled(_settled.ToArray(), _delivered, _deferred, _bounced, _transient.ToArray());
     }
 }

@@ -20,8 +20,12 @@ public sealed class ConnectionLimiter
     public int Count => Volatile.Read(ref _total);
 
     /// <summary>Takes a slot; when false nothing was taken and <see cref="Release"/> must not be called.</summary>
-    public bool TryAcquire(IPAddress client)
+    public bool TryAcquire(IPAddress client) => TryAcquire(client, out _);
+
+    /// <summary>As <see cref="TryAcquire(IPAddress)"/>; when false, <paramref name="perClient"/> tells which limit refused it.</summary>
+    public bool TryAcquire(IPAddress client, out bool perClient)
     {
+        perClient = false;
         if (Interlocked.Increment(ref _total) > _maxTotal)
         {
             Interlocked.Decrement(ref _total);
@@ -31,6 +35,7 @@ public sealed class ConnectionLimiter
         if (mine > _maxPerClient)
         {
             Release(client);
+            perClient = true;
             return false;
         }
         return true;

@@ -133,9 +133,11 @@ public sealed class SmtpServer : IAsyncDisposable
     {
         var client = connection.RemoteAddress ?? IPAddress.None;
         if (client.IsIPv4MappedToIPv6) client = client.MapToIPv4();
-        if (!_limiter.TryAcquire(client))
+        if (!_limiter.TryAcquire(client, out bool perClient))
         {
-            _logger.LogInformation("Refusing {Client} on {Name}: too many connections", client, connection.Listener.Name);
+            // On an implicit-TLS listener nothing is sent (see RefuseAsync); the line still names the reply it stands for.
+            RefusalLog.Refused(_logger, _context.Refusals, RefusalKind.ConnectionLimit, client, connection.Listener.Name,
+                SmtpReplies.TooManyConnections, "limit", perClient ? "per-client" : "total");
             await RefuseAsync(connection).ConfigureAwait(false);
             return;
         }

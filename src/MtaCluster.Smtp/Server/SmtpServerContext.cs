@@ -29,6 +29,7 @@ public sealed class SmtpServerContext
         TimeProvider = timeProvider ?? TimeProvider.System;
         HostName = options.EffectiveHostName();
         TrustedNetworks = new TrustedNetworks(options.TrustedNetworks);
+        Refusals = new RefusalLogLimiter(options.RefusalLogLinesPerSecond, TimeProvider);
         Greeting = new EncodedReply(220, null, HostName + " ESMTP MtaCluster");
         HeloReply = new EncodedReply(250, null, HostName);
         _ehloKeywords = new byte[4][];
@@ -88,6 +89,9 @@ public sealed class SmtpServerContext
     public string HostName { get; }
 
     public TrustedNetworks TrustedNetworks { get; }
+
+    /// <summary>The log budget for refusals, shared by every session and the listeners.</summary>
+    public RefusalLogLimiter Refusals { get; }
 
     public SslServerAuthenticationOptions CreateTlsOptions() => new()
     {

@@ -52,6 +52,12 @@ public sealed class SmtpServerOptions
 
     public int MaxAuthFailures { get; set; } = 3;
 
+    /// <summary>
+    /// Refusal lines (relay denied, failed AUTH, limits, oversize, malformed input) logged per second for
+    /// each kind of refusal; past it they are counted and the count logged when lines resume. 0: no limit.
+    /// </summary>
+    public int RefusalLogLinesPerSecond { get; set; } = 5;
+
     public int MaxConnections { get; set; } = 1000;
 
     public int MaxConnectionsPerClient { get; set; } = 50;

@@ -92,9 +92,10 @@ public sealed partial class SmtpSession
             Write(SmtpReplies.AuthSucceeded);
             return true;
         }
-        _logger.LogInformation("Client {Client} failed AUTH as {User}", _clientAddress, _authUser);
+        Refused(RefusalKind.AuthFailed, SmtpReplies.BadCredentials, "user", RefusalLog.Printable(_authUser));
         Write(SmtpReplies.BadCredentials);
         if (++_authFailures < _options.MaxAuthFailures) return true;
+        Refused(RefusalKind.TooManyErrors, SmtpReplies.TooManyAuthFailures, "auth_failures", _authFailures);
         Write(SmtpReplies.TooManyAuthFailures);
         return false;
     }

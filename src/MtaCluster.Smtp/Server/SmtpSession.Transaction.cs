@@ -26,10 +26,17 @@ public sealed partial class SmtpSession
         // RFC 4954 §6: 530 when the listener demands AUTH, and on submission from a network it has no
         // reason to trust (RFC 6409 §4.3) even where an operator turned RequireAuth off.
         if (_authenticatedUser is null && (_listener.RequiresAuth || _listener.IsSubmission && !_trustedClient))
+        {
+            Refused(RefusalKind.AuthRequired, SmtpReplies.AuthRequired);
             return Reply(SmtpReplies.AuthRequired);
+        }
         // RFC 3463 4.3.1 before the client sends any content, rather than a 451 after all of it; the session
         // stays open so the client may try again once space is back.
-        if (_context.Capacity is { HasRoomForNewMail: false }) return Reply(SmtpReplies.InsufficientStorage);
+        if (_context.Capacity is { HasRoomForNewMail: false })
+        {
+            Refused(RefusalKind.SpoolFull, SmtpReplies.InsufficientStorage);
+            return Reply(SmtpReplies.InsufficientStorage);
+        }
         var mail = SmtpCommandParser.ParseMailFrom(arguments, _options.MaxMessageSize);
         ResetTransaction();
         _mail = mail;
@@ -43,7 +50,11 @@ public sealed partial class SmtpSession
         if (_recipients.Count >= _options.MaxRecipients) return Reply(SmtpReplies.TooManyRecipients);
         var rcpt = SmtpCommandParser.ParseRcptTo(arguments, _mail!.SmtpUtf8);
         // This MTA has no local domains: every recipient is a relay recipient.
-        if (!_trustedClient && _authenticatedUser is null) return Reply(SmtpReplies.RelayDenied);
+        if (!_trustedClient && _authenticatedUser is null)
+        {
+            Refused(RefusalKind.RelayDenied, SmtpReplies.RelayDenied, "rcpt", rcpt.Recipient.Address);
+            return Reply(SmtpReplies.RelayDenied);
+        }
         _recipients.Add(new ReceivedRecipient(rcpt.Recipient.Address, rcpt.Recipient.RoutingDomain, rcpt.Notify, rcpt.OriginalRecipient));
         _state = next;
         return Reply(SmtpReplies.RecipientOk);
@@ -56,7 +67,7 @@ public sealed partial class SmtpSession
         {
             // Anything buffered behind DATA was sent before our 354 existed (RFC 2920 §3.1: DATA ends a
             // group). It is either an early talker or a body we cannot frame safely; refuse and close.
-            _logger.LogInformation("Client {Client} sent data before 354", _clientAddress);
+            Refused(RefusalKind.MalformedInput, SmtpReplies.ImproperPipelining);
             ResetTransaction();
             Write(SmtpReplies.ImproperPipelining);
             return Step.Close;
@@ -77,7 +88,7 @@ public sealed partial class SmtpSession
         _mode = InputMode.Command;
         if (_dataReader.ErrorReply is { } error)
         {
-            _logger.LogInformation("Message from {Client} rejected: {Reply}", _clientAddress, error);
+            RefusedMessage(error);
             ResetTransaction();
             _state = SmtpSessionState.Greeted;
             return Reply(error);
@@ -116,6 +127,7 @@ public sealed partial class SmtpSession
         {
             if (error == SmtpReplies.BadSequence) return BadCommand(error);
             // RFC 3030 §2: after a failed chunk the transaction is over; later BDATs get 503.
+            RefusedMessage(error);
             ResetTransaction();
             _state = SmtpSessionState.Greeted;
             return Reply(error);
@@ -124,6 +136,7 @@ public sealed partial class SmtpSession
             return Reply(new EncodedReply(250, new(2, 0, 0), _chunkReader.Size.ToString(CultureInfo.InvariantCulture) + " octets received"));
         if (_chunkReader.CompleteMessage() is { } refused)
         {
+            RefusedMessage(refused);
             ResetTransaction();
             _state = SmtpSessionState.Greeted;
             return Reply(refused);
@@ -222,6 +235,9 @@ public sealed partial class SmtpSession
         receivedBytes.CopyTo(content, start);
         return content.AsMemory(start);
     }
+
+    private void RefusedMessage(EncodedReply reply) =>
+        Refused(reply == SmtpReplies.MessageTooBig ? RefusalKind.MessageTooBig : RefusalKind.MalformedInput, reply);
 
     private void LogStrippedNul() =>
         _logger.LogInformation("Stripped NUL characters from a message of {Client} on {Listener}", _clientAddress, _listener.Name);

@@ -98,7 +98,7 @@ public sealed partial class SmtpSession
             }
             else if (_options.GreetingDelay > TimeSpan.Zero && await IsEarlyTalkerAsync(cancellationToken).ConfigureAwait(false))
             {
-                _logger.LogInformation("Client {Client} on {Listener} talked before the greeting", _clientAddress, _listener.Name);
+                Refused(RefusalKind.MalformedInput, SmtpReplies.EarlyTalker);
                 await SendFinalAsync(SmtpReplies.EarlyTalker).ConfigureAwait(false);
                 return;
             }
@@ -248,18 +248,18 @@ public sealed partial class SmtpSession
         if (line.IsEmpty || line[^1] != (byte)'\r')
         {
             _mode = InputMode.Command;
-            return BadCommand(SmtpReplies.BareLineEndingInCommand);
+            return RefusedCommand(SmtpReplies.BareLineEndingInCommand);
         }
         line = line[..^1];
         if (line.IndexOf((byte)0) >= 0)
         {
             _mode = InputMode.Command;
-            return BadCommand(SmtpReplies.NulInCommand);
+            return RefusedCommand(SmtpReplies.NulInCommand);
         }
         if (line.IndexOf((byte)'\r') >= 0)
         {
             _mode = InputMode.Command;
-            return BadCommand(SmtpReplies.BareLineEndingInCommand);
+            return RefusedCommand(SmtpReplies.BareLineEndingInCommand);
         }
 
         try
@@ -268,6 +268,8 @@ public sealed partial class SmtpSession
         }
         catch (SmtpProtocolException ex)
         {
+            // MAIL with a SIZE over the limit (RFC 1870 §6.1) is the one oversize refusal made before any content.
+            if (ex.Reply == SmtpReplies.MessageTooBig) Refused(RefusalKind.MessageTooBig, ex.Reply);
             return IsSyntaxOrSequenceError(ex.Reply) ? BadCommand(ex.Reply) : Reply(ex.Reply);
         }
     }
@@ -473,13 +475,23 @@ public sealed partial class SmtpSession
         // RFC 5321 §7.8 lets a server close on clients that only send errors.
         if (++_badCommands >= _options.MaxBadCommands)
         {
-            _logger.LogInformation("Closing {Client} after {Count} bad commands", _clientAddress, _badCommands);
+            Refused(RefusalKind.TooManyErrors, SmtpReplies.TooManyErrors, "bad_commands", _badCommands);
             Write(SmtpReplies.TooManyErrors);
             return Step.Close;
         }
         Write(reply);
         return Step.Continue;
     }
+
+    /// <summary>A command line a smuggling attempt is made of (bare CR or LF, NUL): refused, logged, and counted as a bad command.</summary>
+    private Step RefusedCommand(EncodedReply reply)
+    {
+        Refused(RefusalKind.MalformedInput, reply);
+        return BadCommand(reply);
+    }
+
+    private void Refused(RefusalKind kind, EncodedReply reply, string? detailKey = null, object? detailValue = null) =>
+        RefusalLog.Refused(_logger, _context.Refusals, kind, _clientAddress, _listener.Name, reply, detailKey, detailValue);
 
     private static bool IsSyntaxOrSequenceError(EncodedReply reply) => reply.Code is >= 500 and <= 504 or 555;
 

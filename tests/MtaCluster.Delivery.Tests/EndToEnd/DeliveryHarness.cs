@@ -67,7 +67,8 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     public static async Task<DeliveryHarness> StartAsync(string domainsYaml, int remotePort, IPEndPoint? dns = null,
         Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null, TimeSpan? passivateIdleEntityAfter = null,
         Func<IQueueStore, IQueueStore>? wrapStore = null, ISmtpConnector? connector = null,
-        MessageLifecycleOptions? lifecycle = null, IDeliveryReportComposer? composer = null)
+        MessageLifecycleOptions? lifecycle = null, IDeliveryReportComposer? composer = null,
+        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var dir = Directory.CreateTempSubdirectory("mta-delivery-").FullName;
         var store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(dir));
@@ -106,10 +107,10 @@ internal sealed class DeliveryHarness : IAsyncDisposable
             DeliveryEngine? engine = null;
             var spool = wrapStore?.Invoke(store) ?? store;
             var messages = lifecycle is null ? null : new MessageLifecycleContext(spool, composer ?? new RecordingReportComposer(), lifecycle, Shards,
-                NullLoggerFactory.Instance, recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()));
+                loggerFactory ?? NullLoggerFactory.Instance, recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()));
             engine = new DeliveryEngine(system,
                 new DeliveryContext(spool, new MailRouteResolver(lookup, lookup, remotePort), policies,
-                    sink, options, NullLoggerFactory.Instance, connector: connector),
+                    sink, options, loggerFactory ?? NullLoggerFactory.Instance, connector: connector),
                 Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1), messages);
             return engine;
         }

@@ -156,7 +156,33 @@ public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFi
         Assert.Equal(AccountingRecordType.Bounced, record.Type);
         Assert.Equal("5.1.10", record.Reply!.Enhanced);
         Assert.Equal("bad-domain", record.Category);
-        Assert.Equal(RecipientState.Failed, Assert.Single(await mta.RecipientsAsync(id)).State);
+        var recipient = Assert.Single(await mta.RecipientsAsync(id));
+        Assert.Equal(RecipientState.Failed, recipient.State);
+        // A routing failure never loads the message, yet its record names the envelope sender and the give-up time.
+        Assert.Equal("sender@example.com", record.Sender);
+        Assert.Equal(1, record.Attempt);
+        Assert.Equal(recipient.QueuedAt + TimeSpan.FromHours(1), record.GiveUpAt);
+    }
+
+    [Fact]
+    public async Task Deferral_and_bounce_lines_carry_queue_id_sender_attempt_next_attempt_and_give_up()
+    {
+        var (factory, logs) = CapturingLoggerProvider.CreateFactory();
+        await using var mta = await DeliveryHarness.StartAsync(Domains, 25, dns.Dns.EndPoint, loggerFactory: factory);
+        var deferred = await mta.SubmitAsync("sender@example.com", ["heidi@unresolvable.example"]);
+        var bounced = await mta.SubmitAsync("", ["frank@nullmx.test"]);
+
+        var record = (await mta.Accounting.WaitForAsync(r => r.MessageId == deferred))[0];
+        var line = (await logs.WaitForAsync(l => l.Message.Contains("queue_id=" + deferred)))[0];
+        Assert.Equal(
+            $"deferred queue_id={deferred} sender=<sender@example.com> rcpt=<heidi@unresolvable.example> attempt=1 " +
+            $"next_attempt={record.NextAttemptAt!.Value.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} give_up={record.GiveUpAt!.Value.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} " +
+            $"reply=\"{record.Reply!.Code} {record.Reply.Enhanced} {record.Reply.Text}\"", line.Message);
+
+        var bounce = (await mta.Accounting.WaitForAsync(r => r.MessageId == bounced))[0];
+        var bounceLine = (await logs.WaitForAsync(l => l.Message.Contains("queue_id=" + bounced)))[0].Message;
+        Assert.StartsWith($"bounced queue_id={bounced} sender=<> rcpt=<frank@nullmx.test> attempt=1 next_attempt=none " +
+            $"give_up={bounce.GiveUpAt!.Value.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} reply=\"5", bounceLine);
     }
 
     [Fact]
@@ -168,6 +194,7 @@ public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFi
         Assert.Equal(AccountingRecordType.Bounced, record.Type);
         Assert.Equal("bad-domain", record.Category);
         Assert.StartsWith("5.", record.Reply!.Enhanced);
+        Assert.Equal("sender@example.com", record.Sender);
     }
 
     [Fact]
@@ -179,6 +206,8 @@ public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFi
         var records = await mta.Accounting.WaitForAsync(r => r.MessageId == id, count: 2);
         Assert.All(records, r => Assert.Equal(AccountingRecordType.Deferred, r.Type));
         Assert.Equal("4.4.3", records[0].Reply!.Enhanced);
+        Assert.All(records, r => Assert.Equal("sender@example.com", r.Sender));
+        Assert.All(records, r => Assert.Equal(r.Time + TimeSpan.FromSeconds(1), r.NextAttemptAt));
         // The domain woke again on its retry schedule with no new mail to prompt it.
         Assert.Equal(2, records[1].Attempt);
         Assert.Equal(RecipientState.Pending, Assert.Single(await mta.RecipientsAsync(id)).State);

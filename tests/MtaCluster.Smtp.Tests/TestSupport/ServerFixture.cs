@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 using MtaCluster.Smtp.Auth;
 using MtaCluster.Smtp.Server;
 
@@ -17,13 +18,13 @@ public sealed class ServerFixture : IAsyncDisposable
     private static readonly Lazy<X509Certificate2> SharedCertificate = new(() =>
         X509CertificateLoader.LoadPkcs12(TlsCertificateProvider.CreateSelfSigned("mx.test"), null));
 
-    private ServerFixture(SmtpServerOptions options)
+    private ServerFixture(SmtpServerOptions options, ILoggerFactory? loggerFactory)
     {
         Options = options;
         var auth = new SmtpAuthOptions();
         // Few iterations: the format and the comparison are under test here, not the work factor.
         auth.Users[User] = PasswordHasher.Hash(Password, 1000);
-        Context = new SmtpServerContext(options, Spool, new ConfiguredUserAuthenticator(auth), SharedCertificate.Value);
+        Context = new SmtpServerContext(options, Spool, new ConfiguredUserAuthenticator(auth), SharedCertificate.Value, loggerFactory);
         Server = new SmtpServer(Context);
     }
 
@@ -41,7 +42,7 @@ public sealed class ServerFixture : IAsyncDisposable
 
     public IPEndPoint ImplicitTls => Server.Listeners.Single(l => l.Options.Kind == SmtpListenerKind.ImplicitTls).LocalEndPoint;
 
-    public static async Task<ServerFixture> StartAsync(Action<SmtpServerOptions>? configure = null)
+    public static async Task<ServerFixture> StartAsync(Action<SmtpServerOptions>? configure = null, ILoggerFactory? loggerFactory = null)
     {
         var options = new SmtpServerOptions { HostName = "mx.test" };
         // The three default listeners, moved to free loopback ports.
@@ -51,7 +52,7 @@ public sealed class ServerFixture : IAsyncDisposable
             listener.Port = 0;
         }
         configure?.Invoke(options);
-        var fixture = new ServerFixture(options);
+        var fixture = new ServerFixture(options, loggerFactory);
         await fixture.Server.StartAsync();
         return fixture;
     }

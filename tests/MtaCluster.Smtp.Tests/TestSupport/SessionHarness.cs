@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using MtaCluster.Smtp.Auth;
 using MtaCluster.Smtp.Server;
 using MtaCluster.Smtp.Spool;
@@ -13,11 +14,12 @@ public sealed class SessionHarness : IAsyncDisposable
 
     private readonly CancellationTokenSource _shutdown = new();
 
-    private SessionHarness(SmtpServerOptions options, SmtpListenerOptions listener, IPAddress client, IUserAuthenticator? authenticator, ISpoolCapacity? capacity)
+    private SessionHarness(SmtpServerOptions options, SmtpListenerOptions listener, IPAddress client, IUserAuthenticator? authenticator,
+        ISpoolCapacity? capacity, SmtpServerContext? context, ILoggerFactory? loggerFactory)
     {
         Options = options;
         Transport = new InMemoryTransport(client);
-        Context = new SmtpServerContext(options, Spool, authenticator, certificate: null, capacity: capacity);
+        Context = context ?? new SmtpServerContext(options, Spool, authenticator, certificate: null, loggerFactory, capacity: capacity);
         Session = new SmtpSession(Transport, listener, Context);
         Client = new TestClient(Transport.ClientInput, Transport.ClientOutput);
         Run = Task.Run(() => Session.RunAsync(_shutdown.Token));
@@ -43,12 +45,14 @@ public sealed class SessionHarness : IAsyncDisposable
         IPAddress? client = null,
         IUserAuthenticator? authenticator = null,
         bool? requireAuth = null,
-        ISpoolCapacity? capacity = null)
+        ISpoolCapacity? capacity = null,
+        ILoggerFactory? loggerFactory = null,
+        SmtpServerContext? context = null)
     {
-        var options = new SmtpServerOptions { HostName = "mx.test" };
+        var options = context?.Options ?? new SmtpServerOptions { HostName = "mx.test" };
         configure?.Invoke(options);
         var listener = new SmtpListenerOptions { Name = kind.ToString().ToLowerInvariant(), Kind = kind, Port = 0, RequireAuth = requireAuth };
-        return new SessionHarness(options, listener, client ?? TrustedClient, authenticator, capacity);
+        return new SessionHarness(options, listener, client ?? TrustedClient, authenticator, capacity, context, loggerFactory);
     }
 
     /// <summary>Reads the greeting and says EHLO; returns the EHLO reply.</summary>
