@@ -65,11 +65,11 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>
     /// Records the outcome of delivery attempts (state, attempt count, next attempt, last reply) in one
     /// transaction, durable when the task completes. Each entry counts as one attempt. Entries for
-    /// recipients that no longer exist (message deleted) are ignored. Returns the ids of the messages
+    /// recipients that no longer exist (message deleted) are ignored. Returns the messages
     /// this call completed: their last pending recipient became final here, and the record that they
     /// are complete (<see cref="GetCompletedMessagesAsync"/>) is in the same transaction.
     /// </summary>
-    Task<IReadOnlyList<string>> RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<CompletedMessage>> RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Messages of one shard whose every recipient is final and that are not finished yet, oldest

@@ -113,7 +113,8 @@ public sealed record DomainSuspension(string Domain, DateTimeOffset SuspendedAt,
 /// A message whose every recipient is final: recorded in the same transaction as its last
 /// recipient's outcome, and gone once <see cref="IQueueStore.FinishMessageAsync"/> has run.
 /// </summary>
-public sealed record CompletedMessage(string MessageId, int Shard, DateTimeOffset CompletedAt);
+/// <param name="Undelivered">Recipients that failed or expired: 0 means no DSN can be due and the recipients need not be read.</param>
+public sealed record CompletedMessage(string MessageId, int Shard, DateTimeOffset CompletedAt, int Undelivered);
 
 /// <summary>The spool's footprint: <paramref name="FileBytes"/> includes <paramref name="FreeBytes"/> of pages ready for reuse.</summary>
 public sealed record SpoolSpace(long FileBytes, long FreeBytes, long WriteAheadLogBytes);

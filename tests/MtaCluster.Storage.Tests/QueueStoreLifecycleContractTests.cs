@@ -31,7 +31,8 @@ public abstract partial class QueueStoreContractTests
             new RecipientAttempt(rs[1].RecipientId, RecipientState.Failed, T0, "550 5.1.1", AttemptedAt: T0.AddMinutes(6), RemoteMta: "mx1.x.test"),
             new RecipientAttempt(rs[2].RecipientId, RecipientState.Expired, T0, "expired", AttemptedAt: T0.AddMinutes(6)),
         ]);
-        Assert.Equal([message.Id], completedNow);
+        Assert.Equal([message.Id], completedNow.Select(c => c.MessageId));
+        Assert.Equal(2, completedNow[0].Undelivered);
         var completed = Assert.Single(await store.GetCompletedMessagesAsync(7, 10));
         Assert.Equal(message.Id, completed.MessageId);
         Assert.Equal(7, completed.Shard);

@@ -32,6 +32,9 @@ public sealed partial class MessageEntity : ActorBase
         {
             switch (message)
             {
+                case FinishMessage { Undelivered: 0 }:
+                    await FinishDeliveredAsync().ConfigureAwait(false);
+                    break;
                 case FinishMessage:
                     await FinishAsync().ConfigureAwait(false);
                     break;
@@ -49,6 +52,23 @@ public sealed partial class MessageEntity : ActorBase
             LogStoreFailed(_messageId, ex);
         }
         Context.Parent.Tell(new Passivate(PoisonPill.Instance), Self);
+    }
+
+    private DateTimeOffset? RetainUntil()
+    {
+        var retention = _context.Options.RetainFinishedMessages;
+        return retention > TimeSpan.Zero ? _context.Time.GetUtcNow() + retention : null;
+    }
+
+    /// <summary>
+    /// Every recipient was delivered, as the completing transaction said: nothing to report, so the
+    /// common case costs one write and no read (the store still finishes only a complete message).
+    /// </summary>
+    private async Task FinishDeliveredAsync()
+    {
+        var retainUntil = RetainUntil();
+        if (await _context.Store.FinishMessageAsync(_messageId, [], retainUntil).ConfigureAwait(false))
+            LogFinishedDelivered(_messageId, retainUntil is null ? "removed" : $"kept until {retainUntil:O}");
     }
 
     private async Task FinishAsync()
@@ -77,8 +97,7 @@ public sealed partial class MessageEntity : ActorBase
             }
         }
 
-        var retention = _context.Options.RetainFinishedMessages;
-        DateTimeOffset? retainUntil = retention > TimeSpan.Zero ? _context.Time.GetUtcNow() + retention : null;
+        var retainUntil = RetainUntil();
         if (!await _context.Store.FinishMessageAsync(_messageId, notifications, retainUntil).ConfigureAwait(false))
             return;
         foreach (var dsn in notifications)
@@ -132,6 +151,9 @@ public sealed partial class MessageEntity : ActorBase
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: finished ({Delivered} delivered, {Failed} failed, {Expired} expired), {Disposition}")]
     private partial void LogFinished(string messageId, int delivered, int failed, int expired, string disposition);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: finished (all recipients delivered), {Disposition}")]
+    private partial void LogFinishedDelivered(string messageId, string disposition);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: failure DSN {DsnId} queued to <{Sender}> for {Recipients} recipients")]
     private partial void LogFailureNotified(string messageId, string dsnId, string sender, int recipients);

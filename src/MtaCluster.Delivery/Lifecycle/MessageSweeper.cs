@@ -46,7 +46,7 @@ public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleC
             foreach (var completed in await context.Store.GetCompletedMessagesAsync(null, page).ConfigureAwait(false))
             {
                 if (!ownsShard(completed.Shard)) continue;
-                messages.Tell(new FinishMessage(completed.MessageId));
+                messages.Tell(new FinishMessage(completed.MessageId, completed.Undelivered));
                 finishing++;
             }
             if (context.Options.RetainFinishedMessages > TimeSpan.Zero)

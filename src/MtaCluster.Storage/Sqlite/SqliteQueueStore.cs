@@ -145,7 +145,7 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<CompletedMessage>> RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(attempts);
         if (attempts.Count == 0)
@@ -175,7 +175,7 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var completed = new List<CompletedMessage>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            completed.Add(new CompletedMessage(reader.GetString(0), reader.GetInt32(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))));
+            completed.Add(SqliteSpoolWriter.ReadCompletion(reader));
         return completed;
     }
 

@@ -2,10 +2,10 @@ namespace MtaCluster.Storage.Sqlite;
 
 internal sealed class SqliteRecordAttemptsOperation(IReadOnlyList<RecipientAttempt> attempts) : SqliteWriteOperation
 {
-    private List<string>? _completed;
+    private List<CompletedMessage>? _completed;
 
     /// <summary>Messages this write completed (in the committed run of it).</summary>
-    public IReadOnlyList<string> Completed => (IReadOnlyList<string>?)_completed ?? [];
+    public IReadOnlyList<CompletedMessage> Completed => (IReadOnlyList<CompletedMessage>?)_completed ?? [];
 
     public override void Execute(SqliteSpoolWriter writer)
     {

@@ -57,6 +57,7 @@ internal static class SqliteSchema
             message_id      TEXT    NOT NULL PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
             shard           INTEGER NOT NULL,
             completed_at    INTEGER NOT NULL,
+            undelivered     INTEGER NOT NULL DEFAULT 0,
             retained_until  INTEGER
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ix_completions_due      ON message_completions (shard, completed_at) WHERE retained_until IS NULL;
@@ -151,18 +152,20 @@ internal static class SqliteSchema
     // A message stored before version 4 has shard -1 (unknown); its completion goes to shard 0, whose
     // owner then finishes it.
     public const string MarkCompleteIfLast =
-        "INSERT INTO message_completions (message_id, shard, completed_at) " +
-        "SELECT m.id, CASE WHEN m.shard < 0 THEN 0 ELSE m.shard END, $now FROM recipients r JOIN messages m ON m.id = r.message_id " +
+        "INSERT INTO message_completions (message_id, shard, completed_at, undelivered) " +
+        "SELECT m.id, CASE WHEN m.shard < 0 THEN 0 ELSE m.shard END, $now, " +
+        "(SELECT COUNT(*) FROM recipients f WHERE f.message_id = r.message_id AND f.state IN (2, 3)) " +
+        "FROM recipients r JOIN messages m ON m.id = r.message_id " +
         "WHERE r.id = $recipient_id AND r.state <> 0 " +
         "AND NOT EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = r.message_id AND p.state = 0) " +
-        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id";
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id, shard, completed_at, undelivered";
 
     public const string SelectCompletedForShard =
-        "SELECT message_id, shard, completed_at FROM message_completions " +
+        "SELECT message_id, shard, completed_at, undelivered FROM message_completions " +
         "WHERE shard = $shard AND retained_until IS NULL ORDER BY completed_at LIMIT $limit";
 
     public const string SelectCompleted =
-        "SELECT message_id, shard, completed_at FROM message_completions " +
+        "SELECT message_id, shard, completed_at, undelivered FROM message_completions " +
         "WHERE retained_until IS NULL ORDER BY completed_at LIMIT $limit";
 
     public const string SelectCompletion =

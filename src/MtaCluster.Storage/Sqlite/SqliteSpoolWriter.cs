@@ -218,8 +218,8 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _body.Value = DBNull.Value;
     }
 
-    /// <summary>Records one outcome; returns the message's id when this outcome made it complete, else null.</summary>
-    internal string? UpdateRecipient(RecipientAttempt attempt)
+    /// <summary>Records one outcome; returns the message's completion when this outcome made it complete, else null.</summary>
+    internal CompletedMessage? UpdateRecipient(RecipientAttempt attempt)
     {
         var attemptedAt = (attempt.AttemptedAt ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
         _updateId.Value = attempt.RecipientId;
@@ -236,8 +236,13 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
             return null;
         _markCompleteRecipient.Value = attempt.RecipientId;
         _markCompleteNow.Value = attemptedAt;
-        return _markComplete.ExecuteScalar() as string;
+        using var reader = _markComplete.ExecuteReader();
+        return reader.Read() ? ReadCompletion(reader) : null;
     }
+
+    /// <summary>A completion row read as (message_id, shard, completed_at, undelivered).</summary>
+    internal static CompletedMessage ReadCompletion(SqliteDataReader reader) =>
+        new(reader.GetString(0), reader.GetInt32(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt32(3));
 
     /// <summary>Whether the message is marked complete and has been neither removed nor retained yet.</summary>
     internal bool IsCompleteAndUnfinished(string messageId)

@@ -182,7 +182,7 @@ public sealed class MessageLifecycleTests
 
         // The last outcome committed, and the node died before any entity heard of it.
         var recipient = Assert.Single(await mta.RecipientsAsync(message.Id));
-        Assert.Equal([message.Id], await mta.Store.RecordAttemptsAsync([new RecipientAttempt(recipient.RecipientId, RecipientState.Failed, DateTimeOffset.UtcNow, "550 5.1.1 gone")]));
+        Assert.Equal([message.Id], (await mta.Store.RecordAttemptsAsync([new RecipientAttempt(recipient.RecipientId, RecipientState.Failed, DateTimeOffset.UtcNow, "550 5.1.1 gone")])).Select(c => c.MessageId));
         await mta.RestartAsync();
 
         await Until(async () => await mta.Store.GetMessageAsync(message.Id) is null, "the sweep to finish the message");
