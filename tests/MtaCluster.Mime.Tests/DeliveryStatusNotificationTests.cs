@@ -208,6 +208,8 @@ public class DeliveryStatusNotificationTests
         (_, JsonElement parsed) = await BuildAsync(dsn, Original("中文 UTF-8 主题", "正文\r\n"));
 
         Assert.Equal("发件人@来源.测试", Field(parsed.GetProperty("headers"), "To"));
+        // RFC 6522 §3: report-type names the second part's subtype.
+        Assert.Equal("global-delivery-status", parsed.GetProperty("report_type").GetString());
         JsonElement text = Part(parsed, 0);
         Assert.Equal("8bit", text.GetProperty("cte").GetString());
         Assert.Contains("Subject: 中文 UTF-8 主题", text.GetProperty("text").GetString());

@@ -28,6 +28,7 @@ public sealed class DeliveryEngine
 
     private readonly MessageLifecycleContext? _lifecycle;
     private IActorRef? _sweeper;
+    private readonly Lock _sweeperLock = new();
 
     /// <param name="lifecycle">What message entities need (DSNs, removal); null runs delivery without them, and finished mail stays in the spool.</param>
     public DeliveryEngine(ActorSystem system, DeliveryContext context, int maxShards, TimeSpan passivateIdleEntityAfter, MessageLifecycleContext? lifecycle = null)
@@ -80,8 +81,12 @@ public sealed class DeliveryEngine
     public async Task<int> RecoverAsync(Func<int, bool> ownsShard, CancellationToken cancellationToken)
     {
         // First: messages a crash left complete but unfinished get their DSN even while delivery is on hold.
-        if (_lifecycle is not null && Messages is not null && _sweeper is null)
-            _sweeper = _system.ActorOf(Props.Create(() => new MessageSweeper(Messages, _lifecycle, ownsShard)), "message-sweeper");
+        // A reload that lifts a hold recovers again, possibly while the start-up recovery still runs: one sweeper only.
+        lock (_sweeperLock)
+        {
+            if (_lifecycle is not null && Messages is not null && _sweeper is null)
+                _sweeper = _system.ActorOf(Props.Create(() => new MessageSweeper(Messages, _lifecycle, ownsShard)), "message-sweeper");
+        }
         if (_context.Options.Hold)
         {
             _logger.LogWarning("delivery is on hold (Delivery:Hold): mail is accepted and spooled, nothing is sent");

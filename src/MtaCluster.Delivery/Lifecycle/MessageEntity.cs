@@ -93,7 +93,7 @@ public sealed partial class MessageEntity : ActorBase
             }
             else
             {
-                LogNotNotified(_messageId, failed.Count, original.ReversePath.Length == 0 ? "the sender is null (it is a notification itself)" : "the sender cannot be routed");
+                LogNotNotified(_messageId, failed.Count, "the sender is null (it is a notification itself)");
             }
         }
 
@@ -134,7 +134,10 @@ public sealed partial class MessageEntity : ActorBase
     private async Task<SpoolMessage?> NotificationAsync(DeliveryReport report, string sender)
     {
         if (RoutingDomain.OfAddress(sender) is not { } domain)
+        {
+            LogNotNotified(_messageId, report.Recipients.Count, $"the sender <{sender}> has no routable domain");
             return null;
+        }
         var id = QueueId.New();
         var content = await _context.Composer.ComposeAsync(report, Context.StoppingToken).ConfigureAwait(false);
         return new SpoolMessage(
@@ -143,9 +146,11 @@ public sealed partial class MessageEntity : ActorBase
             [new SpoolRecipient(sender, domain, ShardHash.ShardOf(domain, _context.MaxShards), Notify: DsnNotify.Never)],
             content,
             report.Date,
-            // The report carries the original's bytes as they came, which may be 8-bit; SMTPUTF8 only when the sender's address needs it.
-            BodyType: report.Original.BodyType == MessageBodyType.SevenBit ? MessageBodyType.SevenBit : MessageBodyType.EightBitMime,
-            SmtpUtf8: report.Original.SmtpUtf8,
+            // The report carries the original's bytes as they came, which may be 8-bit (the global forms of an
+            // SMTPUTF8 original travel as 8BITMIME); SMTPUTF8 only when the sender's address needs it, so a
+            // receiver without it still gets the report.
+            BodyType: report.Original.BodyType == MessageBodyType.SevenBit && !report.Original.SmtpUtf8 ? MessageBodyType.SevenBit : MessageBodyType.EightBitMime,
+            SmtpUtf8: !sender.All(char.IsAscii),
             Shard: ShardHash.ShardOf(id, _context.MaxShards));
     }
 

@@ -49,8 +49,8 @@ public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleC
                 messages.Tell(new FinishMessage(completed.MessageId, completed.Undelivered));
                 finishing++;
             }
-            if (context.Options.RetainFinishedMessages > TimeSpan.Zero)
-                removed = await context.Store.DeleteRetainedMessagesAsync(context.Time.GetUtcNow(), page).ConfigureAwait(false);
+            // Also with retention switched off since: what was kept under it still has to go (one partial-index seek when nothing is).
+            removed = await context.Store.DeleteRetainedMessagesAsync(context.Time.GetUtcNow(), page).ConfigureAwait(false);
             await context.Store.ReclaimFreeSpaceAsync(context.Options.ReclaimPagesPerSweep).ConfigureAwait(false);
             if (finishing > 0 || removed > 0) LogSwept(finishing, removed);
         }

@@ -12,10 +12,24 @@ public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryR
 {
     public async Task<byte[]> ComposeAsync(DeliveryReport report, CancellationToken cancellationToken = default)
     {
+        try
+        {
+            return await ComposeAsync(report, report.Original.Content, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MimeFormatException)
+        {
+            // The original's header is past what the parser takes (the SMTP server limits only the whole
+            // message): the sender still hears what happened, without the original's header.
+            return await ComposeAsync(report with { Original = report.Original with { DsnReturn = DsnReturn.Headers } }, "\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<byte[]> ComposeAsync(DeliveryReport report, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
         var original = report.Original;
         var dsn = new DeliveryStatusNotification(reportingMta, original.ReversePath)
         {
-            EnvelopeId = original.EnvelopeId,
+            EnvelopeId = Printable(original.EnvelopeId),
             ArrivalDate = original.ReceivedAt,
             Return = original.DsnReturn,
             Utf8 = original.SmtpUtf8,
@@ -25,7 +39,7 @@ public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryR
         foreach (var recipient in report.Recipients)
             dsn.Recipients.Add(ToStatusGroup(report, recipient));
 
-        using var body = new ReadOnlyMemoryStream(original.Content);
+        using var body = new ReadOnlyMemoryStream(content);
         using var output = new MemoryStream();
         await dsn.WriteToAsync(body, output, cancellationToken).ConfigureAwait(false);
         return output.ToArray();
@@ -40,7 +54,7 @@ public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryR
             FinalRecipient = recipient.Address,
             Action = delayed ? DsnAction.Delayed : DsnAction.Failed,
             Status = StatusOf(recipient.LastReply, delayed),
-            OriginalRecipient = original?.Address,
+            OriginalRecipient = Printable(original?.Address),
             OriginalRecipientType = original?.Type ?? "rfc822",
             RemoteMta = recipient.RemoteMta,
             DiagnosticCode = recipient.LastReply,
@@ -48,6 +62,13 @@ public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryR
             WillRetryUntil = delayed && report.WillRetryUntil?.TryGetValue(recipient.RecipientId, out var until) == true ? until : null,
         };
     }
+
+    /// <summary>
+    /// ENVID and ORCPT come from the client as xtext, which can encode CR, LF or NUL: written into a
+    /// status field as they are they would forge fields of their own (or make the DSN undeliverable).
+    /// </summary>
+    private static string? Printable(string? value) =>
+        value is null || !value.Any(char.IsControl) ? value : string.Concat(value.Select(c => char.IsControl(c) ? '?' : c));
 
     /// <summary>The reply's enhanced code; without one, the class its basic code implies (RFC 3463 §3.1, x.0.0).</summary>
     private static EnhancedStatusCode StatusOf(string? reply, bool delayed)

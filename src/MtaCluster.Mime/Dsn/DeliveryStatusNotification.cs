@@ -117,7 +117,8 @@ public sealed class DeliveryStatusNotification
         head.Add("Message-ID", $"<{MessageId}>");
         head.Add("Auto-Submitted", "auto-replied");
         head.Add("MIME-Version", "1.0");
-        head.Add("Content-Type", $"multipart/report; report-type=delivery-status; boundary=\"{Boundary}\"");
+        // RFC 6522 §3: report-type is the subtype of the second part, global-delivery-status in the RFC 6533 form.
+        head.Add("Content-Type", $"multipart/report; report-type={(Utf8 ? "global-delivery-status" : "delivery-status")}; boundary=\"{Boundary}\"");
         head.Add("Content-Transfer-Encoding", textEncoding == "8bit" || originalEightBit ? "8bit" : "7bit");
         await head.WriteToAsync(output, cancellationToken);
         await WriteAsync(output, "\r\nThis is a MIME-encapsulated message.\r\n", cancellationToken);

@@ -39,15 +39,23 @@ public sealed class ReloadService(DomainPolicyReloader policies, NodeConfigurati
             {
                 _requests.Reader.TryRead(out _);
                 logger.LogInformation("SIGHUP: reloading the configuration");
+                // Each part on its own: a domains.yaml that cannot be read (an editor's rename-write) must not
+                // keep node.yaml's live settings from changing, and a reload must never take the node down.
                 try
                 {
                     policies.Reload();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "domains.yaml reload failed; the policy in force stays");
+                }
+                try
+                {
                     await node.ReloadAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // A reload must never take the node down; what was in force stays.
-                    logger.LogError(ex, "reload failed; the configuration in force stays");
+                    logger.LogError(ex, "node configuration reload failed; the settings in force stay");
                 }
             }
         }

@@ -47,7 +47,8 @@ public sealed class SubmissionAuthEndToEndTests : IDisposable
               Hold: true
             """);
         await using var node = NodeProcess.Start(_dir, ["--config", config]);
-        await node.WaitForOutputAsync("SMTP listener guarded", TimeSpan.FromSeconds(60));
+        // The last line the listeners log: the ones turned off come after every one opened.
+        await node.WaitForOutputAsync("SMTP listeners disabled", TimeSpan.FromSeconds(60));
         // The operator can read from the start-up log which listeners demand AUTH.
         Assert.Contains(node.Output, l => l.EndsWith($"SMTP listener guarded on 127.0.0.1:{guarded} (Relay, STARTTLS, AUTH required)", StringComparison.Ordinal));
         Assert.Contains(node.Output, l => l.EndsWith($"SMTP listener submission on 127.0.0.1:{submission} (Submission, STARTTLS, AUTH required)", StringComparison.Ordinal));
