@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MtaCluster.Mail;
 using MtaCluster.Mime;
 using MtaCluster.Storage;
@@ -39,7 +40,10 @@ public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryR
         foreach (var recipient in report.Recipients)
             dsn.Recipients.Add(ToStatusGroup(report, recipient));
 
-        using var body = new ReadOnlyMemoryStream(content);
+        // The spool hands bodies over as arrays: read the original in place, without a copy.
+        using var body = MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
         using var output = new MemoryStream();
         await dsn.WriteToAsync(body, output, cancellationToken).ConfigureAwait(false);
         return output.ToArray();
@@ -81,48 +85,5 @@ public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryR
             if (reply[0] is '4' or '5') return new EnhancedStatusCode(reply[0] - '0', 0, 0);
         }
         return new EnhancedStatusCode(delayed ? 4 : 5, 0, 0);
-    }
-
-    /// <summary>A read-only stream over the stored body, so the DSN reads the original without copying it first.</summary>
-    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> content) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => true;
-        public override bool CanWrite => false;
-        public override long Length => content.Length;
-
-        public override long Position
-        {
-            get => _position;
-            set => _position = (int)Math.Clamp(value, 0, content.Length);
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = Math.Min(buffer.Length, content.Length - _position);
-            content.Span.Slice(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(Read(buffer.Span));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override long Seek(long offset, SeekOrigin origin)
-        {
-            Position = origin switch { SeekOrigin.Begin => offset, SeekOrigin.Current => _position + offset, _ => content.Length + offset };
-            return _position;
-        }
-
-        public override void Flush() { }
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -113,7 +113,7 @@ public static class SmtpAddressParser
             var domainBytes = input[domainStart..pos];
             if (!IsDomainSyntax(domainBytes, allowUtf8)) throw new SmtpProtocolException(syntax);
             domain = Encoding.UTF8.GetString(domainBytes);
-            routing = ToRoutingDomain(domain) ?? throw new SmtpProtocolException(syntax);
+            routing = RoutingDomain.From(domain) ?? throw new SmtpProtocolException(syntax);
         }
 
         if (pos >= input.Length || input[pos] != (byte)'>') throw new SmtpProtocolException(syntax);
@@ -124,9 +124,6 @@ public static class SmtpAddressParser
         mailbox = new SmtpMailbox(Encoding.UTF8.GetString(localPart), domain, routing);
         return pos;
     }
-
-    /// <summary>Lower-case A-label form of a domain, or null if it is not a valid IDN.</summary>
-    public static string? ToRoutingDomain(string domain) => RoutingDomain.From(domain);
 
     private static void RequireUtf8(bool allowUtf8)
     {

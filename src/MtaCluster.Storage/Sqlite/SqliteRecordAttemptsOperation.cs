@@ -11,9 +11,24 @@ internal sealed class SqliteRecordAttemptsOperation(IReadOnlyList<RecipientAttem
     {
         // Reset on every run: a batch that is rolled back and rerun without another write runs this again.
         _completed?.Clear();
+        // A transaction's recipients mostly share one message: its completion is checked once, after all
+        // of them are written, rather than once per final recipient.
+        Dictionary<string, DateTimeOffset>? finalByMessage = null;
         for (var i = 0; i < attempts.Count; i++)
         {
-            if (writer.UpdateRecipient(attempts[i]) is { } completed)
+            var attempt = attempts[i];
+            if (writer.UpdateRecipient(attempt) is not { } messageId || attempt.State == RecipientState.Pending)
+                continue;
+            var at = attempt.AttemptedAt ?? DateTimeOffset.UtcNow;
+            finalByMessage ??= new(StringComparer.Ordinal);
+            if (!finalByMessage.TryGetValue(messageId, out var latest) || at > latest)
+                finalByMessage[messageId] = at;
+        }
+        if (finalByMessage is null)
+            return;
+        foreach (var (messageId, at) in finalByMessage)
+        {
+            if (writer.MarkCompleteIfDone(messageId, at) is { } completed)
                 (_completed ??= []).Add(completed);
         }
     }

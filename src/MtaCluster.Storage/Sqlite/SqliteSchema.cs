@@ -145,7 +145,7 @@ internal static class SqliteSchema
     public const string UpdateRecipient =
         "UPDATE recipients SET state = $state, attempts = attempts + 1, next_attempt_at = $next_attempt_at, last_reply = $last_reply, " +
         "local_failures = $local_failures, last_attempt_at = $last_attempt_at, remote_mta = $remote_mta " +
-        "WHERE id = $id";
+        "WHERE id = $id RETURNING message_id";
 
     public const string DeleteMessage = "DELETE FROM messages WHERE id = $id";
 
@@ -154,10 +154,9 @@ internal static class SqliteSchema
     public const string MarkCompleteIfLast =
         "INSERT INTO message_completions (message_id, shard, completed_at, undelivered) " +
         "SELECT m.id, CASE WHEN m.shard < 0 THEN 0 ELSE m.shard END, $now, " +
-        "(SELECT COUNT(*) FROM recipients f WHERE f.message_id = r.message_id AND f.state IN (2, 3)) " +
-        "FROM recipients r JOIN messages m ON m.id = r.message_id " +
-        "WHERE r.id = $recipient_id AND r.state <> 0 " +
-        "AND NOT EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = r.message_id AND p.state = 0) " +
+        "(SELECT COUNT(*) FROM recipients f WHERE f.message_id = m.id AND f.state IN (2, 3)) " +
+        "FROM messages m WHERE m.id = $message_id " +
+        "AND NOT EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = m.id AND p.state = 0) " +
         "ON CONFLICT (message_id) DO NOTHING RETURNING message_id, shard, completed_at, undelivered";
 
     public const string SelectCompletedForShard =

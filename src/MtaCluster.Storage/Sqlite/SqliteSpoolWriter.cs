@@ -60,7 +60,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private readonly SqliteParameter _deleteId;
 
     private readonly SqliteCommand _markComplete;
-    private readonly SqliteParameter _markCompleteRecipient;
+    private readonly SqliteParameter _markCompleteMessage;
     private readonly SqliteParameter _markCompleteNow;
 
     private readonly SqliteCommand _selectCompletion;
@@ -127,7 +127,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _deleteId = Parameter(_deleteMessage, "$id");
 
         _markComplete = Prepare(SqliteSchema.MarkCompleteIfLast);
-        _markCompleteRecipient = Parameter(_markComplete, "$recipient_id");
+        _markCompleteMessage = Parameter(_markComplete, "$message_id");
         _markCompleteNow = Parameter(_markComplete, "$now");
 
         _selectCompletion = Prepare(SqliteSchema.SelectCompletion);
@@ -218,8 +218,8 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _body.Value = DBNull.Value;
     }
 
-    /// <summary>Records one outcome; returns the message's completion when this outcome made it complete, else null.</summary>
-    internal CompletedMessage? UpdateRecipient(RecipientAttempt attempt)
+    /// <summary>Records one outcome; returns the recipient's message id, or null when the recipient is gone.</summary>
+    internal string? UpdateRecipient(RecipientAttempt attempt)
     {
         var attemptedAt = (attempt.AttemptedAt ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
         _updateId.Value = attempt.RecipientId;
@@ -229,13 +229,18 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _updateLocalFailures.Value = attempt.LocalFailures;
         _updateAttemptedAt.Value = attemptedAt;
         _updateRemoteMta.Value = (object?)attempt.RemoteMta ?? DBNull.Value;
-        _updateRecipient.ExecuteNonQuery();
-        // In the same transaction as the outcome: a crash can never leave a message whose recipients
-        // are all final without the record that it is complete.
-        if (attempt.State == RecipientState.Pending)
-            return null;
-        _markCompleteRecipient.Value = attempt.RecipientId;
-        _markCompleteNow.Value = attemptedAt;
+        return _updateRecipient.ExecuteScalar() as string;
+    }
+
+    /// <summary>
+    /// Records that the message is complete when it has no pending recipient left (and is not marked
+    /// already); returns the completion it wrote, else null. Run in the transaction of the outcomes,
+    /// so a crash can never leave a message whose recipients are all final without the record.
+    /// </summary>
+    internal CompletedMessage? MarkCompleteIfDone(string messageId, DateTimeOffset at)
+    {
+        _markCompleteMessage.Value = messageId;
+        _markCompleteNow.Value = at.ToUnixTimeMilliseconds();
         using var reader = _markComplete.ExecuteReader();
         return reader.Read() ? ReadCompletion(reader) : null;
     }

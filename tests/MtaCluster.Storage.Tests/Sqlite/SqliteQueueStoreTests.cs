@@ -271,7 +271,7 @@ public sealed class SqliteQueueStoreTests : QueueStoreContractTests, IDisposable
         var store = await OpenSqliteAsync();
         await using var connection = await store.OpenReadConnectionAsync();
         var mark = string.Join(" | ", await QueryPlanAsync(connection, SqliteSchema.MarkCompleteIfLast,
-            ("$recipient_id", 1L), ("$now", 0L)));
+            ("$message_id", "M1"), ("$now", 0L)));
         Assert.DoesNotContain("SCAN", mark);
         Assert.Contains("ix_recipients_message", mark);
         var completed = string.Join(" | ", await QueryPlanAsync(connection, SqliteSchema.SelectCompletedForShard, ("$shard", 1), ("$limit", 10)));
