@@ -37,15 +37,7 @@ public sealed class MessageLifecycleTests
             lifecycle: new MessageLifecycleOptions { ReportingMta = "mta.test", DelayNoticeAfter = delayNoticeAfter ?? TimeSpan.FromHours(4), SweepInterval = TimeSpan.FromSeconds(1) },
             composer: composer);
 
-    private static async Task Until(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"gave up waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task Until(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, Patience, what);
 
     private static string[] Received(SmtpDialogue dialogue)
     {

@@ -123,13 +123,5 @@ public sealed class DsnEndToEndTests : IDisposable
         lock (dialogue.Messages) return dialogue.Messages.ToArray();
     }
 
-    private static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(Wait);
-        while (!condition())
-        {
-            try { await Task.Delay(50, timeout.Token); }
-            catch (OperationCanceledException) { throw new TimeoutException($"gave up waiting for {what}"); }
-        }
-    }
+    private static Task WaitUntil(Func<bool> condition, string what) => Poll.UntilAsync(condition, Wait, what);
 }
