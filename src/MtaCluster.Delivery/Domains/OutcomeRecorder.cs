@@ -165,8 +165,8 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
             {
                 if (record.Type == AccountingRecordType.Delivered) continue;
                 Outcome(logger, record.Type.ToString().ToLowerInvariant(), record.MessageId,
-                    record.Sender is null ? "unknown" : "<" + record.Sender + ">", record.Recipient, record.Attempt,
-                    Timestamp(record.NextAttemptAt), Timestamp(record.GiveUpAt), record.Reply is { } r ? (r.Enhanced is null ? $"{r.Code} {r.Text}" : $"{r.Code} {r.Enhanced} {r.Text}") : "");
+                    record.Sender is null ? "unknown" : "<" + LogValue.Escape(record.Sender) + ">", LogValue.Escape(record.Recipient), record.Attempt,
+                    Timestamp(record.NextAttemptAt), Timestamp(record.GiveUpAt), record.Reply is { } r ? LogValue.Escape(r.Enhanced is null ? $"{r.Code} {r.Text}" : $"{r.Code} {r.Enhanced} {r.Text}", quoted: true) : "");
             }
         }
         return new TransactionSettled(_settled.ToArray(), _delivered, _deferred, _bounced, _transient.ToArray());

@@ -24,7 +24,9 @@ public sealed class RefusalLogLimiter
         _time = time ?? TimeProvider.System;
         if (linesPerSecond > 0)
         {
-            _interval = TimeSpan.TicksPerSecond / linesPerSecond;
+            // In the time provider's monotonic timestamps, not wall-clock ticks: a clock stepped back by
+            // NTP would otherwise put every bucket's next token in the future and silence the log.
+            _interval = Math.Max(1, _time.TimestampFrequency / linesPerSecond);
             _burst = _interval * linesPerSecond;
         }
     }
@@ -40,7 +42,7 @@ public sealed class RefusalLogLimiter
         over = TimeSpan.Zero;
         if (_interval == 0) return true;
         ref var bucket = ref _buckets[(int)kind];
-        long now = _time.GetUtcNow().UtcTicks;
+        long now = _time.GetTimestamp();
         while (true)
         {
             long arrival = Volatile.Read(ref bucket.TheoreticalArrival);
@@ -55,7 +57,7 @@ public sealed class RefusalLogLimiter
         long previous = Interlocked.Exchange(ref bucket.LastLogged, now);
         if (Volatile.Read(ref bucket.Suppressed) == 0) return true;
         suppressed = Interlocked.Exchange(ref bucket.Suppressed, 0);
-        over = previous == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(now - previous);
+        over = previous == 0 ? TimeSpan.Zero : _time.GetElapsedTime(previous, now);
         return true;
     }
 

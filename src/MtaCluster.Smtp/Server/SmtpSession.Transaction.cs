@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Protocol;
 using MtaCluster.Smtp.Spool;
 
@@ -52,7 +53,7 @@ public sealed partial class SmtpSession
         // This MTA has no local domains: every recipient is a relay recipient.
         if (!_trustedClient && _authenticatedUser is null)
         {
-            Refused(RefusalKind.RelayDenied, SmtpReplies.RelayDenied, "rcpt", rcpt.Recipient.Address);
+            Refused(RefusalKind.RelayDenied, SmtpReplies.RelayDenied, "rcpt", LogValue.Escape(rcpt.Recipient.Address));
             return Reply(SmtpReplies.RelayDenied);
         }
         _recipients.Add(new ReceivedRecipient(rcpt.Recipient.Address, rcpt.Recipient.RoutingDomain, rcpt.Notify, rcpt.OriginalRecipient));

@@ -186,6 +186,18 @@ public sealed class MxRoutingTests(MailDnsFixture dns) : IClassFixture<MailDnsFi
     }
 
     [Fact]
+    public async Task A_quoted_local_part_cannot_forge_fields_of_its_deferral_line()
+    {
+        var (factory, logs) = CapturingLoggerProvider.CreateFactory();
+        await using var mta = await DeliveryHarness.StartAsync(Domains, 25, dns.Dns.EndPoint, loggerFactory: factory);
+        var id = await mta.SubmitAsync("sender@example.com", ["\"x> attempt=99 <\"@unresolvable.example"]);
+
+        var line = (await logs.WaitForAsync(l => l.Message.Contains("queue_id=" + id)))[0].Message;
+        Assert.Contains(@" rcpt=<\x22x\x3E\x20attempt=99\x20\x3C\x22@unresolvable.example> attempt=1 ", line);
+        Assert.DoesNotContain("attempt=99 ", line);
+    }
+
+    [Fact]
     public async Task A_domain_that_does_not_exist_bounces()
     {
         await using var mta = await DeliveryHarness.StartAsync(Domains, 25, dns.Dns.EndPoint);

@@ -47,6 +47,19 @@ public class RefusalLogLimiterTests
     }
 
     [Fact]
+    public void A_wall_clock_stepped_back_does_not_silence_the_log()
+    {
+        var time = new ManualTimeProvider();
+        var limiter = new RefusalLogLimiter(5, time);
+        for (int i = 0; i < 5; i++) Assert.True(limiter.TryAcquire(RefusalKind.RelayDenied, out _, out _));
+
+        // NTP steps the clock back an hour; a second later a token is due as on any other second.
+        time.Set(time.GetUtcNow() - TimeSpan.FromHours(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(limiter.TryAcquire(RefusalKind.RelayDenied, out _, out _));
+    }
+
+    [Fact]
     public void Each_kind_has_its_own_budget()
     {
         var time = new ManualTimeProvider();

@@ -31,6 +31,19 @@ public class RefusalLoggingTests
     }
 
     [Fact]
+    public async Task A_quoted_recipient_cannot_add_fields_to_the_refusal_line()
+    {
+        var (factory, logs) = CapturingLoggerProvider.CreateFactory();
+        await using var h = SessionHarness.Start(client: SessionHarness.UntrustedClient, loggerFactory: factory);
+        await h.GreetAsync();
+        await h.Client.CommandAsync("MAIL FROM:<a@example.com>");
+        Assert.StartsWith("554 5.7.1", await h.Client.CommandAsync("RCPT TO:<\"b listener=submission\"@example.net>"));
+        var line = Single(logs, "relay-denied");
+        Assert.EndsWith(@"rcpt=\x22b\x20listener=submission\x22@example.net", line.Message);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(line.Message, " listener="));
+    }
+
+    [Fact]
     public async Task Auth_required_is_logged()
     {
         var (factory, logs) = CapturingLoggerProvider.CreateFactory();
