@@ -173,7 +173,8 @@ internal sealed class DeliveryWorker(
             connection.LocalEndPoint.Address.ToString(),
             connection.TlsProtocol?.ToString(),
             connection.TlsCipherSuite?.ToString());
-        while (sent < policy.MaxMessagesPerConnection && !Retire && connection.IsUsable)
+        // Hold (SIGHUP) is read before each transaction: the one under way finishes, no further one starts.
+        while (sent < policy.MaxMessagesPerConnection && !Retire && connection.IsUsable && !context.Options.Hold)
         {
             if (!work.TryRead(out var item))
             {

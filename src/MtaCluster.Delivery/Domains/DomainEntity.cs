@@ -191,6 +191,9 @@ public sealed partial class DomainEntity : ActorBase
         }
         if (_suspended || _context.Options.Hold)
         {
+            // What open connections were handed but have not started stays here until delivery
+            // resumes; they close after the transaction under way.
+            ReturnReadyToBacklog();
             ReportIdleIfQuiet();
             return;
         }
