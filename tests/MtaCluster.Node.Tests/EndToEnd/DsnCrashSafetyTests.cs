@@ -53,16 +53,27 @@ public sealed partial class DsnCrashSafetyTests(ITestOutputHelper output) : IDis
 
         var config = await Config(hold: false);
         var random = new Random(Environment.TickCount);
+        var killedMidWork = 0;
         for (var kill = 0; kill < 4; kill++)
         {
             await using var node = NodeProcess.Start(_dir, ["--config", config]);
             await node.WaitForOutputAsync("SMTP listener relay", Wait);
-            var delay = TimeSpan.FromMilliseconds(random.Next(50, 1500));
-            await Task.Delay(delay);
+            // Killed on an event, not a timer: once this run has recorded a few failures (each line is
+            // logged after its commit), so on any machine the kill lands while the work goes on.
+            var failures = random.Next(1, 20);
+            var left = CountOriginals(dataDir);
+            if (left > 0)
+            {
+                await Poll.UntilAsync(() => node.HasExited || BouncedLines(node) >= Math.Min(failures, left), Wait, "failures recorded before the kill");
+            }
             node.Signal(NodeProcess.SIGKILL);
             await node.WaitForExitAsync(Wait);
-            output.WriteLine($"kill {kill + 1} after {delay.TotalMilliseconds} ms: {CountOriginals(dataDir)} originals left");
+            var after = CountOriginals(dataDir);
+            if (after > 0 && BouncedLines(node) > 0) killedMidWork++;
+            output.WriteLine($"kill {kill + 1} after {BouncedLines(node)} failures recorded: {after} originals left");
         }
+        // Else every kill came after the work, and the test proved nothing about crashes.
+        Assert.True(killedMidWork > 0, "no kill landed while failures were being recorded");
 
         await using (var node = NodeProcess.Start(_dir, ["--config", config]))
         {
@@ -77,6 +88,8 @@ public sealed partial class DsnCrashSafetyTests(ITestOutputHelper output) : IDis
         output.WriteLine($"{reported.Count} DSNs in the spool");
         Assert.Equal(Enumerable.Range(0, Messages).Select(i => i.ToString()).Order(), reported.Order());
     }
+
+    private static int BouncedLines(NodeProcess node) => node.Output.Count(l => l.Contains("bounced queue_id=", StringComparison.Ordinal));
 
     [GeneratedRegex(@"Message-ID: <orig-(\d+)@home\.test>")]
     private static partial Regex OriginalId();
