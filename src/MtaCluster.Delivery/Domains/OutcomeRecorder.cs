@@ -153,7 +153,7 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
             // Wake-ups, not promises: the completion is in the store, and the sweep finds what a lost tell leaves.
             if (context.Messages is { } messages)
             {
-                foreach (var message in completed) messages.Tell(new Lifecycle.FinishMessage(message.MessageId, message.Undelivered));
+                foreach (var message in completed) messages.Tell(new Lifecycle.FinishMessage(message.MessageId, message.Reportable));
                 if (_delayed is not null)
                     foreach (var (messageId, recipients) in _delayed) messages.Tell(new Lifecycle.RecipientsDelayed(messageId, recipients));
             }

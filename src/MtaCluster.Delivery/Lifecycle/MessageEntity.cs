@@ -32,7 +32,7 @@ public sealed partial class MessageEntity : ActorBase
         {
             switch (message)
             {
-                case FinishMessage { Undelivered: 0 }:
+                case FinishMessage { Reportable: 0 }:
                     await FinishDeliveredAsync().ConfigureAwait(false);
                     break;
                 case FinishMessage:
