@@ -92,9 +92,11 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>
     /// In one transaction: records that the sender was told at <paramref name="noticeAt"/> that these
     /// (still pending) recipients are delayed, and stores the notice. Recipients no longer pending are
-    /// left alone.
+    /// left alone; when none is pending any more (their outcomes came first, the message may be
+    /// complete or gone) nothing is stored and the result is false: a delay notice never follows the
+    /// end of a message.
     /// </summary>
-    Task RecordDelayNoticeAsync(IReadOnlyList<long> recipientIds, DateTimeOffset noticeAt, SpoolMessage? notification, CancellationToken cancellationToken = default);
+    Task<bool> RecordDelayNoticeAsync(IReadOnlyList<long> recipientIds, DateTimeOffset noticeAt, SpoolMessage? notification, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes up to <paramref name="limit"/> finished messages whose retention ended at or before <paramref name="now"/>; returns how many.</summary>
     Task<int> DeleteRetainedMessagesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);

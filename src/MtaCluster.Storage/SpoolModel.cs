@@ -3,7 +3,14 @@ using MtaCluster.Mail;
 namespace MtaCluster.Storage;
 
 /// <summary>Where a recipient stands. Only <see cref="Pending"/> is ever picked up for delivery.</summary>
-public enum RecipientState : byte { Pending = 0, Delivered = 1, Failed = 2, Expired = 3 }
+/// <remarks>
+/// <see cref="Relayed"/> is a delivered recipient that is still owed a report: the next hop took it
+/// without advertising DSN, and its NOTIFY asked for SUCCESS, so RFC 3461 §4.1 leaves the "relayed"
+/// DSN to us. It is a state of its own, not a flag, so the transaction that completes the message
+/// counts it with the failures in one index seek, and a message with nothing to report still
+/// finishes without its recipients being read.
+/// </remarks>
+public enum RecipientState : byte { Pending = 0, Delivered = 1, Failed = 2, Expired = 3, Relayed = 4 }
 
 /// <summary>A message as the SMTP server accepted it, ready to be spooled.</summary>
 /// <param name="Id">Sortable unique queue id (see <see cref="QueueId"/>).</param>
@@ -113,11 +120,14 @@ public sealed record DomainSuspension(string Domain, DateTimeOffset SuspendedAt,
 /// A message whose every recipient is final: recorded in the same transaction as its last
 /// recipient's outcome, and gone once <see cref="IQueueStore.FinishMessageAsync"/> has run.
 /// </summary>
-/// <param name="Undelivered">Recipients that failed or expired: 0 means no DSN can be due and the recipients need not be read.</param>
-public sealed record CompletedMessage(string MessageId, int Shard, DateTimeOffset CompletedAt, int Undelivered);
+/// <param name="Reportable">
+/// Recipients a DSN may report on: failed, expired or <see cref="RecipientState.Relayed"/>. 0 means
+/// no DSN can be due and the recipients need not be read.
+/// </param>
+public sealed record CompletedMessage(string MessageId, int Shard, DateTimeOffset CompletedAt, int Reportable);
 
 /// <summary>The spool's footprint: <paramref name="FileBytes"/> includes <paramref name="FreeBytes"/> of pages ready for reuse.</summary>
 public sealed record SpoolSpace(long FileBytes, long FreeBytes, long WriteAheadLogBytes);
 
-/// <summary>Queue counters.</summary>
+/// <summary>Queue counters; <paramref name="Delivered"/> includes <see cref="RecipientState.Relayed"/> recipients.</summary>
 public sealed record QueueStatistics(long Messages, long Pending, long Delivered, long Failed, long Expired);

@@ -1,7 +1,9 @@
 using System.Text;
+using System.Text.Json;
 using MtaCluster.Delivery.Lifecycle;
 using MtaCluster.Mail;
 using MtaCluster.Storage;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Delivery.Tests;
 
@@ -18,7 +20,7 @@ public sealed class MimeDeliveryReportComposerTests
 
     private static async Task<string> ComposeAsync(StoredMessage original, QueuedRecipient recipient) =>
         Encoding.UTF8.GetString(await new MimeDeliveryReportComposer("mta.test").ComposeAsync(
-            new DeliveryReport(DeliveryReportKind.Failed, original, [recipient], T0)));
+            new DeliveryReport(DeliveryReportKind.Final, original, [recipient], T0)));
 
     [Fact]
     public async Task Line_breaks_in_a_clients_envid_or_orcpt_cannot_forge_status_fields()
@@ -44,5 +46,65 @@ public sealed class MimeDeliveryReportComposerTests
         Assert.Contains("Final-Recipient: rfc822; bad@x.test", dsn);
         Assert.Contains("Status: 5.1.1", dsn);
         Assert.DoesNotContain("user19999@example.test", dsn);
+    }
+
+    private static QueuedRecipient Recipient(long id, string address, RecipientState state, string reply, string? remoteMta, DsnNotify notify = DsnNotify.NotGiven) =>
+        new(id, "M1", address, "x.test", 0, $"rfc822;orig-{address}", notify, state, 1, T0, T0, reply, 0, LastAttemptAt: T0, RemoteMta: remoteMta);
+
+    private static async Task<Dictionary<string, JsonElement>> GroupsAsync(DeliveryReport report)
+    {
+        var parsed = await PythonEmail.ParseAsync(await new MimeDeliveryReportComposer("mta.test").ComposeAsync(report));
+        Assert.Empty(parsed.GetProperty("defects").EnumerateArray());
+        var status = parsed.GetProperty("parts").EnumerateArray().Single(p => p.GetProperty("content_type").GetString() == "message/delivery-status");
+        return status.GetProperty("groups").EnumerateArray().Skip(1).ToDictionary(g => g.GetProperty("Final-Recipient").GetString()!);
+    }
+
+    [Fact]
+    public async Task One_final_report_gives_failed_expired_and_relayed_recipients_each_their_action_status_and_diagnostic_type()
+    {
+        QueuedRecipient[] recipients =
+        [
+            Recipient(1, "bad@x.test", RecipientState.Failed, "550 5.1.1 no such user", "mx.x.test"),
+            Recipient(2, "old@x.test", RecipientState.Expired, "451 4.4.7 message expired after 120 hours in the queue; last reply: 451 4.7.1 later", "mx.x.test"),
+            Recipient(3, "ok@x.test", RecipientState.Relayed, "250 2.0.0 Ok: queued as 4711", "mx.x.test", DsnNotify.Success),
+            // smtp-sink -E style: no enhanced code in the 250.
+            Recipient(4, "plain@x.test", RecipientState.Relayed, "250 Ok", "mx2.x.test", DsnNotify.Success),
+            Recipient(5, "lost@x.test", RecipientState.Failed, "554 5.3.0 local error after 5 attempts: IOException", remoteMta: null),
+        ];
+
+        var groups = await GroupsAsync(new DeliveryReport(DeliveryReportKind.Final, Original("Subject: x\r\n\r\nbody\r\n"u8.ToArray()), recipients, T0));
+
+        string Field(string recipient, string name) => groups["rfc822; " + recipient].GetProperty(name).GetString()!;
+        bool Has(string recipient, string name) => groups["rfc822; " + recipient].TryGetProperty(name, out _);
+        Assert.Equal(("failed", "5.1.1", "dns; mx.x.test", "smtp; 550 5.1.1 no such user"),
+            (Field("bad@x.test", "Action"), Field("bad@x.test", "Status"), Field("bad@x.test", "Remote-MTA"), Field("bad@x.test", "Diagnostic-Code")));
+        // The expiry is this node's verdict: its own diagnostic type, the last remote still named.
+        Assert.Equal(("failed", "4.4.7", "dns; mx.x.test"), (Field("old@x.test", "Action"), Field("old@x.test", "Status"), Field("old@x.test", "Remote-MTA")));
+        Assert.StartsWith("X-MtaCluster; 451 4.4.7 message expired", Field("old@x.test", "Diagnostic-Code"));
+        Assert.Equal(("relayed", "2.0.0", "dns; mx.x.test", "smtp; 250 2.0.0 Ok: queued as 4711", "rfc822; orig-ok@x.test"),
+            (Field("ok@x.test", "Action"), Field("ok@x.test", "Status"), Field("ok@x.test", "Remote-MTA"), Field("ok@x.test", "Diagnostic-Code"), Field("ok@x.test", "Original-Recipient")));
+        Assert.Equal(("relayed", "2.0.0", "smtp; 250 Ok"), (Field("plain@x.test", "Action"), Field("plain@x.test", "Status"), Field("plain@x.test", "Diagnostic-Code")));
+        // No remote MTA replied: no Remote-MTA, and the words are not called an SMTP reply (RFC 3464 §2.3.5, §2.3.6).
+        Assert.Equal(("failed", "5.3.0", "X-MtaCluster; 554 5.3.0 local error after 5 attempts: IOException"),
+            (Field("lost@x.test", "Action"), Field("lost@x.test", "Status"), Field("lost@x.test", "Diagnostic-Code")));
+        Assert.False(Has("lost@x.test", "Remote-MTA"));
+    }
+
+    [Fact]
+    public async Task A_delay_on_our_own_words_has_no_remote_mta_and_no_smtp_diagnostic()
+    {
+        var refused = Recipient(1, "slow@x.test", RecipientState.Pending, "451 4.4.1 connect to 192.0.2.1:25: connection refused", remoteMta: null);
+        var greylisted = Recipient(2, "grey@x.test", RecipientState.Pending, "451 4.7.1 greylisted", "mx.x.test");
+
+        var groups = await GroupsAsync(new DeliveryReport(DeliveryReportKind.Delayed, Original("Subject: x\r\n\r\nbody\r\n"u8.ToArray()), [refused, greylisted], T0,
+            new Dictionary<long, DateTimeOffset> { [1] = T0.AddDays(5), [2] = T0.AddDays(5) }));
+
+        var local = groups["rfc822; slow@x.test"];
+        Assert.Equal("delayed", local.GetProperty("Action").GetString());
+        Assert.Equal("X-MtaCluster; 451 4.4.1 connect to 192.0.2.1:25: connection refused", local.GetProperty("Diagnostic-Code").GetString());
+        Assert.False(local.TryGetProperty("Remote-MTA", out _));
+        var remote = groups["rfc822; grey@x.test"];
+        Assert.Equal("smtp; 451 4.7.1 greylisted", remote.GetProperty("Diagnostic-Code").GetString());
+        Assert.Equal("dns; mx.x.test", remote.GetProperty("Remote-MTA").GetString());
     }
 }

@@ -24,11 +24,20 @@ public sealed class NotificationRulesTests
         Assert.Equal(delay, NotificationRules.WantsDelay(notify));
     }
 
+    [Theory]
+    [InlineData(DsnNotify.NotGiven, false)]
+    [InlineData(DsnNotify.Never, false)]
+    [InlineData(DsnNotify.Success, true)]
+    [InlineData(DsnNotify.Failure | DsnNotify.Delay, false)]
+    [InlineData(DsnNotify.Success | DsnNotify.Failure, true)]
+    public void Success_is_reported_only_when_notify_names_it(DsnNotify notify, bool success) =>
+        Assert.Equal(success, NotificationRules.WantsSuccess(notify));
+
     [Fact]
     public void The_null_sender_is_never_notified() => Assert.False(NotificationRules.MayNotify(""));
 
     [Fact]
-    public void Only_failed_and_expired_recipients_that_want_it_are_reported()
+    public void Only_failed_expired_and_relayed_recipients_that_want_it_are_reported()
     {
         QueuedRecipient[] recipients =
         [
@@ -37,8 +46,11 @@ public sealed class NotificationRulesTests
             Recipient(RecipientState.Expired),
             Recipient(RecipientState.Failed, DsnNotify.Never),
             Recipient(RecipientState.Pending),
+            Recipient(RecipientState.Relayed, DsnNotify.Success),
+            Recipient(RecipientState.Delivered, DsnNotify.Success),
+            Recipient(RecipientState.Failed, DsnNotify.Success),
         ];
-        Assert.Equal([recipients[1], recipients[2]], NotificationRules.FailuresToReport(recipients));
+        Assert.Equal([recipients[1], recipients[2], recipients[5]], NotificationRules.FinalToReport(recipients));
     }
 
     [Fact]

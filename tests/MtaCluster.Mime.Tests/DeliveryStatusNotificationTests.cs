@@ -271,11 +271,46 @@ public class DeliveryStatusNotificationTests
             DiagnosticCode = "250 2.0.0 queued as ABC",
         });
 
-        (_, JsonElement parsed) = await BuildAsync(dsn, Original("=?utf-8?Q?caf=C3=A9?="));
+        (byte[] raw, JsonElement parsed) = await BuildAsync(dsn, Original("=?utf-8?Q?caf=C3=A9?="));
 
         Assert.Equal("Successful Mail Delivery Report", Field(parsed.GetProperty("headers"), "Subject"));
+        // The original was delivered: its header is not called undelivered.
+        Assert.Contains("\r\nContent-Description: Message Headers\r\n", Encoding.ASCII.GetString(raw));
         Assert.Equal("relayed", Field(Part(parsed, 1).GetProperty("groups")[1], "Action"));
         Assert.Contains("Subject: café", Part(parsed, 0).GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_diagnostic_of_the_reporting_mtas_own_words_has_its_own_type_and_a_mixed_report_is_about_its_failure()
+    {
+        var dsn = new DeliveryStatusNotification("mx1.example.test", "sender@origin.test");
+        dsn.Recipients.Add(new DsnRecipient
+        {
+            FinalRecipient = "ok@dest.test",
+            Action = DsnAction.Relayed,
+            Status = new EnhancedStatusCode(2, 0, 0),
+            RemoteMta = "mx.dest.test",
+            DiagnosticCode = "250 2.0.0 queued as ABC",
+        });
+        dsn.Recipients.Add(new DsnRecipient
+        {
+            FinalRecipient = "gone@dest.test",
+            Action = DsnAction.Failed,
+            Status = new EnhancedStatusCode(5, 4, 4),
+            DiagnosticCode = "554 5.4.4 no address to connect to",
+            DiagnosticType = "X-Test",
+        });
+
+        (_, JsonElement parsed) = await BuildAsync(dsn, Original("mixed"));
+
+        Assert.Equal("Undelivered Mail Returned to Sender", Field(parsed.GetProperty("headers"), "Subject"));
+        JsonElement groups = Part(parsed, 1).GetProperty("groups");
+        Assert.Equal("smtp; 250 2.0.0 queued as ABC", Field(groups[1], "Diagnostic-Code"));
+        Assert.Equal("X-Test; 554 5.4.4 no address to connect to", Field(groups[2], "Diagnostic-Code"));
+        Assert.False(groups[2].TryGetProperty("Remote-MTA", out _));
+        string text = Part(parsed, 0).GetProperty("text").GetString()!;
+        Assert.Contains("<ok@dest.test>: relayed to a server that does not send delivery reports (2.0.0)", text);
+        Assert.Contains("<gone@dest.test>: delivery failed (5.4.4)", text);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public abstract partial class QueueStoreContractTests
             new RecipientAttempt(rs[2].RecipientId, RecipientState.Expired, T0, "expired", AttemptedAt: T0.AddMinutes(6)),
         ]);
         Assert.Equal([message.Id], completedNow.Select(c => c.MessageId));
-        Assert.Equal(2, completedNow[0].Undelivered);
+        Assert.Equal(2, completedNow[0].Reportable);
         var completed = Assert.Single(await store.GetCompletedMessagesAsync(7, 10));
         Assert.Equal(message.Id, completed.MessageId);
         Assert.Equal(7, completed.Shard);
@@ -154,13 +154,56 @@ public abstract partial class QueueStoreContractTests
         await store.RecordAttemptsAsync([new RecipientAttempt(rs[1].RecipientId, RecipientState.Delivered, T0, "250")]);
 
         var notice = Notification("sender@example.org");
-        await store.RecordDelayNoticeAsync([rs[0].RecipientId, rs[1].RecipientId], T0.AddHours(4), notice);
+        Assert.True(await store.RecordDelayNoticeAsync([rs[0].RecipientId, rs[1].RecipientId], T0.AddHours(4), notice));
 
         var after = await store.GetRecipientsAsync(message.Id);
         Assert.Equal(T0.AddHours(4), after[0].DelayNoticeAt);
         Assert.Null(after[1].DelayNoticeAt);
         Assert.NotNull(await store.GetMessageAsync(notice.Id));
         Assert.Equal(after[0].DelayNoticeAt, (await store.GetDueRecipientsAsync(1, T0.AddDays(1), 10)).Single(x => x.RecipientId == rs[0].RecipientId).DelayNoticeAt);
+    }
+
+    [Fact]
+    public async Task A_relayed_recipient_is_final_counts_as_delivered_and_is_reported_by_the_completion()
+    {
+        var store = await OpenStoreAsync();
+        var message = MessageOfShard(4, Rcpt("a@x.test"), Rcpt("b@x.test"));
+        await store.EnqueueAsync(message);
+        var rs = await store.GetRecipientsAsync(message.Id);
+
+        Assert.Empty(await store.RecordAttemptsAsync([new RecipientAttempt(rs[0].RecipientId, RecipientState.Relayed, T0, "250 2.0.0 queued", RemoteMta: "mx.x.test")]));
+        Assert.Empty(await store.GetDueRecipientsAsync(4, T0.AddDays(1), 10));
+        var completed = Assert.Single(await store.RecordAttemptsAsync([new RecipientAttempt(rs[1].RecipientId, RecipientState.Delivered, T0, "250")]));
+        // The relayed recipient is owed a report: the completion must not send the message down the no-read path.
+        Assert.Equal(1, completed.Reportable);
+        Assert.Equal(1, Assert.Single(await store.GetCompletedMessagesAsync(4, 10)).Reportable);
+        Assert.Equal(RecipientState.Relayed, (await store.GetRecipientsAsync(message.Id))[0].State);
+        Assert.Equal(new QueueStatistics(1, 0, 2, 0, 0), await store.GetStatisticsAsync());
+    }
+
+    [Fact]
+    public async Task A_delay_notice_for_recipients_that_are_all_final_is_not_stored()
+    {
+        var store = await OpenStoreAsync();
+        var message = MessageOfShard(1, Rcpt("a@x.test"), Rcpt("b@x.test"));
+        await store.EnqueueAsync(message);
+        var rs = await store.GetRecipientsAsync(message.Id);
+        // The outcomes were committed after the notice was composed, before it was recorded.
+        await store.RecordAttemptsAsync(
+        [
+            new RecipientAttempt(rs[0].RecipientId, RecipientState.Failed, T0, "550"),
+            new RecipientAttempt(rs[1].RecipientId, RecipientState.Delivered, T0, "250"),
+        ]);
+
+        var notice = Notification("sender@example.org");
+        Assert.False(await store.RecordDelayNoticeAsync([rs[0].RecipientId, rs[1].RecipientId], T0.AddHours(4), notice));
+
+        Assert.Null(await store.GetMessageAsync(notice.Id));
+        Assert.All(await store.GetRecipientsAsync(message.Id), r => Assert.Null(r.DelayNoticeAt));
+        // And for a message that is gone.
+        Assert.True(await store.FinishMessageAsync(message.Id, []));
+        Assert.False(await store.RecordDelayNoticeAsync([rs[0].RecipientId], T0.AddHours(4), notice));
+        Assert.Null(await store.GetMessageAsync(notice.Id));
     }
 
     [Fact]

@@ -252,7 +252,7 @@ internal sealed class DeliveryWorker(
             var outcome = result.Recipients[i];
             recorder.Add(item.Recipients[i], message.ReversePath, outcome.Status switch
             {
-                RecipientStatus.Delivered => AttemptOutcome.Delivered,
+                RecipientStatus.Delivered => result.DsnParametersSent ? AttemptOutcome.Delivered : AttemptOutcome.Relayed,
                 RecipientStatus.PermanentFailure => AttemptOutcome.Bounced,
                 RecipientStatus.TryAgain => AttemptOutcome.SendAgain,
                 _ => AttemptOutcome.Deferred,

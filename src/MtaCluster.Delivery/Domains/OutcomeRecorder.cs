@@ -9,7 +9,12 @@ using MtaCluster.Storage;
 namespace MtaCluster.Delivery.Domains;
 
 /// <summary>Where a recipient's attempt ended.</summary>
-internal enum AttemptOutcome { Delivered, Deferred, Bounced, SendAgain }
+/// <remarks>
+/// <see cref="Relayed"/>: accepted by a next hop that did not advertise DSN, so NOTIFY and the rest were
+/// withheld from it (RFC 3461 §4.1) and it will not report success; delivered, for everything but the
+/// sender's report.
+/// </remarks>
+internal enum AttemptOutcome { Delivered, Deferred, Bounced, SendAgain, Relayed }
 
 /// <summary>Facts about the connection an attempt used, for the accounting log.</summary>
 internal sealed record AttemptConnection(string? MxHost, string? MxIp, string? SourceIp, string? TlsProtocol, string? TlsCipher)
@@ -61,8 +66,13 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
         RecipientAttempt stored;
         switch (outcome)
         {
-            case AttemptOutcome.Delivered:
-                stored = new RecipientAttempt(recipient.RecipientId, RecipientState.Delivered, now, reply.ToLine(), localFailures, now, remoteMta);
+            case AttemptOutcome.Delivered or AttemptOutcome.Relayed:
+                // Relayed only when the sender asked to hear of success: a recipient nobody reports on stays
+                // Delivered, and its message finishes on the completing transaction's count without a read.
+                var state = outcome == AttemptOutcome.Relayed && Lifecycle.NotificationRules.WantsSuccess(recipient.Notify)
+                    ? RecipientState.Relayed
+                    : RecipientState.Delivered;
+                stored = new RecipientAttempt(recipient.RecipientId, state, now, reply.ToLine(), localFailures, now, remoteMta);
                 _delivered++;
                 break;
             case AttemptOutcome.Bounced:
@@ -153,7 +163,7 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
             // Wake-ups, not promises: the completion is in the store, and the sweep finds what a lost tell leaves.
             if (context.Messages is { } messages)
             {
-                foreach (var message in completed) messages.Tell(new Lifecycle.FinishMessage(message.MessageId, message.Undelivered));
+                foreach (var message in completed) messages.Tell(new Lifecycle.FinishMessage(message.MessageId, message.Reportable));
                 if (_delayed is not null)
                     foreach (var (messageId, recipients) in _delayed) messages.Tell(new Lifecycle.RecipientsDelayed(messageId, recipients));
             }

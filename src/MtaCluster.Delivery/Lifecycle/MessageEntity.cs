@@ -8,9 +8,10 @@ namespace MtaCluster.Delivery.Lifecycle;
 
 /// <summary>
 /// One message as a whole, after acceptance. It decides from the store, never from what it was told:
-/// when every recipient is final it queues at most one failure DSN for the failed and expired ones and
+/// when every recipient is final it queues at most one DSN for the failed, expired and relayed ones and
 /// removes the message in the same transaction (<see cref="IQueueStore.FinishMessageAsync"/>, which
-/// finishes a message only once), and it sends delay notices for recipients deferred too long. It
+/// finishes a message only once), and it sends delay notices for recipients deferred too long, at most
+/// one per message per <see cref="MessageLifecycleOptions.DelayNoticeAfter"/>. It
 /// holds no state between messages, so it stops as soon as it has nothing to do.
 /// </summary>
 public sealed partial class MessageEntity : ActorBase
@@ -32,7 +33,7 @@ public sealed partial class MessageEntity : ActorBase
         {
             switch (message)
             {
-                case FinishMessage { Undelivered: 0 }:
+                case FinishMessage { Reportable: 0 }:
                     await FinishDeliveredAsync().ConfigureAwait(false);
                     break;
                 case FinishMessage:
@@ -61,7 +62,7 @@ public sealed partial class MessageEntity : ActorBase
     }
 
     /// <summary>
-    /// Every recipient was delivered, as the completing transaction said: nothing to report, so the
+    /// No recipient failed, expired or is owed a success report, as the completing transaction said: nothing to report, so the
     /// common case costs one write and no read (the store still finishes only a complete message).
     /// </summary>
     private async Task FinishDeliveredAsync()
@@ -78,9 +79,10 @@ public sealed partial class MessageEntity : ActorBase
             return;
 
         var notifications = new List<SpoolMessage>(1);
-        var failed = NotificationRules.FailuresToReport(recipients);
+        // One report for the failed, expired and relayed recipients together: RFC 3464 §2.3.3 gives each its own action.
+        var reported = NotificationRules.FinalToReport(recipients);
         StoredMessage? original = null;
-        if (failed.Count > 0)
+        if (reported.Count > 0)
         {
             // The body is read only when a DSN needs it: most messages finish delivered.
             original = await _context.Store.GetMessageAsync(_messageId).ConfigureAwait(false);
@@ -88,46 +90,75 @@ public sealed partial class MessageEntity : ActorBase
                 return;
             if (NotificationRules.MayNotify(original.ReversePath))
             {
-                if (await NotificationAsync(new DeliveryReport(DeliveryReportKind.Failed, original, failed, _context.Time.GetUtcNow()), original.ReversePath).ConfigureAwait(false) is { } dsn)
+                if (await NotificationAsync(new DeliveryReport(DeliveryReportKind.Final, original, reported, _context.Time.GetUtcNow()), original.ReversePath).ConfigureAwait(false) is { } dsn)
                     notifications.Add(dsn);
             }
             else
             {
-                LogNotNotified(_messageId, failed.Count, "the sender is null (it is a notification itself)");
+                LogNotNotified(_messageId, reported.Count, "the sender is null (it is a notification itself)");
             }
         }
 
         var retainUntil = RetainUntil();
         if (!await _context.Store.FinishMessageAsync(_messageId, notifications, retainUntil).ConfigureAwait(false))
             return;
+        var relayed = reported.Count(r => r.State == RecipientState.Relayed);
         foreach (var dsn in notifications)
         {
-            LogFailureNotified(_messageId, dsn.Id, dsn.Recipients[0].Address, failed.Count);
+            LogFinalNotified(_messageId, dsn.Id, dsn.Recipients[0].Address, reported.Count - relayed, relayed);
             _context.OnNewWork(dsn.Recipients);
         }
-        LogFinished(_messageId, recipients.Count(r => r.State == RecipientState.Delivered), recipients.Count(r => r.State == RecipientState.Failed),
-            recipients.Count(r => r.State == RecipientState.Expired), retainUntil is null ? "removed" : $"kept until {retainUntil:O}");
+        LogFinished(_messageId, recipients.Count(r => r.State == RecipientState.Delivered), recipients.Count(r => r.State == RecipientState.Relayed),
+            recipients.Count(r => r.State == RecipientState.Failed), recipients.Count(r => r.State == RecipientState.Expired),
+            retainUntil is null ? "removed" : $"kept until {retainUntil:O}");
     }
 
+    /// <summary>
+    /// One notice for every recipient of the message that is due one, whichever domain's tell woke the
+    /// entity: the domains of a message defer it independently, and each telling for its own recipients
+    /// would give the sender one notice per domain at about the same time. A message's recipients share
+    /// their queued time, so once all due ones are marked together the next notice is an interval away.
+    /// </summary>
     private async Task NotifyDelayAsync(RecipientsDelayed delayed)
     {
         var now = _context.Time.GetUtcNow();
         var after = _context.Options.DelayNoticeAfter;
         // Read again: the tell may be old, and another notice may have gone out since it was sent.
         var due = (await _context.Store.GetRecipientsAsync(_messageId).ConfigureAwait(false))
-            .Where(r => delayed.WillRetryUntil.ContainsKey(r.RecipientId) && NotificationRules.DueDelayNotice(r, now, after))
+            .Where(r => NotificationRules.DueDelayNotice(r, now, after))
             .ToArray();
         if (due.Length == 0)
             return;
         var original = await _context.Store.GetMessageAsync(_messageId).ConfigureAwait(false);
         if (original is null || !NotificationRules.MayNotify(original.ReversePath))
             return;
-        var notice = await NotificationAsync(new DeliveryReport(DeliveryReportKind.Delayed, original, due, now, delayed.WillRetryUntil), original.ReversePath).ConfigureAwait(false);
+        var report = new DeliveryReport(DeliveryReportKind.Delayed, original, due, now, WillRetryUntil(due, delayed.WillRetryUntil));
+        var notice = await NotificationAsync(report, original.ReversePath).ConfigureAwait(false);
         if (notice is null)
             return;
-        await _context.Store.RecordDelayNoticeAsync(due.Select(r => r.RecipientId).ToArray(), now, notice).ConfigureAwait(false);
+        // The store queues the notice only if a recipient is still pending: an outcome committed while it
+        // was composed may have completed the message, and a notice must never follow its end.
+        if (!await _context.Store.RecordDelayNoticeAsync(due.Select(r => r.RecipientId).ToArray(), now, notice).ConfigureAwait(false))
+        {
+            LogDelayNoticeDropped(_messageId);
+            return;
+        }
         LogDelayNotified(_messageId, notice.Id, original.ReversePath, due.Length);
         _context.OnNewWork(notice.Recipients);
+    }
+
+    /// <summary>The telling domain's give-up times, and for recipients of other domains their own policy's.</summary>
+    private Dictionary<long, DateTimeOffset> WillRetryUntil(IReadOnlyList<QueuedRecipient> due, IReadOnlyDictionary<long, DateTimeOffset> told)
+    {
+        var until = new Dictionary<long, DateTimeOffset>(due.Count);
+        foreach (var recipient in due)
+        {
+            if (told.TryGetValue(recipient.RecipientId, out var known))
+                until[recipient.RecipientId] = known;
+            else if (_context.MaxAgeOf(recipient.Domain) is { } maxAge)
+                until[recipient.RecipientId] = recipient.QueuedAt + maxAge;
+        }
+        return until;
     }
 
     /// <summary>The DSN as a message of its own, from the null sender to the original sender, or null when the sender has no routable domain.</summary>
@@ -154,19 +185,22 @@ public sealed partial class MessageEntity : ActorBase
             Shard: ShardHash.ShardOf(id, _context.MaxShards));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: finished ({Delivered} delivered, {Failed} failed, {Expired} expired), {Disposition}")]
-    private partial void LogFinished(string messageId, int delivered, int failed, int expired, string disposition);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: finished ({Delivered} delivered, {Relayed} relayed, {Failed} failed, {Expired} expired), {Disposition}")]
+    private partial void LogFinished(string messageId, int delivered, int relayed, int failed, int expired, string disposition);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: finished (all recipients delivered), {Disposition}")]
     private partial void LogFinishedDelivered(string messageId, string disposition);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: failure DSN {DsnId} queued to <{Sender}> for {Recipients} recipients")]
-    private partial void LogFailureNotified(string messageId, string dsnId, string sender, int recipients);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: DSN {DsnId} queued to <{Sender}> for {Failed} failed and {Relayed} relayed recipients")]
+    private partial void LogFinalNotified(string messageId, string dsnId, string sender, int failed, int relayed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: delay DSN not queued: no recipient of it is pending any more")]
+    private partial void LogDelayNoticeDropped(string messageId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: delay DSN {DsnId} queued to <{Sender}> for {Recipients} recipients")]
     private partial void LogDelayNotified(string messageId, string dsnId, string sender, int recipients);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{MessageId}: {Recipients} recipients failed and no DSN is sent: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{MessageId}: {Recipients} recipients are to be reported on and no DSN is sent: {Reason}")]
     private partial void LogNotNotified(string messageId, int recipients, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{MessageId}: the spool could not be read or written; the next sweep tries again")]

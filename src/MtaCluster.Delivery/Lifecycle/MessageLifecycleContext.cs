@@ -5,6 +5,10 @@ namespace MtaCluster.Delivery.Lifecycle;
 
 /// <summary>What every message entity of a node shares.</summary>
 /// <param name="onNewWork">Told about the recipients of each DSN once it is durable, so their domain wakes as for any new mail.</param>
+/// <param name="maxAgeOf">
+/// A destination domain's retry.max-age, for the Will-Retry-Until of delayed recipients whose own domain
+/// did not send the tell; null (or a null answer) leaves that optional field out (RFC 3464 §2.3.9).
+/// </param>
 public sealed class MessageLifecycleContext(
     IQueueStore store,
     IDeliveryReportComposer composer,
@@ -12,7 +16,8 @@ public sealed class MessageLifecycleContext(
     int maxShards,
     ILoggerFactory loggerFactory,
     Action<IReadOnlyList<SpoolRecipient>> onNewWork,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    Func<string, TimeSpan?>? maxAgeOf = null)
 {
     public IQueueStore Store { get; } = store;
     public IDeliveryReportComposer Composer { get; } = composer;
@@ -22,4 +27,6 @@ public sealed class MessageLifecycleContext(
     public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
     internal void OnNewWork(IReadOnlyList<SpoolRecipient> recipients) => onNewWork(recipients);
+
+    internal TimeSpan? MaxAgeOf(string domain) => maxAgeOf?.Invoke(domain);
 }

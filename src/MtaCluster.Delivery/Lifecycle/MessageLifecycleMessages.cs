@@ -10,11 +10,12 @@ public interface IMessageEntityMessage
 /// The message may be complete: its last pending recipient became final (or a sweep found it marked
 /// complete). The entity checks the store; a stale or repeated one does nothing.
 /// </summary>
-/// <param name="Undelivered">
-/// From the transaction that completed it: how many recipients failed or expired; 0 finishes it
-/// without reading its recipients. Null (a sweep's wake-up): read them.
+/// <param name="Reportable">
+/// From the transaction that completed it: how many recipients failed, expired or were relayed
+/// (<see cref="MtaCluster.Storage.CompletedMessage.Reportable"/>); 0 finishes it without reading its recipients.
+/// Null (a sweep's wake-up): read them.
 /// </param>
-public sealed record FinishMessage(string MessageId, int? Undelivered = null) : IMessageEntityMessage;
+public sealed record FinishMessage(string MessageId, int? Reportable = null) : IMessageEntityMessage;
 
 /// <summary>Recipients deferred long enough that the sender should hear of the delay; the entity checks the store again.</summary>
 /// <param name="WillRetryUntil">When each recipient gives up (queued time plus its domain's maximum age), by recipient id.</param>

@@ -46,7 +46,7 @@ public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleC
             foreach (var completed in await context.Store.GetCompletedMessagesAsync(null, page).ConfigureAwait(false))
             {
                 if (!ownsShard(completed.Shard)) continue;
-                messages.Tell(new FinishMessage(completed.MessageId, completed.Undelivered));
+                messages.Tell(new FinishMessage(completed.MessageId, completed.Reportable));
                 finishing++;
             }
             // Also with retention switched off since: what was kept under it still has to go (one partial-index seek when nothing is).

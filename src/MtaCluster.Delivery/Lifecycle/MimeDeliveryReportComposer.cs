@@ -52,20 +52,32 @@ public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryR
     private static DsnRecipient ToStatusGroup(DeliveryReport report, QueuedRecipient recipient)
     {
         var delayed = report.Kind == DeliveryReportKind.Delayed;
+        var action = delayed ? DsnAction.Delayed : recipient.State == RecipientState.Relayed ? DsnAction.Relayed : DsnAction.Failed;
         var original = StoredOriginalRecipient.Split(recipient.OriginalRecipient);
         return new DsnRecipient
         {
             FinalRecipient = recipient.Address,
-            Action = delayed ? DsnAction.Delayed : DsnAction.Failed,
-            Status = StatusOf(recipient.LastReply, delayed),
+            Action = action,
+            Status = StatusOf(recipient.LastReply, action),
             OriginalRecipient = Printable(original?.Address),
             OriginalRecipientType = original?.Type ?? "rfc822",
             RemoteMta = recipient.RemoteMta,
             DiagnosticCode = recipient.LastReply,
+            DiagnosticType = IsRemoteReply(recipient) ? DsnRecipient.SmtpDiagnosticType : LocalDiagnosticType,
             LastAttemptDate = recipient.LastAttemptAt,
             WillRetryUntil = delayed && report.WillRetryUntil?.TryGetValue(recipient.RecipientId, out var until) == true ? until : null,
         };
     }
+
+    /// <summary>The diagnostic-type for words of this MTA's own (RFC 3464 §2.3.6 allows an X- type for non-SMTP codes).</summary>
+    public const string LocalDiagnosticType = "X-MtaCluster";
+
+    /// <summary>
+    /// Only a receiver's reply is an "smtp" diagnostic: a recipient without a Remote-MTA ended on our own
+    /// words (no connection, a timeout, a local failure), and an expiry is our verdict, quoting the last
+    /// reply inside it.
+    /// </summary>
+    private static bool IsRemoteReply(QueuedRecipient recipient) => recipient.RemoteMta is not null && recipient.State != RecipientState.Expired;
 
     /// <summary>
     /// ENVID and ORCPT come from the client as xtext, which can encode CR, LF or NUL: written into a
@@ -74,16 +86,20 @@ public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryR
     private static string? Printable(string? value) =>
         value is null || !value.Any(char.IsControl) ? value : string.Concat(value.Select(c => char.IsControl(c) ? '?' : c));
 
-    /// <summary>The reply's enhanced code; without one, the class its basic code implies (RFC 3463 §3.1, x.0.0).</summary>
-    private static EnhancedStatusCode StatusOf(string? reply, bool delayed)
+    /// <summary>
+    /// The reply's enhanced code; without one, the class its basic code implies (RFC 3463 §3.1, x.0.0).
+    /// A relayed recipient's is a success whatever the reply says (2.0.0 without a 2.x.x code).
+    /// </summary>
+    private static EnhancedStatusCode StatusOf(string? reply, DsnAction action)
     {
+        var relayed = action == DsnAction.Relayed;
         if (reply is { Length: >= 3 })
         {
             var rest = reply.AsSpan(3).TrimStart();
             var end = rest.IndexOf(' ');
-            if (EnhancedStatusCode.TryParse(end < 0 ? rest : rest[..end], out var code)) return code;
-            if (reply[0] is '4' or '5') return new EnhancedStatusCode(reply[0] - '0', 0, 0);
+            if (EnhancedStatusCode.TryParse(end < 0 ? rest : rest[..end], out var code) && (!relayed || code.IsSuccess)) return code;
+            if (!relayed && reply[0] is '4' or '5') return new EnhancedStatusCode(reply[0] - '0', 0, 0);
         }
-        return new EnhancedStatusCode(delayed ? 4 : 5, 0, 0);
+        return new EnhancedStatusCode(action switch { DsnAction.Relayed => 2, DsnAction.Delayed => 4, _ => 5 }, 0, 0);
     }
 }

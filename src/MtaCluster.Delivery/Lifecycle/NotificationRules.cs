@@ -18,9 +18,24 @@ public static class NotificationRules
     /// <summary>A delay is reported when NOTIFY is absent (our choice, as RFC 3461 §4.1 allows) or names DELAY.</summary>
     public static bool WantsDelay(DsnNotify notify) => notify == DsnNotify.NotGiven || notify.HasFlag(DsnNotify.Delay);
 
-    /// <summary>The recipients a failure DSN reports on: those that failed or expired and asked to hear of it.</summary>
-    public static IReadOnlyList<QueuedRecipient> FailuresToReport(IReadOnlyList<QueuedRecipient> recipients) =>
-        recipients.Where(r => r.State is RecipientState.Failed or RecipientState.Expired && WantsFailure(r.Notify)).ToArray();
+    /// <summary>
+    /// Success is reported only when NOTIFY names it (RFC 3461 §4.1), and then by this node only when the
+    /// next hop did not advertise DSN: otherwise NOTIFY went on with the message, and reporting is the
+    /// next hop's job.
+    /// </summary>
+    public static bool WantsSuccess(DsnNotify notify) => notify.HasFlag(DsnNotify.Success) && !notify.HasFlag(DsnNotify.Never);
+
+    /// <summary>
+    /// The recipients the final DSN of a complete message reports on: those that failed or expired and
+    /// asked to hear of it, and those relayed to a next hop without DSN that asked for success.
+    /// </summary>
+    public static IReadOnlyList<QueuedRecipient> FinalToReport(IReadOnlyList<QueuedRecipient> recipients) =>
+        recipients.Where(r => r.State switch
+        {
+            RecipientState.Failed or RecipientState.Expired => WantsFailure(r.Notify),
+            RecipientState.Relayed => WantsSuccess(r.Notify),
+            _ => false,
+        }).ToArray();
 
     /// <summary>
     /// Whether a still-pending recipient is due a delay notice at <paramref name="now"/>: deferred for

@@ -143,7 +143,9 @@ public sealed class DeliveryStatusNotification
         await WriteAsync(output, $"\r\n--{Boundary}\r\n", cancellationToken);
         var originalHead = new HeaderList();
         originalHead.Add("Content-Type", originalType);
-        originalHead.Add("Content-Description", full ? "Undelivered Message" : "Undelivered Message Headers");
+        // A report of delays and successes only returns a message that is not undelivered (yet).
+        string described = Kind == DsnAction.Failed ? "Undelivered Message" : "Message";
+        originalHead.Add("Content-Description", full ? described : described + " Headers");
         originalHead.Add("Content-Transfer-Encoding", originalEightBit ? "8bit" : "7bit");
         await originalHead.WriteToAsync(output, cancellationToken);
         await WriteAsync(output, "\r\n", cancellationToken);

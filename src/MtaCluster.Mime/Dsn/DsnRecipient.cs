@@ -24,6 +24,15 @@ public sealed record DsnRecipient
     /// <summary>The last reply as the remote sent it ("550 5.1.1 no such user"); lines of a multi-line reply joined.</summary>
     public string? DiagnosticCode { get; init; }
 
+    /// <summary>
+    /// What <see cref="DiagnosticCode"/> is (RFC 3464 §2.3.6): <see cref="SmtpDiagnosticType"/> for a reply an
+    /// SMTP server gave; an X- type when the words are the reporting MTA's own, which are no SMTP server's reply.
+    /// </summary>
+    public string DiagnosticType { get; init; } = SmtpDiagnosticType;
+
+    /// <summary>The diagnostic-type of a remote SMTP server's reply.</summary>
+    public const string SmtpDiagnosticType = "smtp";
+
     public DateTimeOffset? LastAttemptDate { get; init; }
 
     /// <summary>Until when a delayed recipient is retried (RFC 3464 §2.3.9).</summary>

@@ -50,7 +50,7 @@ public sealed class MessageDeliveryStatus
 
             if (recipient.DiagnosticCode is { } diagnostic)
             {
-                group.Add("Diagnostic-Code", "smtp; " + OneLine(diagnostic));
+                group.Add("Diagnostic-Code", recipient.DiagnosticType + "; " + OneLine(diagnostic));
             }
 
             if (recipient.LastAttemptDate is { } last)

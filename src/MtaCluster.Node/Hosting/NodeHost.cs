@@ -124,7 +124,9 @@ public static class NodeHost
                 },
                 sharding.MaxShards,
                 sp.GetRequiredService<ILoggerFactory>(),
-                recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()));
+                recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()),
+                // By name: a policy that applies by MX pattern is not known before the domain's MX lookup.
+                maxAgeOf: domain => policies.Current.Resolver.Resolve(domain).Policy.Retry.MaxAge);
             engine = new DeliveryEngine(sp.GetRequiredService<ActorSystem>(), context, sharding.MaxShards, sharding.PassivateIdleEntityAfter, lifecycle);
             return engine;
         });

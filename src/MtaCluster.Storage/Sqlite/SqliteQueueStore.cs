@@ -195,12 +195,14 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     }
 
     /// <inheritdoc />
-    public Task RecordDelayNoticeAsync(IReadOnlyList<long> recipientIds, DateTimeOffset noticeAt, SpoolMessage? notification, CancellationToken cancellationToken = default)
+    public async Task<bool> RecordDelayNoticeAsync(IReadOnlyList<long> recipientIds, DateTimeOffset noticeAt, SpoolMessage? notification, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(recipientIds);
         if (notification is { Recipients.Count: 0 })
             throw new ArgumentException("A notification needs at least one recipient.", nameof(notification));
-        return Writer.SubmitAsync(new SqliteDelayNoticeOperation(recipientIds, noticeAt, notification), cancellationToken);
+        var operation = new SqliteDelayNoticeOperation(recipientIds, noticeAt, notification);
+        await Writer.SubmitAsync(operation, cancellationToken).ConfigureAwait(false);
+        return operation.Recorded;
     }
 
     /// <inheritdoc />

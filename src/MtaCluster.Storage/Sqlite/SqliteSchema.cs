@@ -130,7 +130,7 @@ internal static class SqliteSchema
 
     public const string SelectStatistics =
         "SELECT (SELECT COUNT(*) FROM messages), " +
-        "COUNT(*) FILTER (WHERE state = 0), COUNT(*) FILTER (WHERE state = 1), " +
+        "COUNT(*) FILTER (WHERE state = 0), COUNT(*) FILTER (WHERE state IN (1, 4)), " +
         "COUNT(*) FILTER (WHERE state = 2), COUNT(*) FILTER (WHERE state = 3) " +
         "FROM recipients";
 
@@ -150,11 +150,13 @@ internal static class SqliteSchema
     public const string DeleteMessage = "DELETE FROM messages WHERE id = $id";
 
     // A message stored before version 4 has shard -1 (unknown); its completion goes to shard 0, whose
-    // owner then finishes it.
+    // owner then finishes it. The column named undelivered counts every recipient a DSN may report on:
+    // failed (2), expired (3) and relayed (4). State 4 needs no schema step: an older build reads it
+    // as final and not failed, so on a downgrade such a recipient only loses its success report.
     public const string MarkCompleteIfLast =
         "INSERT INTO message_completions (message_id, shard, completed_at, undelivered) " +
         "SELECT m.id, CASE WHEN m.shard < 0 THEN 0 ELSE m.shard END, $now, " +
-        "(SELECT COUNT(*) FROM recipients f WHERE f.message_id = m.id AND f.state IN (2, 3)) " +
+        "(SELECT COUNT(*) FROM recipients f WHERE f.message_id = m.id AND f.state IN (2, 3, 4)) " +
         "FROM messages m WHERE m.id = $message_id " +
         "AND NOT EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = m.id AND p.state = 0) " +
         "ON CONFLICT (message_id) DO NOTHING RETURNING message_id, shard, completed_at, undelivered";

@@ -245,7 +245,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         return reader.Read() ? ReadCompletion(reader) : null;
     }
 
-    /// <summary>A completion row read as (message_id, shard, completed_at, undelivered).</summary>
+    /// <summary>A completion row read as (message_id, shard, completed_at, undelivered), the last being <see cref="CompletedMessage.Reportable"/>.</summary>
     internal static CompletedMessage ReadCompletion(SqliteDataReader reader) =>
         new(reader.GetString(0), reader.GetInt32(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt32(3));
 

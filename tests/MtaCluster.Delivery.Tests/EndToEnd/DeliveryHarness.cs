@@ -107,7 +107,8 @@ internal sealed class DeliveryHarness : IAsyncDisposable
             DeliveryEngine? engine = null;
             var spool = wrapStore?.Invoke(store) ?? store;
             var messages = lifecycle is null ? null : new MessageLifecycleContext(spool, composer ?? new RecordingReportComposer(), lifecycle, Shards,
-                loggerFactory ?? NullLoggerFactory.Instance, recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()));
+                loggerFactory ?? NullLoggerFactory.Instance, recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()),
+                maxAgeOf: domain => policies.Current.Resolver.Resolve(domain).Policy.Retry.MaxAge);
             engine = new DeliveryEngine(system,
                 new DeliveryContext(spool, new MailRouteResolver(lookup, lookup, remotePort), policies,
                     sink, options, loggerFactory ?? NullLoggerFactory.Instance, connector: connector),
@@ -190,16 +191,18 @@ internal sealed class RecordingAccountingSink : IAccountingSink
 /// Stands in for the MIME composer in delivery tests: it keeps every report it was asked for and
 /// writes a small message naming the kind and the recipients, so a test can tell the DSNs apart.
 /// </summary>
-internal sealed class RecordingReportComposer : IDeliveryReportComposer
+/// <param name="whileComposing">Runs inside each composition, for a test that makes something happen meanwhile.</param>
+internal sealed class RecordingReportComposer(Func<DeliveryReport, Task>? whileComposing = null) : IDeliveryReportComposer
 {
     private readonly ConcurrentQueue<DeliveryReport> _reports = new();
 
     public IReadOnlyList<DeliveryReport> Reports => _reports.ToArray();
 
-    public Task<byte[]> ComposeAsync(DeliveryReport report, CancellationToken cancellationToken = default)
+    public async Task<byte[]> ComposeAsync(DeliveryReport report, CancellationToken cancellationToken = default)
     {
         _reports.Enqueue(report);
-        return Task.FromResult(Encoding.ASCII.GetBytes($"From: MAILER-DAEMON@mta.test\r\nSubject: {report.Kind} {report.Original.Id}\r\n\r\n" +
-            string.Concat(report.Recipients.Select(r => $"{r.Address} {r.LastReply}\r\n"))));
+        if (whileComposing is not null) await whileComposing(report);
+        return Encoding.ASCII.GetBytes($"From: MAILER-DAEMON@mta.test\r\nSubject: {report.Kind} {report.Original.Id}\r\n\r\n" +
+            string.Concat(report.Recipients.Select(r => $"{r.Address} {r.LastReply}\r\n")));
     }
 }

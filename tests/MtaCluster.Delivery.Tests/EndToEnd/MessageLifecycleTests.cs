@@ -62,7 +62,7 @@ public sealed class MessageLifecycleTests
         // The delivered DSN is finished too: once the spool is empty nothing more can come, so "one" is final.
         await Until(async () => (await mta.Store.GetStatisticsAsync()).Messages == 0, "the spool to empty");
         var report = Assert.Single(composer.Reports);
-        Assert.Equal(DeliveryReportKind.Failed, report.Kind);
+        Assert.Equal(DeliveryReportKind.Final, report.Kind);
         Assert.Equal(id, report.Original.Id);
         Assert.Equal(recipients[..10].Order(), report.Recipients.Select(r => r.Address).Order());
         Assert.All(report.Recipients, r => Assert.StartsWith("550 5.1.1", r.LastReply));
@@ -70,7 +70,7 @@ public sealed class MessageLifecycleTests
         Assert.All(report.Recipients, r => Assert.NotNull(r.LastAttemptAt));
 
         var dsn = Assert.Single(Received(inbox));
-        Assert.Contains($"Subject: Failed {id}", dsn);
+        Assert.Contains($"Subject: Final {id}", dsn);
         // From the null sender, to the original sender, and never NOTIFY'd itself.
         var mail = Assert.Single(home.Connections.SelectMany(c => c.Lines), l => l.StartsWith("MAIL", StringComparison.Ordinal));
         Assert.StartsWith("MAIL FROM:<>", mail);
