@@ -46,20 +46,30 @@ internal static class TenantConfigurationRules
         return null;
     }
 
-    /// <summary>Each AUTH user listed under a second tenant: the setting that lists it again, and the tenant that had it first.</summary>
+    /// <summary>
+    /// Each AUTH user listed under a second tenant: the setting that lists it again (a higher layer,
+    /// or further down the same file), and the tenant that had it first.
+    /// </summary>
     public static IEnumerable<(ConfiguredValue Setting, string FirstTenant)> UsersListedTwice(IEnumerable<ConfiguredValue> winners)
     {
+        var listings = winners
+            .Select(setting => (Setting: setting, Segments: setting.Key.Split(ConfigurationPath.KeyDelimiter)))
+            .Where(l => IsTenants(l.Segments) && l.Segments.Length == 4 && !string.IsNullOrEmpty(l.Setting.Value)
+                && l.Segments[2].Equals(nameof(TenantOptions.Users), StringComparison.OrdinalIgnoreCase))
+            .OrderBy(l => l.Setting.Layer)
+            .ThenBy(l => PositionOf(l.Setting).Line)
+            .ThenBy(l => PositionOf(l.Setting).Column);
         // Case-insensitive, as Smtp:Auth:Users names are.
         var owner = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var setting in winners)
+        foreach (var (setting, segments) in listings)
         {
-            var segments = setting.Key.Split(ConfigurationPath.KeyDelimiter);
-            if (!IsTenants(segments) || segments.Length != 4 || !segments[2].Equals(nameof(TenantOptions.Users), StringComparison.OrdinalIgnoreCase)) continue;
-            if (string.IsNullOrEmpty(setting.Value)) continue;
             var tenant = TenantName.Normalize(segments[1]);
-            if (!owner.TryAdd(setting.Value, tenant) && owner[setting.Value] != tenant) yield return (setting, owner[setting.Value]);
+            if (!owner.TryAdd(setting.Value!, tenant) && owner[setting.Value!] != tenant) yield return (setting, owner[setting.Value!]);
         }
     }
+
+    private static SourcePosition PositionOf(ConfiguredValue setting) =>
+        ConfigurationProvenance.Describe(setting.Provider, setting.Key, ofValue: true).Position ?? default;
 
     private static bool IsTenants(string[] segments) => segments[0].Equals(TenantsOptions.Section, StringComparison.OrdinalIgnoreCase);
 

@@ -62,7 +62,7 @@ public sealed class TenantConfigurationValidationTests : IDisposable
     public void A_user_listed_under_two_tenants_is_refused_where_it_is_listed_again()
     {
         var error = SingleError("Tenants:\n  acme:\n    Users: [app1, app2]\n  shop:\n    Users: [web, App2]\n");
-        Assert.Equal($"{OverridePath}:5:17: Tenants:shop:Users:1: 'App2' is not valid: expected a user of no other tenant; it already submits as tenant acme", error);
+        Assert.Equal($"{OverridePath}:5:18: Tenants:shop:Users:1: 'App2' is not valid: expected a user of no other tenant; it already submits as tenant acme", error);
     }
 
     [Fact]
