@@ -53,7 +53,8 @@ public static class LaneHeaderScanner
                 reader.AdvanceToEnd();
             }
 
-            var continuation = !line.IsEmpty && FirstByte(line) is (byte)' ' or (byte)'\t';
+            var firstByte = line.IsEmpty ? (byte)0 : FirstByte(line);
+            var continuation = firstByte is (byte)' ' or (byte)'\t';
             if (!continuation && field != Field.Other)
             {
                 Finish(field, value[..valueLength], overflow, ref lane, ref campaignTag, ref campaign);
@@ -67,7 +68,7 @@ public static class LaneHeaderScanner
             {
                 if (field != Field.Other) Append(line, value, ref valueLength, ref overflow);
             }
-            else if (FirstByte(line) is (byte)'X' or (byte)'x')
+            else if (firstByte is (byte)'X' or (byte)'x')
             {
                 field = Recognise(line, head, out var colon);
                 if (field != Field.Other)
@@ -95,6 +96,9 @@ public static class LaneHeaderScanner
 
     private static byte FirstByte(ReadOnlySequence<byte> line)
     {
+        // A slice can start at the very end of a segment, leaving its first span empty.
+        var span = line.FirstSpan;
+        if (span.Length > 0) return span[0];
         var reader = new SequenceReader<byte>(line);
         reader.TryPeek(out var first);
         return first;
