@@ -1,4 +1,3 @@
-using MtaCluster.Delivery.Throttling;
 using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Scheduling;
@@ -50,7 +49,7 @@ public sealed class DomainSendScheduler<T>
     /// destination's limit for the tenant (domains.yaml), owned by this scheduler;
     /// <paramref name="tenantLimit"/> its own limit over every destination.
     /// </summary>
-    public int AddTenant(string name, int weight, TokenBucket? domainLimit = null, SharedTokenBucket? tenantLimit = null)
+    public int AddTenant(string name, int weight, TenantRateLimiter? domainLimit = null, SharedTokenBucket? tenantLimit = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(weight, 1);
         if (_slotByName.TryGetValue(name, out var existing)) return existing;
@@ -155,7 +154,7 @@ public sealed class DomainSendScheduler<T>
     private static bool Admit(Slot slot, DateTimeOffset now, out long readyAtTicks)
     {
         readyAtTicks = 0;
-        if (slot.DomainLimit is { } domain && domain.Available(now) < 1)
+        if (slot.DomainLimit is { } domain && !domain.CanTake(now))
         {
             readyAtTicks = ReadyAt(now, domain.TimeUntilAvailable(now));
             return false;
@@ -165,7 +164,7 @@ public sealed class DomainSendScheduler<T>
             readyAtTicks = ReadyAt(now, wait);
             return false;
         }
-        slot.DomainLimit?.TryTake(now);
+        slot.DomainLimit?.Take(now);
         return true;
     }
 
@@ -221,11 +220,11 @@ public sealed class DomainSendScheduler<T>
 
     private static int Index(DeliveryLane lane) => lane == DeliveryLane.Transactional ? 0 : 1;
 
-    private sealed class Slot(string name, int weight, TokenBucket? domainLimit, SharedTokenBucket? tenantLimit)
+    private sealed class Slot(string name, int weight, TenantRateLimiter? domainLimit, SharedTokenBucket? tenantLimit)
     {
         public string Name { get; } = name;
         public int Weight { get; set; } = weight;
-        public TokenBucket? DomainLimit { get; } = domainLimit;
+        public TenantRateLimiter? DomainLimit { get; } = domainLimit;
         public SharedTokenBucket? TenantLimit { get; } = tenantLimit;
         public LaneState[] Lanes { get; } = [new(), new()];
     }

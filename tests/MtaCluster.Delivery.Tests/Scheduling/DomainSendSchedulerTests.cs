@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using MtaCluster.Delivery.Policies;
 using MtaCluster.Delivery.Scheduling;
 using MtaCluster.Delivery.Throttling;
 using MtaCluster.Mail;
@@ -164,7 +165,8 @@ public class DomainSendSchedulerTests
     public void A_tenant_over_its_domain_limit_waits_without_stalling_the_others()
     {
         var scheduler = new DomainSendScheduler<int>(0.10, _time);
-        var limited = scheduler.AddTenant("limited", 5, domainLimit: TokenBucket.PerMinute(60, burst: 2, _time.GetUtcNow()));
+        // 60 a minute with a burst window of 2 s: a burst of two, then one a second.
+        var limited = scheduler.AddTenant("limited", 5, TenantRateLimiter.Create(new TenantRateLimits(60, null), TimeSpan.FromSeconds(2), _time.GetUtcNow()));
         var free = scheduler.AddTenant("free", 1);
         Fill(scheduler, DeliveryLane.Bulk, limited, 100);
         Fill(scheduler, DeliveryLane.Bulk, free, 100);
@@ -210,12 +212,35 @@ public class DomainSendSchedulerTests
     {
         var shared = new SharedTokenBucket(TokenBucket.PerHour(10, burst: 10, _time.GetUtcNow()));
         var scheduler = NewScheduler();
-        var tenant = scheduler.AddTenant("acme", 1, TokenBucket.PerMinute(1, burst: 1, _time.GetUtcNow()), shared);
+        var tenant = scheduler.AddTenant("acme", 1, TenantRateLimiter.Create(new TenantRateLimits(1, null), TimeSpan.FromSeconds(10), _time.GetUtcNow()), shared);
         Fill(scheduler, DeliveryLane.Bulk, tenant, 5);
 
         Assert.Single(Drain(scheduler));
 
         Assert.Equal(9, shared.Available(_time.GetUtcNow()));
+    }
+
+    [Theory]
+    // The minute's limit binds: its bucket holds one burst window (a minute) of 10.
+    [InlineData(10, 100_000, 10, 20)]
+    // The hour's binds: a minute's worth of 60 an hour is one, and one more a minute later.
+    [InlineData(10, 60, 1, 2)]
+    public void A_tenant_limited_per_minute_and_per_hour_at_a_domain_keeps_within_both(int perMinute, int perHour, int first, int afterAMinute)
+    {
+        var scheduler = NewScheduler();
+        var limiter = TenantRateLimiter.Create(new TenantRateLimits(perMinute, perHour), TimeSpan.FromMinutes(1), _time.GetUtcNow());
+        var tenant = scheduler.AddTenant("acme", 1, limiter);
+        Fill(scheduler, DeliveryLane.Bulk, tenant, 1000);
+
+        Assert.Equal(first, Drain(scheduler).Count);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(afterAMinute, first + Drain(scheduler).Count);
+    }
+
+    [Fact]
+    public void Unlimited_tenant_limits_need_no_limiter()
+    {
+        Assert.Null(TenantRateLimiter.Create(new TenantRateLimits(null, null), TimeSpan.FromSeconds(10), _time.GetUtcNow()));
     }
 
     [Fact]
