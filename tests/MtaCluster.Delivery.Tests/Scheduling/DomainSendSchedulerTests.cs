@@ -310,6 +310,9 @@ public class DomainSendSchedulerTests
             Fill(scheduler, DeliveryLane.Transactional, t, 200);
         }
 
+        // First calls may run one-time initialisation; the decisions after them are what is measured.
+        for (var i = 0; i < 1_000; i++) Assert.True(scheduler.TryNext(out _));
+
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 50_000; i++) Assert.True(scheduler.TryNext(out _));
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
