@@ -212,7 +212,7 @@ public class DomainPolicyResolverTests
     {
         // What an operator does: uncomment every example (the file's convention, shared with node.yaml's test).
         var lines = File.ReadAllLines(ExampleFile());
-        Assert.Equal(4, CommentedExamples.Find(lines).Count);
+        Assert.Equal(5, CommentedExamples.Find(lines).Count);
         var yaml = CommentedExamples.UncommentAll(lines);
 
         var resolver = new DomainPolicyResolver(DomainPolicyLoader.Parse(yaml, "uncommented domains.yaml"));
@@ -223,6 +223,8 @@ public class DomainPolicyResolverTests
         Assert.Equal(new StaticRoute("192.0.2.25", 2525), resolver.Resolve("relay-only.example.net").Policy.Route);
         Assert.Equal([IPAddress.Parse("198.51.100.7")], resolver.Configuration.Pools["default"].Addresses);
         Assert.Equal(new StaticRoute("smtp-relay.example.net", 587), resolver.Resolve("example.com").Policy.Route);
+        Assert.Equal(new TenantRateLimits(20, null), resolver.Resolve("example.com").Policy.LimitsFor("acme"));
+        Assert.Equal(new TenantRateLimits(100, null), resolver.Default.LimitsFor("acme"));
     }
 
     private static string ExampleFile()

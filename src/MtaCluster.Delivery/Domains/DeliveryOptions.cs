@@ -56,6 +56,15 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan DelayNoticeAfter { get; set; } = TimeSpan.FromHours(4);
 
+    /// <summary>
+    /// Share of a domain's sends bulk mail keeps while transactional mail to the same domain waits
+    /// too, from 0 (transactional always first) to 0.5 (the lanes alternate); see
+    /// <see cref="Scheduling.DomainSendScheduler{T}"/>.
+    /// </summary>
+    public double BulkFloor { get; set; } = DefaultBulkFloor;
+
+    public const double DefaultBulkFloor = 0.10;
+
     /// <summary>An open connection with nothing to send is closed (QUIT) after this long.</summary>
     public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -26,6 +26,17 @@ public sealed record DomainPolicy(
 {
     public const string DefaultKey = "default";
 
+    /// <summary>
+    /// Limits of single tenants here, by lower-case tenant name; a tenant not listed has none of its
+    /// own. Not a positional member: most policies have none, and every existing constructor call stays.
+    /// </summary>
+    public IReadOnlyDictionary<string, TenantRateLimits> TenantLimits { get; init; } = TenantRateLimits.None;
+
+    /// <summary>The limits of <paramref name="tenant"/> (lower case) here; unlimited when not listed.</summary>
+    public TenantRateLimits LimitsFor(string tenant) => TenantLimits.GetValueOrDefault(tenant) ?? Unlimited;
+
+    private static readonly TenantRateLimits Unlimited = new(null, null);
+
     /// <summary>The limits a <see cref="DomainThrottle"/> and <see cref="BackoffState"/> start from.</summary>
     public ThrottleLimits ThrottleLimits => new(
         MaxConnections,

@@ -15,7 +15,7 @@ public static class DomainPolicyComparer
     {
         "max-connections", "max-messages-per-minute", "max-messages-per-hour", "max-new-connections-per-minute", "burst-window",
         "backoff.patterns", "backoff.max-connections", "backoff.max-messages-per-minute", "backoff.retry-interval",
-        "backoff.recover-after", "backoff.recovery-factor",
+        "backoff.recover-after", "backoff.recovery-factor", "tenants",
     };
 
     /// <summary>Each setting that differs, as <c>name old -> new</c>, in file order.</summary>
@@ -68,6 +68,8 @@ public static class DomainPolicyComparer
         yield return ("backoff.retry-interval", Text(p.Backoff.RetryInterval));
         yield return ("backoff.recover-after", Text(p.Backoff.RecoverAfter));
         yield return ("backoff.recovery-factor", Text(p.Backoff.RecoveryFactor));
+        yield return ("tenants", "{" + string.Join(", ", p.TenantLimits.OrderBy(t => t.Key, StringComparer.Ordinal)
+            .Select(t => $"{t.Key}: {Rate(t.Value.MaxMessagesPerMinute)}/min {Rate(t.Value.MaxMessagesPerHour)}/h")) + "}");
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);

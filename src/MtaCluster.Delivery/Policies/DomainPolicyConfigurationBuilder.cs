@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Retries;
+using MtaCluster.Delivery.Tenants;
 using MtaCluster.Delivery.Throttling;
 using MtaCluster.Mail;
 
@@ -123,7 +124,53 @@ internal sealed class DomainPolicyConfigurationBuilder(string source)
             ResolveTls(entry.Tls, parent.Tls, path + ".tls"),
             ResolvePool(entry.EgressPool, parent.EgressPool, path + ".egress-pool"),
             ResolveRoute(entry.Route, parent.Route, path + ".route"),
-            ResolveBackoff(entry.Backoff, parent.Backoff, path + ".backoff"));
+            ResolveBackoff(entry.Backoff, parent.Backoff, path + ".backoff"))
+        {
+            TenantLimits = ResolveTenants(entry.Tenants, parent.TenantLimits, path + ".tenants"),
+        };
+    }
+
+    private IReadOnlyDictionary<string, TenantRateLimits> ResolveTenants(
+        Dictionary<string, TenantLimitOptions?>? options, IReadOnlyDictionary<string, TenantRateLimits> parent, string path)
+    {
+        if (options is null || options.Count == 0)
+        {
+            return parent;
+        }
+
+        var limits = new Dictionary<string, TenantRateLimits>(parent, StringComparer.Ordinal);
+        foreach (var (rawName, tenant) in options)
+        {
+            var name = TenantName.Normalize(rawName ?? string.Empty);
+            var tenantPath = $"{path}[\"{rawName}\"]";
+            if (!TenantName.IsValid(name))
+            {
+                Error(tenantPath, TenantName.Rule);
+                continue;
+            }
+
+            if (options.Keys.Count(k => k is not null && TenantName.Normalize(k) == name) > 1)
+            {
+                Error(tenantPath, "is listed twice (tenant names are case-insensitive)");
+                continue;
+            }
+
+            var inherited = parent.GetValueOrDefault(name);
+            var resolved = new TenantRateLimits(
+                Rate(tenant?.MaxMessagesPerMinute, inherited?.MaxMessagesPerMinute, tenantPath, "max-messages-per-minute"),
+                Rate(tenant?.MaxMessagesPerHour, inherited?.MaxMessagesPerHour, tenantPath, "max-messages-per-hour"));
+            if (resolved.IsUnlimited)
+            {
+                // 0 lifts an inherited limit: the tenant is back to the destination's own rate.
+                limits.Remove(name);
+            }
+            else
+            {
+                limits[name] = resolved;
+            }
+        }
+
+        return limits;
     }
 
     private RetrySettings ResolveRetry(RetryOptions? options, RetrySettings parent, string path)

@@ -31,4 +31,7 @@ public class DomainPolicyOptions
     public string? Route { get; set; }
 
     public BackoffOptions? Backoff { get; set; }
+
+    /// <summary>Per-tenant limits, by tenant name; each tenant's settings inherit one by one.</summary>
+    public Dictionary<string, TenantLimitOptions?>? Tenants { get; set; }
 }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using MtaCluster.Delivery.Domains;
+using MtaCluster.Delivery.Tenants;
 using MtaCluster.Node.Delivery;
 using MtaCluster.Node.Hosting;
 using MtaCluster.Node.Spooling;
@@ -23,6 +24,7 @@ public static partial class NodeConfigurationSections
         [DeliveryOptions.Section] = typeof(DeliveryOptions),
         [DnsOptions.Section] = typeof(DnsOptions),
         ["Smtp"] = typeof(SmtpServerOptions),
+        [TenantsOptions.Section] = typeof(TenantsOptions),
     };
 
     /// <summary>Sections read by the hosting framework itself, whose keys are its own business.</summary>

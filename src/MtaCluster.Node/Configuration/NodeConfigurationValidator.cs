@@ -17,9 +17,14 @@ public static class NodeConfigurationValidator
     public static IReadOnlyList<ConfigurationError> Validate(IConfigurationRoot configuration)
     {
         var errors = new List<(int Layer, ConfigurationError Error)>();
-        foreach (var setting in ConfigurationProvenance.Winners(configuration))
+        var winners = ConfigurationProvenance.Winners(configuration);
+        foreach (var setting in winners)
         {
             if (Check(setting) is { } error) errors.Add((setting.Layer, error));
+        }
+        foreach (var (setting, firstTenant) in TenantConfigurationRules.UsersListedTwice(winners))
+        {
+            errors.Add((setting.Layer, ValueError(setting, $"expected a user of no other tenant; it already submits as tenant {firstTenant}")));
         }
         return errors
             .OrderBy(e => e.Layer)
@@ -59,6 +64,7 @@ public static class NodeConfigurationValidator
 
         var key = OptionSchema.Resolve(sectionType, segments, 1);
         if (!key.IsKnown) return KeyError(setting, segments, key.UnknownAt, key.Problem!);
+        if (TenantConfigurationRules.KeyProblem(segments) is { } badName) return KeyError(setting, segments, 1, badName);
 
         // Null ("~", or an empty key) is "not set": the default, or what a lower layer says.
         if (setting.Value is null) return null;
@@ -67,6 +73,7 @@ public static class NodeConfigurationValidator
         {
             return setting.Value.Length == 0 ? null : ValueError(setting, $"expected {OptionSchema.SectionShape(type)}, not a single value");
         }
+        if (TenantConfigurationRules.ValueProblem(segments, setting.Value) is { } problem) return ValueError(setting, problem);
         if (!ValueExpectation.Converts(type, setting.Value)) return ValueError(setting, $"expected {ValueExpectation.Describe(type)}");
         if (IsAuthUser(segments) && !PasswordHasher.IsWellFormed(setting.Value))
         {

@@ -67,4 +67,13 @@ public sealed class ConfigurationRefusalEndToEndTests : IDisposable
         Assert.StartsWith($"error: {domains}: ", line);
         Assert.Contains("(1 of 2 errors in the file)", line);
     }
+
+    [Fact]
+    public async Task A_user_listed_under_two_tenants_is_refused_where_it_is_listed_again()
+    {
+        var config = Path.Combine(_dir, "node.yaml");
+        await File.WriteAllTextAsync(config, "Tenants:\n  acme:\n    Users: [app1]\n  shop:\n    Users: [app1]\n");
+        var line = await RefusedAsync(["--config", config]);
+        Assert.Equal($"error: {config}:5:13: Tenants:shop:Users:0: 'app1' is not valid: expected a user of no other tenant; it already submits as tenant acme", line);
+    }
 }

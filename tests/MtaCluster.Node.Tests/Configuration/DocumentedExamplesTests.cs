@@ -111,6 +111,7 @@ public sealed partial class DocumentedExamplesTests : IDisposable
             "Node" => Read(configuration.GetSection(section).Get<NodeOptions>(), rest),
             "Spool" => Read(configuration.GetSection(section).Get<SpoolOptions>(), rest),
             "Sharding" => Read(configuration.GetSection(section).Get<ShardingOptions>(), rest),
+            "Tenants" => Read(configuration.GetSection(section).Get<MtaCluster.Delivery.Tenants.TenantsOptions>(), rest),
             _ => throw new Xunit.Sdk.XunitException($"{source}: no binding check for the section of {key}"),
         };
     }

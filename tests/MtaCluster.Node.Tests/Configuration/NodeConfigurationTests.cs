@@ -118,6 +118,7 @@ public sealed class NodeConfigurationTests : IDisposable
         var sharding = Bind<ShardingOptions>("Sharding");
         var spool = Bind<MtaCluster.Node.Spooling.SpoolOptions>("Spool");
         Bind<NodeOptions>("Node");
+        var tenants = Bind<MtaCluster.Delivery.Tenants.TenantsOptions>("Tenants");
 
         // The file documents the defaults: it must not quietly differ from them.
         var defaults = new MtaCluster.Smtp.Server.SmtpServerOptions();
@@ -144,6 +145,10 @@ public sealed class NodeConfigurationTests : IDisposable
         Assert.Equal(new MtaCluster.Node.Delivery.DnsOptions().MaxConcurrentLookups, dns.MaxConcurrentLookups);
         Assert.Null(spool.MinFreeBytes);
         Assert.Equal(new MtaCluster.Node.Spooling.SpoolOptions().FreeSpaceCheckInterval, spool.FreeSpaceCheckInterval);
+        Assert.Equal(MtaCluster.Delivery.Domains.DeliveryOptions.DefaultBulkFloor, delivery.BulkFloor);
+        Assert.Equal("0.1", config["Delivery:BulkFloor"]);
+        // Tenants are examples only: a fresh node has the built-in "default" tenant alone.
+        Assert.Empty(tenants);
     }
 
     [Theory]
