@@ -14,7 +14,7 @@ public sealed class MimeDeliveryReportComposerTests
             LastAttemptAt: T0, RemoteMta: "mx.x.test");
 
     private static StoredMessage Original(byte[] content, string? envid = null) =>
-        new("M1", "app@home.test", content, T0, MessageBodyType.SevenBit, false, DsnReturn.NotGiven, envid, null, null);
+        new("M1", "app@home.test", StoredBody.FromBytes(content), T0, MessageBodyType.SevenBit, false, DsnReturn.NotGiven, envid, null, null);
 
     private static async Task<string> ComposeAsync(StoredMessage original, QueuedRecipient recipient) =>
         Encoding.UTF8.GetString(await new MimeDeliveryReportComposer("mta.test").ComposeAsync(
