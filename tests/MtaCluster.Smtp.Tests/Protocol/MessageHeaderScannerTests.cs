@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text;
 using MtaCluster.Smtp.Protocol;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Smtp.Tests.Protocol;
 
@@ -32,26 +32,9 @@ public class MessageHeaderScannerTests
         var bytes = Encoding.ASCII.GetBytes(message);
         for (int cut = 1; cut < bytes.Length; cut++)
         {
-            var split = TwoSegments(bytes.AsMemory(0, cut), bytes.AsMemory(cut));
+            var split = SegmentedSequence.Of(bytes.AsMemory(0, cut), bytes.AsMemory(cut));
             Assert.False(split.IsSingleSegment);
             Assert.Equal((messageId, date), MessageHeaderScanner.Scan(split));
         }
-    }
-
-    private static ReadOnlySequence<byte> TwoSegments(ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second)
-    {
-        var head = new Segment(first);
-        var tail = new Segment(second) { RunningIndexValue = first.Length };
-        head.NextValue = tail;
-        return new ReadOnlySequence<byte>(head, 0, tail, second.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;
-
-        public long RunningIndexValue { init => RunningIndex = value; }
-
-        public Segment NextValue { set => Next = value; }
     }
 }

@@ -15,11 +15,15 @@ public sealed class FakeSpool : IMessageSpool
 
     public TimeSpan CommitDelay { get; set; }
 
+    /// <summary>Sees each message as the session lends it, before the copy this spool keeps.</summary>
+    public Action<ReceivedMessage>? Inspect { get; set; }
+
     public string NewMessageId() => "Q" + Interlocked.Increment(ref _next).ToString("D6");
 
     public async ValueTask AcceptAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
         if (CommitDelay > TimeSpan.Zero) await Task.Delay(CommitDelay, cancellationToken);
+        Inspect?.Invoke(message);
         if (Fail?.Invoke(message) is { } error) throw error;
         // The session returns the body's pooled segments once this completes, as it may with a real spool.
         Accepted.Enqueue(Kept(message));
