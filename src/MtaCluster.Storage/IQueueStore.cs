@@ -56,8 +56,18 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>The domain's stored suspension (possibly past its <see cref="DomainSuspension.Until"/>), or null.</summary>
     Task<DomainSuspension?> GetDomainSuspensionAsync(string domain, CancellationToken cancellationToken = default);
 
-    /// <summary>The message envelope and body, or null when it is gone.</summary>
+    /// <summary>
+    /// The message envelope, or null when it is gone. The body is not read here: <see cref="StoredMessage.Body"/>
+    /// reads it when asked (a DSN reads only the header of it; the sender's address needs none of it).
+    /// </summary>
     Task<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The message for one delivery transaction: envelope and body read in one consistent snapshot,
+    /// the body copied into a pooled buffer the caller disposes when the transaction is over. Null
+    /// when the message is gone (deleted before the read began; a delete during it does not tear it).
+    /// </summary>
+    Task<LoadedMessage?> LoadMessageAsync(string messageId, CancellationToken cancellationToken = default);
 
     /// <summary>All recipients of a message with their current state.</summary>
     Task<IReadOnlyList<QueuedRecipient>> GetRecipientsAsync(string messageId, CancellationToken cancellationToken = default);

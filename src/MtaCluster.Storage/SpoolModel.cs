@@ -15,13 +15,16 @@ public enum RecipientState : byte { Pending = 0, Delivered = 1, Failed = 2, Expi
 /// <summary>A message as the SMTP server accepted it, ready to be spooled.</summary>
 /// <param name="Id">Sortable unique queue id (see <see cref="QueueId"/>).</param>
 /// <param name="ReversePath">MAIL FROM address; empty string for the null sender <c>&lt;&gt;</c>.</param>
-/// <param name="Content">The whole message as it will be delivered (trace headers included), CRLF line ends, not dot-stuffed.</param>
+/// <param name="Content">
+/// The whole message as it will be delivered (trace headers included), CRLF line ends, not dot-stuffed;
+/// read from where it lies while the message is stored, and not after <see cref="IQueueStore.EnqueueAsync"/> completes.
+/// </param>
 /// <param name="Shard">Shard of the message's own entity (by message id, with the cluster's shard function), which learns when every recipient is final.</param>
 public sealed record SpoolMessage(
     string Id,
     string ReversePath,
     IReadOnlyList<SpoolRecipient> Recipients,
-    ReadOnlyMemory<byte> Content,
+    MessageContent Content,
     DateTimeOffset ReceivedAt,
     MessageBodyType BodyType = MessageBodyType.SevenBit,
     bool SmtpUtf8 = false,
@@ -88,11 +91,11 @@ public sealed record RecipientAttempt(
     DateTimeOffset? AttemptedAt = null,
     string? RemoteMta = null);
 
-/// <summary>A stored message: envelope and content.</summary>
+/// <summary>A stored message: its envelope, and its body to be read when needed.</summary>
 public sealed record StoredMessage(
     string Id,
     string ReversePath,
-    ReadOnlyMemory<byte> Content,
+    StoredBody Body,
     DateTimeOffset ReceivedAt,
     MessageBodyType BodyType,
     bool SmtpUtf8,

@@ -16,7 +16,7 @@ public sealed class MimeDeliveryReportComposerTests
             LastAttemptAt: T0, RemoteMta: "mx.x.test");
 
     private static StoredMessage Original(byte[] content, string? envid = null) =>
-        new("M1", "app@home.test", content, T0, MessageBodyType.SevenBit, false, DsnReturn.NotGiven, envid, null, null);
+        new("M1", "app@home.test", StoredBody.FromBytes(content), T0, MessageBodyType.SevenBit, false, DsnReturn.NotGiven, envid, null, null);
 
     private static async Task<string> ComposeAsync(StoredMessage original, QueuedRecipient recipient) =>
         Encoding.UTF8.GetString(await new MimeDeliveryReportComposer("mta.test").ComposeAsync(
@@ -106,5 +106,157 @@ public sealed class MimeDeliveryReportComposerTests
         var remote = groups["rfc822; grey@x.test"];
         Assert.Equal("smtp; 451 4.7.1 greylisted", remote.GetProperty("Diagnostic-Code").GetString());
         Assert.Equal("dns; mx.x.test", remote.GetProperty("Remote-MTA").GetString());
+    }
+
+    private static StoredMessage OriginalWith(StoredBody body, DsnReturn ret) =>
+        new("M1", "app@home.test", body, T0, MessageBodyType.SevenBit, false, ret, null, null, null);
+
+    private static QueuedRecipient Deferred() =>
+        new(2, "M1", "slow@y.test", "y.test", 0, null, DsnNotify.NotGiven, RecipientState.Pending, 3, T0.AddHours(1), T0, "451 4.7.1 try later", 0,
+            LastAttemptAt: T0, RemoteMta: "mx.y.test");
+
+    private static async Task<string> ComposeAsync(DeliveryReportKind kind, StoredMessage original, QueuedRecipient recipient, long? limit = null)
+    {
+        var composer = limit is { } l ? new MimeDeliveryReportComposer("mta.test", l) : new MimeDeliveryReportComposer("mta.test");
+        return Encoding.UTF8.GetString(await composer.ComposeAsync(new DeliveryReport(kind, original, [recipient], T0)));
+    }
+
+    [Fact]
+    public async Task A_header_only_report_of_a_35_MB_original_reads_the_body_no_further_than_its_header()
+    {
+        var body = new GeneratedBody("Subject: big\r\nFrom: app@home.test\r\n\r\n", 35L * 1024 * 1024);
+
+        var dsn = await ComposeAsync(DeliveryReportKind.Final, OriginalWith(body, DsnReturn.NotGiven), Failed());
+
+        Assert.Contains("Content-Type: text/rfc822-headers", dsn);
+        Assert.Contains("Subject: big", dsn);
+        Assert.InRange(body.Opened!.BytesRead, 1, 128 * 1024);
+        Assert.True(body.Disposed, "the body stream was left open");
+    }
+
+    [Fact]
+    public async Task A_delay_notice_returns_only_the_header_even_to_a_sender_who_asked_for_the_full_message()
+    {
+        var original = OriginalWith(StoredBody.FromBytes("Subject: later\r\n\r\nthe still undelivered body\r\n"u8.ToArray()), DsnReturn.Full);
+
+        var dsn = await ComposeAsync(DeliveryReportKind.Delayed, original, Deferred());
+
+        Assert.Contains("Action: delayed", dsn);
+        Assert.Contains("Content-Type: text/rfc822-headers", dsn);
+        Assert.Contains("Subject: later", dsn);
+        Assert.DoesNotContain("message/rfc822", dsn);
+        Assert.DoesNotContain("the still undelivered body", dsn);
+    }
+
+    [Fact]
+    public async Task A_report_of_success_alone_returns_only_the_header_and_one_with_a_failure_the_whole_message()
+    {
+        var original = OriginalWith(StoredBody.FromBytes("Subject: sent\r\n\r\nthe delivered body\r\n"u8.ToArray()), DsnReturn.Full);
+        var relayed = Recipient(1, "ok@x.test", RecipientState.Relayed, "250 2.0.0 ok", "mx.x.test", DsnNotify.Success);
+        var failed = Recipient(2, "bad@x.test", RecipientState.Failed, "550 5.1.1 no such user", "mx.x.test");
+
+        var success = Encoding.UTF8.GetString(await new MimeDeliveryReportComposer("mta.test").ComposeAsync(
+            new DeliveryReport(DeliveryReportKind.Final, original, [relayed], T0)));
+        Assert.Contains("Action: relayed", success);
+        Assert.Contains("Content-Type: text/rfc822-headers", success);
+        Assert.DoesNotContain("the delivered body", success);
+
+        var mixed = Encoding.UTF8.GetString(await new MimeDeliveryReportComposer("mta.test").ComposeAsync(
+            new DeliveryReport(DeliveryReportKind.Final, original, [relayed, failed], T0)));
+        Assert.Contains("Content-Type: message/rfc822", mixed);
+        Assert.Contains("the delivered body", mixed);
+    }
+
+    [Fact]
+    public async Task Ret_full_returns_the_whole_original_up_to_the_limit()
+    {
+        var content = Encoding.ASCII.GetBytes("Subject: fits\r\n\r\n" + new string('b', 900) + "\r\n");
+        var original = OriginalWith(StoredBody.FromBytes(content), DsnReturn.Full);
+
+        var dsn = await ComposeAsync(DeliveryReportKind.Final, original, Failed(), limit: content.Length);
+
+        Assert.Contains("Content-Type: message/rfc822", dsn);
+        Assert.Contains(new string('b', 900), dsn);
+        Assert.DoesNotContain("returned in full", dsn);
+    }
+
+    [Fact]
+    public async Task Ret_full_above_the_limit_returns_the_header_and_the_text_says_why()
+    {
+        var content = Encoding.ASCII.GetBytes("Subject: too big\r\n\r\n" + new string('b', 5000) + "\r\n");
+        var original = OriginalWith(StoredBody.FromBytes(content), DsnReturn.Full);
+
+        var dsn = await ComposeAsync(DeliveryReportKind.Final, original, Failed(), limit: 1000);
+
+        Assert.Contains("Content-Type: text/rfc822-headers", dsn);
+        Assert.Contains("Subject: too big", dsn);
+        Assert.DoesNotContain(new string('b', 100), dsn);
+        Assert.Contains($"The message ({content.Length} octets) is larger than the 1000 octets returned in full: only its header is attached.", dsn);
+    }
+
+    [Fact]
+    public async Task A_report_on_a_message_whose_body_is_gone_still_says_what_happened()
+    {
+        var dsn = await ComposeAsync(DeliveryReportKind.Final, OriginalWith(new GoneBody(), DsnReturn.Full), Failed());
+
+        Assert.Contains("Final-Recipient: rfc822; bad@x.test", dsn);
+        Assert.Contains("Status: 5.1.1", dsn);
+    }
+
+    /// <summary>A header and 35 MB of generated lines, counted as they are read, costing no memory.</summary>
+    private sealed class GeneratedBody(string header, long bodyLength) : StoredBody
+    {
+        private readonly byte[] _header = Encoding.ASCII.GetBytes(header);
+
+        public CountingStream? Opened { get; private set; }
+
+        public bool Disposed { get; private set; }
+
+        public override long Length => _header.Length + bodyLength;
+
+        public override Task<Stream?> OpenReadAsync(CancellationToken cancellationToken = default)
+        {
+            Opened = new CountingStream(new GeneratedMessageStream(_header, bodyLength));
+            return Task.FromResult<Stream?>(new DisposeWatch(Opened, () => Disposed = true));
+        }
+    }
+
+    private sealed class GoneBody : StoredBody
+    {
+        public override long Length => 100;
+
+        public override Task<Stream?> OpenReadAsync(CancellationToken cancellationToken = default) => Task.FromResult<Stream?>(null);
+    }
+
+    private sealed class DisposeWatch(Stream inner, Action disposed) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => inner.CanSeek;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => inner.Position = value;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) disposed();
+            base.Dispose(disposing);
+        }
     }
 }

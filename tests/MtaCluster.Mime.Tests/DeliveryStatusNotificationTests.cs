@@ -327,4 +327,63 @@ public class DeliveryStatusNotificationTests
         Assert.InRange(original.BytesRead, header.Length, 128 * 1024);
         Assert.InRange(output.Length, 1, 16 * 1024);
     }
+
+    [Fact]
+    public async Task A_35_MB_original_returned_in_full_streams_through_and_is_never_one_string_or_array()
+    {
+        const string header = "Subject: big\r\nFrom: a@origin.test\r\n\r\n";
+        const long bodyLength = 35L * 1024 * 1024;
+        var original = new CountingStream(new GeneratedMessageStream(Encoding.ASCII.GetBytes(header), bodyLength));
+        var dsn = new DeliveryStatusNotification("mx1.example.test", "a@origin.test") { Return = DsnReturn.Full };
+        dsn.Recipients.Add(new DsnRecipient { FinalRecipient = "b@dest.test", Action = DsnAction.Failed, Status = new EnhancedStatusCode(5, 1, 1) });
+        var output = new CountingSink();
+
+        // Every thread's allocations count (the pipe may read on another): other tests running meanwhile can
+        // only add to it, and the bound is still far below one copy of the original (35 MB as bytes, 70 as a string).
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        await dsn.WriteToAsync(original, output);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal(header.Length + bodyLength, original.BytesRead);
+        Assert.InRange(output.Written, bodyLength, bodyLength + 64 * 1024);
+        Assert.InRange(allocated, 0, 12L * 1024 * 1024);
+    }
+
+    /// <summary>A stream that keeps nothing but the count of what was written to it.</summary>
+    private sealed class CountingSink : Stream
+    {
+        public long Written { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => Written;
+
+        public override long Position
+        {
+            get => Written;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Written += count;
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Written += buffer.Length;
+            return ValueTask.CompletedTask;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 }

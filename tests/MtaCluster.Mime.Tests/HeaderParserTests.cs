@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Mime.Tests;
 

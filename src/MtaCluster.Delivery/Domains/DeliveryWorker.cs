@@ -229,8 +229,10 @@ internal sealed class DeliveryWorker(
     private async Task DeliverAsync(SmtpClientConnection connection, WorkItem item, AttemptConnection details, CancellationToken cancellationToken)
     {
         var recorder = new OutcomeRecorder(context, domain, retries, logger);
-        var message = await context.Store.GetMessageAsync(item.MessageId, cancellationToken).ConfigureAwait(false);
-        if (message is null)
+        // One read of the body per transaction, into a pooled buffer that goes back once the transaction
+        // is over; the spool's read snapshot is closed before the first byte goes to the receiver.
+        using var loaded = await context.Store.LoadMessageAsync(item.MessageId, cancellationToken).ConfigureAwait(false);
+        if (loaded is null)
         {
             // Removed from the spool while queued here (an operator deleted it): nothing to send.
             foreach (var r in item.Recipients) recorder.Add(r, null, AttemptOutcome.SendAgain, default, details);
@@ -238,7 +240,8 @@ internal sealed class DeliveryWorker(
             return;
         }
 
-        var transaction = new MessageTransaction(message.ReversePath, item.Recipients.Select(ToTransactionRecipient).ToArray(), message.Content)
+        var message = loaded.Message;
+        var transaction = new MessageTransaction(message.ReversePath, item.Recipients.Select(ToTransactionRecipient).ToArray(), loaded.Content)
         {
             // BINARYMIME is not advertised by the server, so nothing binary is spooled; the client would refuse it.
             BodyType = message.BodyType,

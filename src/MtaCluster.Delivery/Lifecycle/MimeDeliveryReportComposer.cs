@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using MtaCluster.Mail;
 using MtaCluster.Mime;
 using MtaCluster.Storage;
@@ -7,32 +6,62 @@ namespace MtaCluster.Delivery.Lifecycle;
 
 /// <summary>
 /// Writes DSNs with <see cref="DeliveryStatusNotification"/>: the spool's view of a message and its
-/// recipients turned into RFC 3464 status groups, the original read from the stored body.
+/// recipients turned into RFC 3464 status groups, the original streamed from the stored body and
+/// read only as far as the report needs it (the header, unless the whole message is returned).
 /// </summary>
-public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryReportComposer
+/// <param name="fullReturnLimit">The largest original returned whole for RET=FULL; a larger one is returned as its header.</param>
+public sealed class MimeDeliveryReportComposer(string reportingMta, long fullReturnLimit = MimeDeliveryReportComposer.DefaultFullReturnLimit)
+    : IDeliveryReportComposer
 {
+    /// <summary>
+    /// 10 MiB: the size limit common at receiving MTAs. A report carrying a larger original would likely
+    /// be refused by the sender's own mail server, and a DSN that fails is dropped, never bounced, so the
+    /// sender would hear nothing; the header alone still says which message it was.
+    /// </summary>
+    public const long DefaultFullReturnLimit = 10 * 1024 * 1024;
+
     public async Task<byte[]> ComposeAsync(DeliveryReport report, CancellationToken cancellationToken = default)
     {
-        try
+        var original = report.Original;
+        var ret = original.DsnReturn;
+        string? note = null;
+        // A delay notice is not the end of the message's road: the sender needs to know which message
+        // it is, not a second copy of one still being delivered. RET=FULL asks for the message back
+        // in a failure report (RFC 3461 §4.3); a report of success alone returns only the header.
+        if (report.Kind == DeliveryReportKind.Delayed || report.Recipients.All(r => r.State == RecipientState.Relayed)) ret = DsnReturn.Headers;
+        else if (ret == DsnReturn.Full && original.Body.Length > fullReturnLimit)
         {
-            return await ComposeAsync(report, report.Original.Content, cancellationToken).ConfigureAwait(false);
+            ret = DsnReturn.Headers;
+            note = $"The message ({original.Body.Length} octets) is larger than the {fullReturnLimit} octets returned in full: only its header is attached.";
         }
-        catch (MimeFormatException)
+
+        // Gone meanwhile (an operator deleted it): the sender still hears what happened, without its header.
+        var body = await original.Body.OpenReadAsync(cancellationToken).ConfigureAwait(false) ?? new MemoryStream("\r\n"u8.ToArray(), writable: false);
+        await using (body.ConfigureAwait(false))
         {
-            // The original's header is past what the parser takes (the SMTP server limits only the whole
-            // message): the sender still hears what happened, without the original's header.
-            return await ComposeAsync(report with { Original = report.Original with { DsnReturn = DsnReturn.Headers } }, "\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await ComposeAsync(report, ret, note, body, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MimeFormatException)
+            {
+                // The original's header is past what the parser takes (the SMTP server limits only the whole
+                // message): the sender still hears what happened, without the original's header.
+                using var empty = new MemoryStream("\r\n"u8.ToArray(), writable: false);
+                return await ComposeAsync(report, DsnReturn.Headers, note, empty, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
-    private async Task<byte[]> ComposeAsync(DeliveryReport report, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    private async Task<byte[]> ComposeAsync(DeliveryReport report, DsnReturn ret, string? note, Stream body, CancellationToken cancellationToken)
     {
         var original = report.Original;
         var dsn = new DeliveryStatusNotification(reportingMta, original.ReversePath)
         {
             EnvelopeId = Printable(original.EnvelopeId),
             ArrivalDate = original.ReceivedAt,
-            Return = original.DsnReturn,
+            Return = ret,
+            ReturnNote = note,
             Utf8 = original.SmtpUtf8,
             OriginalBodyType = original.BodyType,
             Date = report.Date,
@@ -40,10 +69,6 @@ public sealed class MimeDeliveryReportComposer(string reportingMta) : IDeliveryR
         foreach (var recipient in report.Recipients)
             dsn.Recipients.Add(ToStatusGroup(report, recipient));
 
-        // The spool hands bodies over as arrays: read the original in place, without a copy.
-        using var body = MemoryMarshal.TryGetArray(content, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(content.ToArray(), writable: false);
         using var output = new MemoryStream();
         await dsn.WriteToAsync(body, output, cancellationToken).ConfigureAwait(false);
         return output.ToArray();

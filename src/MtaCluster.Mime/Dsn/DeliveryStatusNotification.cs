@@ -43,6 +43,9 @@ public sealed class DeliveryStatusNotification
 
     public DsnReturn Return { get; init; }
 
+    /// <summary>Why less of the original is attached than the sender asked for (e.g. too large to return in full), told in the text part.</summary>
+    public string? ReturnNote { get; init; }
+
     /// <summary>The original came in with SMTPUTF8: use the message/global* forms (RFC 6533 §6).</summary>
     public bool Utf8 { get; init; }
 

@@ -22,6 +22,11 @@ internal static class DsnText
             text.Append("Received: ").Append(MessageDeliveryStatus.FormatDate(arrival)).Append("\r\n");
         }
 
+        if (report.ReturnNote is { } note)
+        {
+            text.Append("\r\n").Append(note).Append("\r\n");
+        }
+
         foreach (DsnRecipient recipient in report.Recipients)
         {
             text.Append("\r\n<").Append(recipient.FinalRecipient).Append(">: ").Append(recipient.Action switch

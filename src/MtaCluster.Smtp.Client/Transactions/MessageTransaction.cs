@@ -27,6 +27,10 @@ public sealed class MessageTransaction
 
     public IReadOnlyList<TransactionRecipient> Recipients { get; }
 
+    /// <summary>
+    /// Read only while <c>SendAsync</c> runs (the connection stuffs it into its own pipe buffers), so the
+    /// caller may hand out a pooled buffer and return it as soon as the transaction is over.
+    /// </summary>
     public ReadOnlyMemory<byte> Content { get; }
 
     public MessageBodyType BodyType { get; init; }

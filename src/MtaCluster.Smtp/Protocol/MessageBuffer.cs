@@ -45,6 +45,23 @@ public sealed class MessageBuffer : IDisposable
         }
     }
 
+    /// <summary>
+    /// The body where it is, as one sequence over the pooled segments: valid until <see cref="Clear"/>
+    /// or <see cref="Dispose"/>, which is how the spool stores a message without a second copy.
+    /// </summary>
+    public ReadOnlySequence<byte> AsSequence()
+    {
+        if (_segments.Count == 0) return ReadOnlySequence<byte>.Empty;
+        if (_segments.Count == 1) return new ReadOnlySequence<byte>(_segments[0], 0, _lastUsed);
+        var first = new Segment(_segments[0]);
+        var last = first;
+        for (int i = 1; i < _segments.Count; i++)
+        {
+            last = last.Append(_segments[i].AsMemory(0, i == _segments.Count - 1 ? _lastUsed : _segments[i].Length));
+        }
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
     public byte[] ToArray()
     {
         var result = new byte[Length];
@@ -61,4 +78,16 @@ public sealed class MessageBuffer : IDisposable
     }
 
     public void Dispose() => Clear();
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory) { RunningIndex = RunningIndex + Memory.Length };
+            Next = next;
+            return next;
+        }
+    }
 }

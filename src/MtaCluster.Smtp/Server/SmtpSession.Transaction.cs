@@ -153,6 +153,10 @@ public sealed partial class SmtpSession
         var mail = _mail!;
         string id = spool.NewMessageId();
         var now = _context.TimeProvider.GetUtcNow();
+        // The spool stores the body from the session's pooled segments, so they stay the session's
+        // until the spool has answered and go back to the pool only then.
+        using var body = _body!;
+        _body = null;
         ReceivedMessage message;
         try
         {
@@ -171,7 +175,7 @@ public sealed partial class SmtpSession
                 AuthenticatedUser = _authenticatedUser,
                 ListenerName = _listener.Name,
                 ReceivedAt = now,
-                Content = BuildContent(id, now),
+                Content = BuildContent(body, id, now),
             };
         }
         finally
@@ -202,10 +206,10 @@ public sealed partial class SmtpSession
     }
 
     /// <summary>
-    /// The Received header and, on submission, the Message-ID and Date RFC 6409 §8 allows adding. One
-    /// array: the prefix is written in front of the body, so the body is copied once.
+    /// The Received header and, on submission, the Message-ID and Date RFC 6409 §8 allows adding, as a
+    /// small prefix of their own: the body stays in the pooled segments it arrived in.
     /// </summary>
-    private ReadOnlyMemory<byte> BuildContent(string id, DateTimeOffset now)
+    private MessageContent BuildContent(MessageBuffer body, string id, DateTimeOffset now)
     {
         string date = now.UtcDateTime.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
         string protocol = ReceivedHeaderBuilder.ProtocolName(
@@ -213,28 +217,16 @@ public sealed partial class SmtpSession
         byte[] receivedBytes = ReceivedHeaderBuilder.Build(
             _heloName, _clientLiteral, _transport.SecurityDescription, _context.HostName, protocol, id,
             _recipients.Count == 1 ? _recipients[0].Address : null, date);
-        byte[] messageIdBytes = _listener.IsSubmission ? Encoding.ASCII.GetBytes($"Message-ID: <{id}@{_context.HostName}>\r\n") : [];
-        byte[] dateBytes = _listener.IsSubmission ? Encoding.ASCII.GetBytes($"Date: {date}\r\n") : [];
+        var sequence = body.AsSequence();
+        if (!_listener.IsSubmission) return new MessageContent(receivedBytes, sequence);
 
-        var body = _body!;
-        int prefix = receivedBytes.Length + messageIdBytes.Length + dateBytes.Length;
-        var content = new byte[prefix + body.Length];
-        body.CopyTo(content.AsSpan(prefix));
-        var (hasMessageId, hasDate) = _listener.IsSubmission ? MessageHeaderScanner.Scan(content.AsSpan(prefix)) : (true, true);
-        int start = prefix;
-        if (!hasDate)
-        {
-            start -= dateBytes.Length;
-            dateBytes.CopyTo(content, start);
-        }
-        if (!hasMessageId)
-        {
-            start -= messageIdBytes.Length;
-            messageIdBytes.CopyTo(content, start);
-        }
-        start -= receivedBytes.Length;
-        receivedBytes.CopyTo(content, start);
-        return content.AsMemory(start);
+        var (hasMessageId, hasDate) = MessageHeaderScanner.Scan(sequence);
+        if (hasMessageId && hasDate) return new MessageContent(receivedBytes, sequence);
+        string added = (hasMessageId ? "" : $"Message-ID: <{id}@{_context.HostName}>\r\n") + (hasDate ? "" : $"Date: {date}\r\n");
+        var prefix = new byte[receivedBytes.Length + Encoding.ASCII.GetByteCount(added)];
+        receivedBytes.CopyTo(prefix, 0);
+        Encoding.ASCII.GetBytes(added, prefix.AsSpan(receivedBytes.Length));
+        return new MessageContent(prefix, sequence);
     }
 
     private void RefusedMessage(EncodedReply reply) =>

@@ -38,5 +38,9 @@ public sealed class ReceivedMessage
 
     public required DateTimeOffset ReceivedAt { get; init; }
 
-    public required ReadOnlyMemory<byte> Content { get; init; }
+    /// <summary>
+    /// Lent by the session: its body segments go back to the pool once <see cref="IMessageSpool.AcceptAsync"/>
+    /// has completed, so a spool that keeps the content longer keeps a copy.
+    /// </summary>
+    public required MessageContent Content { get; init; }
 }

@@ -9,7 +9,7 @@ namespace MtaCluster.Storage.Sqlite;
 /// deletion) goes through one group-committing writer connection; reads use pooled connections of
 /// their own, which WAL lets run beside the writer without blocking it.
 /// </summary>
-public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
+public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
 {
     private readonly SqliteQueueStoreOptions _options;
     private readonly ILogger<SqliteQueueStore> _logger;
@@ -359,30 +359,6 @@ public sealed class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(reader.GetOrdinal("suspended_at"))),
             reader.IsDBNull(until) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(until)),
             NullableString(reader, reason));
-    }
-
-    /// <inheritdoc />
-    public async Task<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messageId);
-        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = SqliteSchema.SelectMessage;
-        command.Parameters.AddWithValue("$id", messageId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            return null;
-        return new StoredMessage(
-            reader.GetString(0),
-            reader.GetString(1),
-            reader.IsDBNull(9) ? Array.Empty<byte>() : reader.GetFieldValue<byte[]>(9),
-            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
-            StoredEnvelopeValues.ToBodyType(reader.GetInt64(3)),
-            reader.GetInt64(4) != 0,
-            StoredEnvelopeValues.ToReturn(reader.GetInt64(5)),
-            NullableString(reader, 6),
-            NullableString(reader, 7),
-            NullableString(reader, 8));
     }
 
     /// <inheritdoc />

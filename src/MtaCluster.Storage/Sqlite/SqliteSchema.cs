@@ -121,9 +121,13 @@ internal static class SqliteSchema
 
     public const string SelectSuspension = "SELECT domain, suspended_at, until, reason FROM domain_suspensions WHERE domain = $domain";
 
+    // Every column but the body: the rowid and size are what a read of the body through an
+    // incremental-I/O handle needs, and the body's overflow pages are never touched.
     public const string SelectMessage =
-        "SELECT id, reverse_path, received_at, body_type, smtputf8, ret, envid, client_address, auth_user, body " +
+        "SELECT rowid AS row_id, id, reverse_path, received_at, body_type, smtputf8, ret, envid, client_address, auth_user, size " +
         "FROM messages WHERE id = $id";
+
+    public const string SelectMessageRowid = "SELECT rowid FROM messages WHERE id = $id";
 
     public const string SelectRecipientsOfMessage =
         "SELECT " + RecipientColumns + " FROM recipients WHERE message_id = $id ORDER BY id";
@@ -134,9 +138,11 @@ internal static class SqliteSchema
         "COUNT(*) FILTER (WHERE state = 2), COUNT(*) FILTER (WHERE state = 3) " +
         "FROM recipients";
 
+    // The body goes in as zeroblob($size) and is then written through an incremental-I/O handle on
+    // the new row, piece by piece from wherever the pieces are: no array of the whole message is made.
     public const string InsertMessage =
         "INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, shard, body) " +
-        "VALUES ($id, $reverse_path, $body_type, $smtputf8, $ret, $envid, $received_at, $size, $client_address, $auth_user, $shard, $body)";
+        "VALUES ($id, $reverse_path, $body_type, $smtputf8, $ret, $envid, $received_at, $size, $client_address, $auth_user, $shard, zeroblob($size))";
 
     public const string InsertRecipient =
         "INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at) " +

@@ -1,7 +1,7 @@
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Storage.Sqlite;
 
@@ -35,7 +35,6 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private readonly SqliteParameter _clientAddress;
     private readonly SqliteParameter _authUser;
     private readonly SqliteParameter _messageShard;
-    private readonly SqliteParameter _body;
 
     private readonly SqliteCommand _insertRecipient;
     private readonly SqliteParameter _recipientMessageId;
@@ -102,7 +101,6 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _clientAddress = Parameter(_insertMessage, "$client_address");
         _authUser = Parameter(_insertMessage, "$auth_user");
         _messageShard = Parameter(_insertMessage, "$shard");
-        _body = Parameter(_insertMessage, "$body", SqliteType.Blob);
 
         _insertRecipient = Prepare(SqliteSchema.InsertRecipient);
         _recipientMessageId = Parameter(_insertRecipient, "$message_id");
@@ -200,8 +198,8 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _clientAddress.Value = (object?)message.ClientAddress ?? DBNull.Value;
         _authUser.Value = (object?)message.AuthenticatedUser ?? DBNull.Value;
         _messageShard.Value = message.Shard;
-        _body.Value = AsArray(message.Content);
         _insertMessage.ExecuteNonQuery();
+        WriteBody(SQLitePCL.raw.sqlite3_last_insert_rowid(_connection.Handle), message.Content);
 
         _recipientMessageId.Value = message.Id;
         _recipientNextAttempt.Value = receivedAt;
@@ -215,7 +213,14 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
             _recipientShard.Value = recipient.Shard;
             _insertRecipient.ExecuteNonQuery();
         }
-        _body.Value = DBNull.Value;
+    }
+
+    private void WriteBody(long rowid, in MessageContent content)
+    {
+        if (content.IsEmpty) return;
+        using var blob = new SqliteBlob(_connection, "messages", "body", rowid);
+        foreach (var segment in content.Segments())
+            blob.Write(segment.Span);
     }
 
     /// <summary>Records one outcome; returns the recipient's message id, or null when the recipient is gone.</summary>
@@ -389,11 +394,6 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
             LogRollbackFailed(exception);
         }
     }
-
-    private static byte[] AsArray(ReadOnlyMemory<byte> content) =>
-        MemoryMarshal.TryGetArray(content, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : content.ToArray();
 
     private SqliteCommand Prepare(string sql)
     {

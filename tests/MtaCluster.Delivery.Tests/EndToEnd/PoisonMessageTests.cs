@@ -18,7 +18,7 @@ public sealed class PoisonMessageTests
         await using var mta = await DeliveryHarness.StartAsync(policy, sink.EndPoint.Port, wrapStore: store =>
         {
             var (wrapped, faults) = FaultInjectingStore.Wrap(store);
-            faults.Fault = (method, args) => method == nameof(IQueueStore.GetMessageAsync) && (string?)args[0] == Volatile.Read(ref poisoned)
+            faults.Fault = (method, args) => method == nameof(IQueueStore.LoadMessageAsync) && (string?)args[0] == Volatile.Read(ref poisoned)
                 ? new InvalidDataException("the message body is unreadable")
                 : null;
             return wrapped;
@@ -63,7 +63,7 @@ public sealed class PoisonMessageTests
             {
                 var (wrapped, faults) = FaultInjectingStore.Wrap(store);
                 // The database, not the message, fails: more times in a row than a poisoned message is allowed.
-                faults.Fault = (method, _) => method == nameof(IQueueStore.GetMessageAsync) && Interlocked.Decrement(ref failures) >= 0
+                faults.Fault = (method, _) => method == nameof(IQueueStore.LoadMessageAsync) && Interlocked.Decrement(ref failures) >= 0
                     ? new Microsoft.Data.Sqlite.SqliteException("unable to open database file", 14)
                     : null;
                 return wrapped;
@@ -100,7 +100,7 @@ public sealed class PoisonMessageTests
         {
             var (wrapped, faults) = FaultInjectingStore.Wrap(store);
             // Unreadable from the attempt after the receiver's answer on: no race with the test.
-            faults.Fault = (method, args) => method == nameof(IQueueStore.GetMessageAsync) && (string?)args[0] == Volatile.Read(ref poisoned)
+            faults.Fault = (method, args) => method == nameof(IQueueStore.LoadMessageAsync) && (string?)args[0] == Volatile.Read(ref poisoned)
                     && Volatile.Read(ref answered) > 0
                 ? new InvalidDataException("the message body is unreadable")
                 : null;

@@ -70,7 +70,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
                 continue;
             }
             // The spooled content is the client's message with our trace header prepended.
-            var stored = message.Content.ToArray();
+            var stored = await message.Body.ReadAllBytesAsync() ?? [];
             if (!stored.AsSpan().EndsWith(ack.Content)) missing.Add($"{ack.QueueId}: body differs");
             else if (!Encoding.ASCII.GetString(stored, 0, stored.Length - ack.Content.Length).StartsWith("Received: ", StringComparison.Ordinal))
                 missing.Add($"{ack.QueueId}: something other than a Received header was prepended");

@@ -24,7 +24,7 @@ public class SmugglingTests
         foreach (var m in accepted)
         {
             if (m.ReversePath == EndOfDataLookalikes.SmuggledSender) failures.Add($"{m.Id}: the smuggled transaction was queued");
-            foreach (var problem in LenientReceivers.Problems(m.Content.Span)) failures.Add($"{m.Id}: accepted, but {problem}");
+            foreach (var problem in LenientReceivers.Problems(m.Content.ToArray())) failures.Add($"{m.Id}: accepted, but {problem}");
         }
     }
 

@@ -15,14 +15,37 @@ public sealed class FakeSpool : IMessageSpool
 
     public TimeSpan CommitDelay { get; set; }
 
+    /// <summary>Sees each message as the session lends it, before the copy this spool keeps.</summary>
+    public Action<ReceivedMessage>? Inspect { get; set; }
+
     public string NewMessageId() => "Q" + Interlocked.Increment(ref _next).ToString("D6");
 
     public async ValueTask AcceptAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
         if (CommitDelay > TimeSpan.Zero) await Task.Delay(CommitDelay, cancellationToken);
+        Inspect?.Invoke(message);
         if (Fail?.Invoke(message) is { } error) throw error;
-        Accepted.Enqueue(message);
+        // The session returns the body's pooled segments once this completes, as it may with a real spool.
+        Accepted.Enqueue(Kept(message));
     }
+
+    private static ReceivedMessage Kept(ReceivedMessage m) => new()
+    {
+        Id = m.Id,
+        ReversePath = m.ReversePath,
+        Recipients = m.Recipients,
+        DeclaredSize = m.DeclaredSize,
+        BodyType = m.BodyType,
+        SmtpUtf8 = m.SmtpUtf8,
+        Return = m.Return,
+        EnvelopeId = m.EnvelopeId,
+        ClientAddress = m.ClientAddress,
+        ClientHelo = m.ClientHelo,
+        AuthenticatedUser = m.AuthenticatedUser,
+        ListenerName = m.ListenerName,
+        ReceivedAt = m.ReceivedAt,
+        Content = m.Content.ToArray(),
+    };
 
     public ReceivedMessage Single()
     {
@@ -31,7 +54,7 @@ public sealed class FakeSpool : IMessageSpool
         return message!;
     }
 
-    public static string Text(ReceivedMessage message) => Encoding.UTF8.GetString(message.Content.Span);
+    public static string Text(ReceivedMessage message) => Encoding.UTF8.GetString(message.Content.ToArray());
 
     /// <summary>Waits for the count, since a real client may see its 250 a moment before a test looks.</summary>
     public async Task WaitForCountAsync(int count, TimeSpan timeout)

@@ -53,7 +53,7 @@ public sealed class SqliteCrashSafetyTests : IDisposable
             {
                 var stored = await survivor.GetMessageAsync(m.Id);
                 Assert.NotNull(stored);
-                Assert.True(m.Content.Span.SequenceEqual(stored.Content.Span));
+                Assert.Equal(m.Content.ToArray(), await stored.Body.ReadAllBytesAsync());
                 Assert.Equal(m.Recipients.Select(r => r.Address), (await survivor.GetRecipientsAsync(m.Id)).Select(r => r.Address));
             }
 
@@ -110,7 +110,7 @@ public sealed class SqliteCrashSafetyTests : IDisposable
         {
             var found = await reopened.GetMessageAsync(m.Id);
             Assert.NotNull(found);
-            Assert.True(m.Content.Span.SequenceEqual(found.Content.Span));
+            Assert.Equal(m.Content.ToArray(), await found.Body.ReadAllBytesAsync());
             Assert.Equal(recipientsPerMessage, (await reopened.GetRecipientsAsync(m.Id)).Count);
         }
         foreach (var m in refused)

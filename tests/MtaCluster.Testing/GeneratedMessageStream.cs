@@ -1,7 +1,7 @@
-namespace MtaCluster.Mime.Tests;
+namespace MtaCluster.Testing;
 
 /// <summary>A seekable read-only message: a header, then a body of "x" lines generated on demand, so 35 MB costs no memory.</summary>
-internal sealed class GeneratedMessageStream(byte[] header, long bodyLength) : Stream
+public sealed class GeneratedMessageStream(byte[] header, long bodyLength) : Stream
 {
     public override bool CanRead => true;
 

@@ -1,7 +1,7 @@
-namespace MtaCluster.Mime.Tests;
+namespace MtaCluster.Testing;
 
 /// <summary>Counts the octets a reader pulled from the stream under it.</summary>
-internal sealed class CountingStream(Stream inner) : Stream
+public sealed class CountingStream(Stream inner) : Stream
 {
     public long BytesRead { get; private set; }
 
