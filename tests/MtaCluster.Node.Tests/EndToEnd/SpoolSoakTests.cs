@@ -48,6 +48,7 @@ public sealed class SpoolSoakTests(ITestOutputHelper output) : IDisposable
         await using var source = SmtpSource.Start(port, Messages, Sessions, 2048, "soak@example.com", "rcpt@example.net");
         var samples = new List<SpoolSample>();
         var progress = new ProgressWatch(Stall);
+        long largestQueue = 0, polls = 0;
         while (sink.MessagesReceived < Messages)
         {
             var delivered = sink.MessagesReceived;
@@ -55,6 +56,8 @@ public sealed class SpoolSoakTests(ITestOutputHelper output) : IDisposable
             Assert.False(node.HasExited, node.OutputText);
             if (delivered >= (samples.Count + 1) * (long)SampleEvery)
                 samples.Add(await SampleAsync(spool, delivered));
+            if (++polls % 5 == 0)
+                largestQueue = Math.Max(largestQueue, await CountMessagesAsync(spool));
             await Task.Delay(100);
         }
         using (var wait = new CancellationTokenSource(Stall))
@@ -68,9 +71,18 @@ public sealed class SpoolSoakTests(ITestOutputHelper output) : IDisposable
             removal.Check(-left, () => $"{left} messages still in the spool{System.Environment.NewLine}{node.OutputText}");
             await Task.Delay(200);
         }
-        var end = await SampleAsync(spool, sink.MessagesReceived);
+        // Then the quiet spool hands its free pages back and a checkpoint shortens the file on disk:
+        // the end is when the free list is down to less than one vacuum step and the file no longer than its pages.
+        var reclaim = new ProgressWatch(Stall);
+        SpoolSample end;
+        while (!(end = await SampleAsync(spool, sink.MessagesReceived)).Reclaimed)
+        {
+            reclaim.Check(end.File + end.FreePages, () => $"the spool did not shrink: {end}{System.Environment.NewLine}{node.OutputText}");
+            await Task.Delay(200);
+        }
 
-        output.WriteLine("delivered  spool.db  spool.db-wal  total (bytes)");
+        output.WriteLine($"largest queue seen: {largestQueue} messages");
+        output.WriteLine("delivered  spool.db  spool.db-wal  total (bytes)  (pages in use, free)");
         foreach (var sample in samples.Append(end))
             output.WriteLine(sample.ToString());
 
@@ -89,26 +101,46 @@ public sealed class SpoolSoakTests(ITestOutputHelper output) : IDisposable
     private static async Task<SpoolSample> SampleAsync(string spool, long delivered)
     {
         var wal = new FileInfo(spool + "-wal");
-        var messages = await CountMessagesAsync(spool);
-        return new SpoolSample(delivered, messages, new FileInfo(spool).Length, wal.Exists ? wal.Length : 0);
+        var file = new FileInfo(spool).Length;
+        var walBytes = wal.Exists ? wal.Length : 0;
+        await using var connection = await OpenReadOnlyAsync(spool);
+        var messages = await ScalarAsync(connection, "SELECT COUNT(*) FROM messages");
+        var pages = await ScalarAsync(connection, "PRAGMA page_count");
+        var free = await ScalarAsync(connection, "PRAGMA freelist_count");
+        var pageSize = await ScalarAsync(connection, "PRAGMA page_size");
+        return new SpoolSample(delivered, messages, file, walBytes, pages - free, free, pageSize);
     }
 
     private static async Task<long> CountMessagesAsync(string spool)
     {
-        // Read-only and closed at once: a reader left open would pin the log and keep checkpoints from resetting it.
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = spool, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await using var connection = await OpenReadOnlyAsync(spool);
+        return await ScalarAsync(connection, "SELECT COUNT(*) FROM messages");
+    }
+
+    // Read-only and closed at once: a reader left open would pin the log and keep checkpoints from resetting it.
+    private static async Task<SqliteConnection> OpenReadOnlyAsync(string spool)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = spool, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task<long> ScalarAsync(SqliteConnection connection, string sql)
+    {
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM messages";
+        command.CommandText = sql;
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
-    private sealed record SpoolSample(long Delivered, long Queued, long File, long WriteAheadLog)
+    private sealed record SpoolSample(long Delivered, long Queued, long File, long WriteAheadLog, long UsedPages, long FreePages, long PageSize)
     {
         public long Total => File + WriteAheadLog;
 
+        /// <summary>Less than one vacuum step of free pages left, and the file on disk no longer than the pages it holds (checkpointed).</summary>
+        public bool Reclaimed => FreePages < 32 && File <= (UsedPages + FreePages) * PageSize;
+
         public override string ToString() =>
-            string.Create(CultureInfo.InvariantCulture, $"{Delivered,9}  {File,10}  {WriteAheadLog,10}  {Total,10}  ({Queued} queued)");
+            string.Create(CultureInfo.InvariantCulture, $"{Delivered,9}  {File,10}  {WriteAheadLog,10}  {Total,10}  ({UsedPages} pages in use, {FreePages} free, {Queued} messages queued)");
     }
 
     /// <summary>Fails when a count has not moved for the patience, however long the whole run takes.</summary>
