@@ -409,14 +409,17 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs upkeep in its own transaction; its failure is its caller's alone and is not counted with the callers' writes.</summary>
+    /// <summary>
+    /// Runs upkeep in its own transaction. Its failure is its caller's alone, is not counted with the
+    /// callers' writes, and never stops the loop: mail must keep being accepted when upkeep breaks.
+    /// </summary>
     private void RunAlone(SqliteWriteOperation operation)
     {
         try
         {
             operation.Execute(this);
         }
-        catch (Exception exception) when (exception is SqliteException or InvalidOperationException)
+        catch (Exception exception)
         {
             RollbackIfOpen();
             LogUpkeepFailed(exception);
