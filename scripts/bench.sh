@@ -19,7 +19,8 @@
 # (scripts/lib/fill_spool.py), then the node restarts.
 #
 # Each figure is the median of RUNS runs (default 3); the ratio is MtaCluster / Postfix.
-# Environment: MESSAGES (default 20000 for accept, 10000 for e2e), SESSIONS (default 20).
+# Environment: MESSAGES (default 20000 for accept, 10000 for e2e), SESSIONS (default 20),
+# POSTFIX_PORT, NODE_PORT, SINK_PORT (default 12525, 22525, 12600).
 # BASELINE_DLL (e2e): the MtaCluster.Node.dll of another build (say, one from before finished mail
 # was removed) run in each round right after this one, same load, same sink; its column is the rate
 # to the sink, and it is not waited for to empty its spool. BASELINE_LISTENERS=list for a build from
@@ -42,7 +43,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-POSTFIX_PORT=12525; NODE_PORT=22525; SINK_PORT=12600
+# Fixed by default so runs compare; set them apart when two benchmarks share the machine.
+POSTFIX_PORT=${POSTFIX_PORT:-12525}; NODE_PORT=${NODE_PORT:-22525}; SINK_PORT=${SINK_PORT:-12600}
 
 progress() { printf '  %-44s' "$*"; }
 
