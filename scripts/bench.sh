@@ -4,7 +4,9 @@
 #   scripts/bench.sh accept [RUNS]   smtp-source -> relay port, messages/s accepted into the durable spool
 #                                    (Postfix: accepted into its queue with delivery held)
 #   scripts/bench.sh e2e [RUNS]      smtp-source -> MTA -> smtp-sink, messages/s end to end, for
-#                                    2 KiB x 1 rcpt, 2 KiB x 10 rcpts and 100 KiB x 1 rcpt
+#                                    2 KiB x 1 rcpt, 2 KiB x 10 rcpts and 100 KiB x 1 rcpt; for
+#                                    MtaCluster also the rate until every message is removed from
+#                                    its spool, the messages left and the spool's size (file + -wal)
 #   scripts/bench.sh scale           a node restarted on a large queue with delivery on: seconds to
 #                                    listening, peak RSS, time to drain into smtp-sink, and the drain
 #                                    rate against this node's own e2e rate for 2 KiB x 10 rcpts
@@ -17,7 +19,12 @@
 # (scripts/lib/fill_spool.py), then the node restarts.
 #
 # Each figure is the median of RUNS runs (default 3); the ratio is MtaCluster / Postfix.
-# Environment: MESSAGES (default 20000 for accept, 10000 for e2e), SESSIONS (default 20).
+# Environment: MESSAGES (default 20000 for accept, 10000 for e2e), SESSIONS (default 20),
+# POSTFIX_PORT, NODE_PORT, SINK_PORT (default 12525, 22525, 12600).
+# BASELINE_DLL (e2e): the MtaCluster.Node.dll of another build (say, one from before finished mail
+# was removed) run in each round right after this one, same load, same sink; its column is the rate
+# to the sink, and it is not waited for to empty its spool. BASELINE_LISTENERS=list for a build from
+# before listeners were a map keyed by name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postfix.sh
@@ -36,7 +43,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-POSTFIX_PORT=12525; NODE_PORT=22525; SINK_PORT=12600
+# Fixed by default so runs compare; set them apart when two benchmarks share the machine.
+POSTFIX_PORT=${POSTFIX_PORT:-12525}; NODE_PORT=${NODE_PORT:-22525}; SINK_PORT=${SINK_PORT:-12600}
 
 progress() { printf '  %-44s' "$*"; }
 
@@ -57,12 +65,7 @@ Logging:
 ${levels}
 Smtp:
   Listeners:
-    relay:
-      Port: $NODE_PORT
-    submission:
-      Enabled: false
-    submissions:
-      Enabled: false
+$(listeners_yaml)
 Delivery:
   Hold: $hold
   DomainsFile: $dir/domains.yaml
@@ -70,9 +73,19 @@ ${delivery}
 YAML
 }
 
-# node_start MODE [SINK_PORT]: a fresh node on a fresh data dir (accept: delivery held).
+# The relay listener alone on NODE_PORT; LISTENERS=list writes it in the list form of builds from
+# before listeners were a map keyed by name (for BASELINE_DLL).
+listeners_yaml() {
+  if [ "${LISTENERS:-map}" = list ]; then
+    printf '    - Name: relay\n      Address: 127.0.0.1\n      Port: %s\n      Kind: Relay\n' "$NODE_PORT"
+  else
+    printf '    relay:\n      Port: %s\n    submission:\n      Enabled: false\n    submissions:\n      Enabled: false\n' "$NODE_PORT"
+  fi
+}
+
+# node_start MODE [SINK_PORT] [DLL]: a fresh node on a fresh data dir (accept: delivery held).
 node_start() {
-  local mode=$1 sink=${2:-$SINK_PORT} dir="$work/node"
+  local mode=$1 sink=${2:-$SINK_PORT} dll=${3:-$node_dll} dir="$work/node"
   rm -rf "$dir"; mkdir -p "$dir"
   node_yaml "$dir" "$([ "$mode" = accept ] && echo true || echo false)" > "$dir/bench.yaml"
   # Like Postfix's relayhost: everything to the sink, with as many connections as Postfix may use.
@@ -83,7 +96,7 @@ default:
   max-messages-per-connection: 1000
   tls: none
 YAML
-  dotnet "$node_dll" --config "$dir/bench.yaml" > "$dir/node.log" 2>&1 &
+  dotnet "$dll" --config "$dir/bench.yaml" > "$dir/node.log" 2>&1 &
   node_pid=$!
   wait_port "$NODE_PORT" || { cat "$dir/node.log" >&2; return 1; }
 }
@@ -106,6 +119,23 @@ sink_wait() {
     [ "$got" -ge "$want" ] && return 0
     if [ "$got" -eq "$last" ]; then still=$((still + 1)); else still=0; last=$got; fi
     [ "$still" -ge 600 ] && { echo "stalled at $got of $want" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
+# The running bench node's spool, read beside it (WAL lets a reader in without stopping the writer).
+spool_db() { echo "$work/node/data/spool.db"; }
+spool_left() { sqlite3 -readonly "$(spool_db)" "SELECT COUNT(*) FROM messages"; }
+spool_bytes() { local f; f=$(spool_db); echo $(( $(stat -c %s "$f") + $([ -f "$f-wal" ] && stat -c %s "$f-wal" || echo 0) )); }
+
+# Waits until the node's spool holds no message; fails after 60 s of no progress.
+spool_wait_empty() {
+  local left last=-1 still=0
+  while :; do
+    left=$(spool_left)
+    [ "$left" -eq 0 ] && return 0
+    if [ "$left" -eq "$last" ]; then still=$((still + 1)); else still=0; last=$left; fi
+    [ "$still" -ge 600 ] && { echo "spool stalled at $left messages" >&2; return 1; }
     sleep 0.1
   done
 }
@@ -156,12 +186,29 @@ e2e_run() {
   rate "$n" "$t0" "$t1"
 }
 
+# node_e2e_run PORT MESSAGES SIZE RCPTS REMOVAL -> "msgs/s-to-sink msgs/s-to-removal messages-left spool-bytes";
+# with REMOVAL no, the second figure is "-" and the spool is read as soon as the sink has everything.
+node_e2e_run() {
+  local port=$1 n=$2 size=$3 rcpts=$4 removal=$5 t0 t1 t2 before removed=-
+  before=$(sink_count); before=${before:-0}
+  t0=$(now)
+  smtp-source -s "$sessions" -m "$n" -l "$size" -r "$rcpts" -f sender@example.com -t rcpt@example.net "127.0.0.1:$port" >/dev/null
+  sink_wait $((before + n))
+  t1=$(now)
+  if [ "$removal" = yes ]; then
+    spool_wait_empty
+    t2=$(now)
+    removed=$(rate "$n" "$t0" "$t2")
+  fi
+  echo "$(rate "$n" "$t0" "$t1") $removed $(spool_left) $(spool_bytes)"
+}
+
 bench_e2e() {
-  local n=${MESSAGES:-10000} table="" size rcpts label
-  echo "e2e: smtp-source -s $sessions -m $n -> MTA -> smtp-sink, median of $runs"
+  local n=${MESSAGES:-10000} table="" size rcpts label baseline=${BASELINE_DLL:-}
+  echo "e2e: smtp-source -s $sessions -m $n -> MTA -> smtp-sink, median of $runs${baseline:+, baseline $baseline}"
   for load in "2048 1 2 KiB x 1 rcpt" "2048 10 2 KiB x 10 rcpts" "102400 1 100 KiB x 1 rcpt"; do
     read -r size rcpts label <<<"$load"
-    local ours=() theirs=() r m_ours m_theirs
+    local ours=() removed=() theirs=() base=() r m_ours m_removed m_theirs m_base left bytes sink_rate removal_rate
     for i in $(seq 1 "$runs"); do
       sink_start
       progress "$label run $i/$runs postfix"
@@ -170,14 +217,34 @@ bench_e2e() {
       postfix_stop "$work/postfix"
       progress "$label run $i/$runs mtacluster"
       node_start e2e "$SINK_PORT"
-      r=$(e2e_run "$NODE_PORT" "$n" "$size" "$rcpts"); ours+=("$r"); echo "$r msg/s"
+      read -r sink_rate removal_rate left bytes <<<"$(node_e2e_run "$NODE_PORT" "$n" "$size" "$rcpts" yes)"
+      ours+=("$sink_rate"); removed+=("$removal_rate")
+      echo "$sink_rate msg/s to the sink, $removal_rate msg/s to an empty spool ($left left, spool $bytes bytes)"
       node_stop
+      if [ -n "$baseline" ]; then
+        progress "$label run $i/$runs baseline"
+        LISTENERS=${BASELINE_LISTENERS:-map} node_start e2e "$SINK_PORT" "$baseline"
+        read -r sink_rate removal_rate left bytes <<<"$(node_e2e_run "$NODE_PORT" "$n" "$size" "$rcpts" no)"
+        base+=("$sink_rate")
+        echo "$sink_rate msg/s to the sink ($left messages left in its spool, $bytes bytes)"
+        node_stop
+      fi
       sink_stop
     done
-    m_ours=$(echo "${ours[*]}" | median); m_theirs=$(echo "${theirs[*]}" | median)
-    table+=$(printf '| %s | %s | %s | %sx |' "$label" "$m_theirs" "$m_ours" "$(ratio "$m_ours" "$m_theirs")")$'\n'
+    m_ours=$(echo "${ours[*]}" | median); m_theirs=$(echo "${theirs[*]}" | median); m_removed=$(echo "${removed[*]}" | median)
+    if [ -n "$baseline" ]; then
+      m_base=$(echo "${base[*]}" | median)
+      table+=$(printf '| %s | %s | %s | %sx | %s | %s | %sx |' "$label" "$m_theirs" "$m_ours" "$(ratio "$m_ours" "$m_theirs")" \
+        "$m_removed" "$m_base" "$(ratio "$m_removed" "$m_base")")$'\n'
+    else
+      table+=$(printf '| %s | %s | %s | %sx | %s |' "$label" "$m_theirs" "$m_ours" "$(ratio "$m_ours" "$m_theirs")" "$m_removed")$'\n'
+    fi
   done
-  printf '\n| load (%s sessions) | Postfix msg/s | MtaCluster msg/s | ratio |\n|---|---|---|---|\n%s' "$sessions" "$table"
+  if [ -n "$baseline" ]; then
+    printf '\n| load (%s sessions) | Postfix msg/s | MtaCluster msg/s | ratio | MtaCluster msg/s to an empty spool | baseline msg/s | removal / baseline |\n|---|---|---|---|---|---|---|\n%s' "$sessions" "$table"
+  else
+    printf '\n| load (%s sessions) | Postfix msg/s | MtaCluster msg/s | ratio | MtaCluster msg/s to an empty spool |\n|---|---|---|---|---|\n%s' "$sessions" "$table"
+  fi
 }
 
 # scale_config DIR HOLD: a node on DIR/data, every domain routed to the sink (like e2e).

@@ -11,6 +11,7 @@ public sealed class SmtpSink : IAsyncDisposable
 {
     private const string Program = "/usr/sbin/smtp-sink";
     private readonly Process _process;
+    private long _messages;
 
     private SmtpSink(Process process, int port, string? dumpDirectory)
     {
@@ -22,6 +23,9 @@ public sealed class SmtpSink : IAsyncDisposable
     public IPEndPoint EndPoint { get; }
 
     public string? DumpDirectory { get; }
+
+    /// <summary>Messages received so far: the last <c>mesg=</c> counter smtp-sink printed (it prints them with <c>-c</c>, one update per event).</summary>
+    public long MessagesReceived => Interlocked.Read(ref _messages);
 
     public static async Task<SmtpSink> StartAsync(bool dump = false, params string[] flags)
     {
@@ -53,11 +57,12 @@ public sealed class SmtpSink : IAsyncDisposable
         start.ArgumentList.Add($"127.0.0.1:{port}");
         start.ArgumentList.Add("100");
         Process process = Process.Start(start)!;
-        process.OutputDataReceived += static (_, _) => { };
+        var sink = new SmtpSink(process, port, dumpDirectory);
+        // The counters end in CR, not LF; the line reader splits on either.
+        process.OutputDataReceived += (_, e) => sink.OnCounters(e.Data);
         process.ErrorDataReceived += static (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var sink = new SmtpSink(process, port, dumpDirectory);
         try
         {
             await FreePort.WaitListeningAsync(port, TimeSpan.FromSeconds(10));
@@ -69,6 +74,28 @@ public sealed class SmtpSink : IAsyncDisposable
         }
 
         return sink;
+    }
+
+    private void OnCounters(string? line)
+    {
+        const string Key = "mesg=";
+        int at = line?.LastIndexOf(Key, StringComparison.Ordinal) ?? -1;
+        if (at < 0)
+        {
+            return;
+        }
+
+        ReadOnlySpan<char> digits = line.AsSpan(at + Key.Length);
+        int end = 0;
+        while (end < digits.Length && char.IsAsciiDigit(digits[end]))
+        {
+            end++;
+        }
+
+        if (long.TryParse(digits[..end], out long count))
+        {
+            Interlocked.Exchange(ref _messages, count);
+        }
     }
 
     /// <summary>The dumped messages, waiting until <paramref name="count"/> are complete.</summary>

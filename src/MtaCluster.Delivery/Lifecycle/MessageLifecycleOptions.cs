@@ -17,7 +17,4 @@ public sealed class MessageLifecycleOptions
 
     /// <summary>Messages finished per sweep query.</summary>
     public int SweepPageSize { get; set; } = 1000;
-
-    /// <summary>Free pages handed back to the file system per sweep (4 KiB each).</summary>
-    public int ReclaimPagesPerSweep { get; set; } = 4096;
 }

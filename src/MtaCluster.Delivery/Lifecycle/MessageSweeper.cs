@@ -6,8 +6,9 @@ namespace MtaCluster.Delivery.Lifecycle;
 /// <summary>
 /// The store's side of the message lifecycle, on a timer: it hands every message marked complete and
 /// not finished to its entity (after a crash, a lost wake-up or a failed write the store still says
-/// what is left), removes finished messages whose retention ran out, and gives free pages back to the
-/// file system a little at a time. The first sweep runs at start.
+/// what is left) and removes finished messages whose retention ran out. The first sweep runs at start.
+/// Free pages are the store's own business: the SQLite spool hands them back in its quiet moments, in
+/// steps apart from its commits, rather than once a minute in one step that a commit would wait for.
 /// </summary>
 public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleContext context, Func<int, bool> ownsShard) : ActorBase
 {
@@ -51,7 +52,6 @@ public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleC
             }
             // Also with retention switched off since: what was kept under it still has to go (one partial-index seek when nothing is).
             removed = await context.Store.DeleteRetainedMessagesAsync(context.Time.GetUtcNow(), page).ConfigureAwait(false);
-            await context.Store.ReclaimFreeSpaceAsync(context.Options.ReclaimPagesPerSweep).ConfigureAwait(false);
             if (finishing > 0 || removed > 0) LogSwept(finishing, removed);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MtaCluster.Actors;
+using MtaCluster.Actors.Sharding;
 using MtaCluster.Delivery.Accounting;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Domains;
@@ -67,8 +68,14 @@ public static class NodeHost
         builder.Services.AddSingleton(sp => ActorSystem.Create(nodeOptions.EffectiveName, loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService<ActorSystemService>();
 
+        // The store files completions under the shard of the message id, as QueueStoreSpool spools them.
         builder.Services.AddSingleton<IQueueStore>(sp => new SqliteQueueStore(
-            SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir), sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
+            new SqliteQueueStoreOptions
+            {
+                DatabasePath = SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir).DatabasePath,
+                ShardOfMessage = id => ShardHash.ShardOf(id, sharding.MaxShards),
+            },
+            sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
         builder.Services.AddHostedService<SpoolService>();
         var spool = NodeConfigurationSections.Bind<SpoolOptions>(configuration);
         builder.Services.AddSingleton(spool);

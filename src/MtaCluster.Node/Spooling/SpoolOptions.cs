@@ -19,7 +19,7 @@ public sealed class SpoolOptions
 
     /// <summary>
     /// How often the spool is read for complete messages nobody finished (after a crash) and for
-    /// retention that ran out, and free pages are handed back to the file system.
+    /// retention that ran out. (Free pages are handed back by the spool itself whenever it is quiet.)
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -17,6 +17,8 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     private readonly string _writeConnectionString;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private SqliteSpoolWriter? _writer;
+    private SqliteSpaceReclaimer? _reclaimer;
+    private SqliteCompletionBackfill? _backfill;
     private bool _disposed;
 
     public SqliteQueueStore(SqliteQueueStoreOptions options, ILogger<SqliteQueueStore>? logger = null)
@@ -53,6 +55,9 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
 
     internal long BatchesStarted => _writer?.BatchesStarted ?? 0;
 
+    /// <summary>Completes when the upgrade's walk over messages complete before it is done (at once when none was scheduled).</summary>
+    internal Task CompletionBackfill => _backfill?.Completion ?? Task.CompletedTask;
+
     /// <summary>Opens the file (creating it and its directory when missing), sets up WAL and the schema, and starts the writer.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
@@ -73,9 +78,17 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
                 await CreateSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
-                var writer = new SqliteSpoolWriter(connection, _options.MaxBatchSize, _options.QueueCapacity, _logger);
+                var backfillScheduled = await ScalarAsync(connection, SqliteCompletionBackfill.IsScheduled, cancellationToken).ConfigureAwait(false) is not null;
+                var writer = new SqliteSpoolWriter(connection, _options.MaxBatchSize, _options.QueueCapacity, _logger, _options.ShardOfMessage);
                 writer.Start();
                 _writer = writer;
+                _reclaimer = new SqliteSpaceReclaimer(writer, _options, _logger);
+                _reclaimer.Start();
+                if (backfillScheduled)
+                {
+                    _backfill = new SqliteCompletionBackfill(writer, _logger);
+                    _backfill.Start();
+                }
             }
             catch
             {
@@ -230,7 +243,10 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     public Task ReclaimFreeSpaceAsync(int maxPages, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPages, 1);
-        return Writer.SubmitAsync(new SqliteStatementOperation($"PRAGMA incremental_vacuum({maxPages})"), cancellationToken);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var reclaimer = _reclaimer ?? throw new InvalidOperationException("The spool is not initialized; call InitializeAsync first.");
+        // In small steps, each apart from the callers' batches; the store also does this by itself when quiet.
+        return reclaimer.ReclaimAsync(maxPages, static () => true, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -396,6 +412,10 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
             if (_disposed)
                 return;
             _disposed = true;
+            if (_backfill is not null)
+                await _backfill.DisposeAsync().ConfigureAwait(false);
+            if (_reclaimer is not null)
+                await _reclaimer.DisposeAsync().ConfigureAwait(false);
             if (_writer is not null)
                 await _writer.DisposeAsync().ConfigureAwait(false);
             using (var pooled = new SqliteConnection(_readConnectionString))

@@ -35,6 +35,32 @@ public sealed class SqliteQueueStoreOptions
     /// </summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How often the spool looks whether it is quiet enough to hand free pages back to the file system
+    /// (<see cref="ReclaimIdleWrites"/>); zero turns that off, leaving free pages to be reused by new mail.
+    /// </summary>
+    public TimeSpan ReclaimInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// At most this many committed writes in one <see cref="ReclaimInterval"/> count as quiet. A busy
+    /// spool reuses its free pages for the next mail; vacuuming them then only doubles their writes.
+    /// </summary>
+    public int ReclaimIdleWrites { get; init; } = 50;
+
+    /// <summary>
+    /// Pages one vacuum step moves (4 KiB each), in a transaction of its own: the most a write that
+    /// arrives meanwhile waits for. Measured here (2 cores, busy): 4 pages ~2 ms (mostly the fsync),
+    /// 32 ~2.3 ms, 128 ~11 ms a step.
+    /// </summary>
+    public int ReclaimStepPages { get; init; } = 32;
+
+    /// <summary>
+    /// The cluster's shard of a message id (the node passes its shard function). With it, completions
+    /// are filed under the shard computed from the id rather than read from the message row, which on
+    /// a file upgraded from schema version 3 sits behind the body. Without it, the stored shard.
+    /// </summary>
+    public Func<string, int>? ShardOfMessage { get; init; }
+
     /// <summary>Options for <c>spool.db</c> in <paramref name="dataDirectory"/>.</summary>
     public static SqliteQueueStoreOptions ForDataDirectory(string dataDirectory) =>
         new() { DatabasePath = Path.Combine(dataDirectory, DefaultFileName) };
@@ -45,5 +71,8 @@ public sealed class SqliteQueueStoreOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(BusyTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReclaimInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(ReclaimIdleWrites);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReclaimStepPages, 1);
     }
 }

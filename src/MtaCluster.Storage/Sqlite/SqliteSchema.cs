@@ -155,13 +155,17 @@ internal static class SqliteSchema
 
     public const string DeleteMessage = "DELETE FROM messages WHERE id = $id";
 
-    // A message stored before version 4 has shard -1 (unknown); its completion goes to shard 0, whose
-    // owner then finishes it. The column named undelivered counts every recipient a DSN may report on:
-    // failed (2), expired (3) and relayed (4). State 4 needs no schema step: an older build reads it
-    // as final and not failed, so on a downgrade such a recipient only loses its success report.
+    // $shard is the cluster's shard of the message id when the store was given the shard function
+    // (SqliteQueueStoreOptions.ShardOfMessage), and then messages.shard is not read at all: on a file
+    // upgraded from version 3 that column comes after the body, and reading it walks the body's
+    // overflow pages. Without the function ($shard -1) the stored shard is used; a message stored
+    // before version 4 has -1 there, and its completion goes to shard 0, whose owner then finishes it.
+    // The column named undelivered counts every recipient a DSN may report on: failed (2), expired (3)
+    // and relayed (4). State 4 needs no schema step: an older build reads it as final and not failed,
+    // so on a downgrade such a recipient only loses its success report.
     public const string MarkCompleteIfLast =
         "INSERT INTO message_completions (message_id, shard, completed_at, undelivered) " +
-        "SELECT m.id, CASE WHEN m.shard < 0 THEN 0 ELSE m.shard END, $now, " +
+        "SELECT m.id, CASE WHEN $shard >= 0 THEN $shard WHEN m.shard < 0 THEN 0 ELSE m.shard END, $now, " +
         "(SELECT COUNT(*) FROM recipients f WHERE f.message_id = m.id AND f.state IN (2, 3, 4)) " +
         "FROM messages m WHERE m.id = $message_id " +
         "AND NOT EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = m.id AND p.state = 0) " +

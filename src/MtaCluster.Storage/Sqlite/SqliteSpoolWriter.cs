@@ -61,8 +61,11 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private readonly SqliteCommand _markComplete;
     private readonly SqliteParameter _markCompleteMessage;
     private readonly SqliteParameter _markCompleteNow;
+    private readonly SqliteParameter _markCompleteShard;
+    private readonly Func<string, int>? _shardOfMessage;
 
     private readonly SqliteCommand _selectCompletion;
+    private readonly SqliteCommand _freelistCount;
     private readonly SqliteParameter _selectCompletionId;
 
     private long _batchesStarted;
@@ -73,9 +76,10 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private int _largestBatch;
     private Exception? _fault;
 
-    public SqliteSpoolWriter(SqliteConnection connection, int maxBatchSize, int queueCapacity, ILogger logger)
+    public SqliteSpoolWriter(SqliteConnection connection, int maxBatchSize, int queueCapacity, ILogger logger, Func<string, int>? shardOfMessage = null)
     {
         _connection = connection;
+        _shardOfMessage = shardOfMessage;
         _maxBatchSize = maxBatchSize;
         _logger = logger;
         _queue = Channel.CreateBounded<SqliteWriteOperation>(new BoundedChannelOptions(queueCapacity)
@@ -127,9 +131,12 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _markComplete = Prepare(SqliteSchema.MarkCompleteIfLast);
         _markCompleteMessage = Parameter(_markComplete, "$message_id");
         _markCompleteNow = Parameter(_markComplete, "$now");
+        _markCompleteShard = Parameter(_markComplete, "$shard");
 
         _selectCompletion = Prepare(SqliteSchema.SelectCompletion);
         _selectCompletionId = Parameter(_selectCompletion, "$id");
+
+        _freelistCount = Prepare("PRAGMA freelist_count");
     }
 
     /// <summary>Compiles every statement (the schema must exist) and starts the loop.</summary>
@@ -246,8 +253,28 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     {
         _markCompleteMessage.Value = messageId;
         _markCompleteNow.Value = at.ToUnixTimeMilliseconds();
+        _markCompleteShard.Value = ShardOf(messageId);
         using var reader = _markComplete.ExecuteReader();
         return reader.Read() ? ReadCompletion(reader) : null;
+    }
+
+    /// <summary>The cluster's shard of a message id, or -1 when the store was not given the shard function.</summary>
+    internal int ShardOf(string messageId) => _shardOfMessage?.Invoke(messageId) ?? -1;
+
+    /// <summary>Runs <paramref name="work"/> in a transaction of its own (for upkeep that runs alone and writes more than one statement).</summary>
+    internal void InTransaction(Action work)
+    {
+        _begin.ExecuteNonQuery();
+        try
+        {
+            work();
+            _commit.ExecuteNonQuery();
+        }
+        catch
+        {
+            RollbackIfOpen();
+            throw;
+        }
     }
 
     /// <summary>A completion row read as (message_id, shard, completed_at, undelivered), the last being <see cref="CompletedMessage.Reportable"/>.</summary>
@@ -282,19 +309,32 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     {
         var reader = _queue.Reader;
         var batch = new List<SqliteWriteOperation>(_maxBatchSize);
+        SqliteWriteOperation? alone = null;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (batch.Count < _maxBatchSize && reader.TryRead(out var operation))
                 {
-                    if (operation.TryTake())
-                        batch.Add(operation);
+                    if (!operation.TryTake())
+                        continue;
+                    if (operation.RunsAlone)
+                    {
+                        alone = operation;
+                        break;
+                    }
+                    batch.Add(operation);
                 }
-                if (batch.Count == 0)
-                    continue;
-                WriteBatch(batch);
-                batch.Clear();
+                if (batch.Count > 0)
+                {
+                    WriteBatch(batch);
+                    batch.Clear();
+                }
+                if (alone is not null)
+                {
+                    RunAlone(alone);
+                    alone = null;
+                }
             }
         }
         catch (Exception exception)
@@ -306,6 +346,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
             _queue.Writer.TryComplete(exception);
             foreach (var operation in batch)
                 operation.Fail(exception);
+            alone?.Fail(exception);
             while (reader.TryRead(out var operation))
             {
                 if (operation.TryTake())
@@ -373,6 +414,54 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs upkeep in its own transaction. Its failure is its caller's alone, is not counted with the
+    /// callers' writes, and never stops the loop: mail must keep being accepted when upkeep breaks.
+    /// </summary>
+    private void RunAlone(SqliteWriteOperation operation)
+    {
+        try
+        {
+            operation.Execute(this);
+        }
+        catch (Exception exception)
+        {
+            RollbackIfOpen();
+            LogUpkeepFailed(exception);
+            operation.Fail(exception);
+            return;
+        }
+        operation.Succeed();
+    }
+
+    /// <summary>Writes waiting for the loop; none means the spool is idle at this instant.</summary>
+    internal int QueuedWrites => _queue.Reader.Count;
+
+    /// <summary>The file's free pages (from its header: no page is read).</summary>
+    internal long FreePages() => Convert.ToInt64(_freelistCount.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Runs a statement that returns one row, e.g. a pragma, compiled per call.</summary>
+    internal object?[] QueryRow(string sql) => QueryRows(sql, []) is [var row, ..] ? row : [];
+
+    /// <summary>Runs a query that is not on the hot path (upkeep), compiled per call; every row as values.</summary>
+    internal List<object?[]> QueryRows(string sql, (string Name, object? Value)[] parameters)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        using var reader = command.ExecuteReader();
+        var rows = new List<object?[]>();
+        while (reader.Read())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            rows.Add(row);
+        }
+        return rows;
+    }
+
     /// <summary>True for errors that come from the data of one write rather than from the database or the disk.</summary>
     private static bool IsCausedByTheWrite(Exception exception) =>
         exception is not SqliteException sqlite
@@ -410,7 +499,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     }
 
     private IEnumerable<SqliteCommand> Commands() =>
-        [_begin, _commit, _rollback, _insertMessage, _insertRecipient, _updateRecipient, _deleteMessage, _markComplete, _selectCompletion];
+        [_begin, _commit, _rollback, _insertMessage, _insertRecipient, _updateRecipient, _deleteMessage, _markComplete, _selectCompletion, _freelistCount];
 
     /// <summary>Stops taking writes, commits what is already queued, then closes the connection.</summary>
     public async ValueTask DisposeAsync()
@@ -428,6 +517,9 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A spool transaction of {Count} writes failed; every caller in it gets the error")]
     private partial void LogBatchFailed(int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Spool upkeep (vacuum step or checkpoint) failed; it is tried again when the spool is next idle")]
+    private partial void LogUpkeepFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rolling back a failed spool transaction failed")]
     private partial void LogRollbackFailed(Exception exception);

@@ -282,7 +282,10 @@ public sealed class SqliteQueueStoreTests : QueueStoreContractTests, IDisposable
     [Fact]
     public async Task Removed_mail_gives_its_pages_back_to_the_file_system()
     {
-        var store = await OpenSqliteAsync();
+        // Quiet-time upkeep off, so only the call below can hand pages back.
+        var store = new SqliteQueueStore(new SqliteQueueStoreOptions { DatabasePath = DatabasePath, ReclaimInterval = TimeSpan.Zero });
+        await store.InitializeAsync();
+        await using var _ = store;
         var ids = new List<string>();
         for (var i = 0; i < 40; i++)
         {

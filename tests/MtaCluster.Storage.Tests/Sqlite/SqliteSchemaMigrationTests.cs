@@ -138,8 +138,94 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
         Assert.NotNull(await store.GetMessageAsync("DSN1"));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Messages_complete_before_the_upgrade_are_marked_complete_in_pages_after_the_start_and_finish(int version)
+    {
+        // Three pages and a bit of messages whose every recipient is final, as an older build left them with no completion row.
+        const int done = SqliteCompletionBackfill.PageSize * 3 + 7;
+        await WriteOldSpoolAsync(version, completeMessages: done);
+        await using (var store = new SqliteQueueStore(new SqliteQueueStoreOptions { DatabasePath = DatabasePath, ShardOfMessage = TestShard }))
+        {
+            await store.InitializeAsync();
+            await store.CompletionBackfill.WaitAsync(TimeSpan.FromSeconds(60));
+
+            var completed = await store.GetCompletedMessagesAsync(null, done * 2);
+            Assert.Equal(done, completed.Count);
+            Assert.DoesNotContain(completed, c => c.MessageId == "OLD1");
+            Assert.All(completed, c => Assert.Equal(TestShard(c.MessageId), c.Shard));
+            // Every tenth had a failed recipient besides its delivered one: its DSN is owed.
+            Assert.Equal(done / 10 + 1, completed.Count(c => c.Reportable == 1));
+            Assert.All(completed, c => Assert.InRange(c.Reportable, 0, 1));
+
+            foreach (var message in completed)
+                Assert.True(await store.FinishMessageAsync(message.MessageId, []));
+            var statistics = await store.GetStatisticsAsync();
+            Assert.Equal(1, statistics.Messages);
+            Assert.NotNull(await store.GetMessageAsync("OLD1"));
+        }
+
+        // The walk is over: its table is gone and a second start schedules nothing.
+        await using var again = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(_directory.Path));
+        await again.InitializeAsync();
+        await using var connection = await again.OpenReadConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteCompletionBackfill.IsScheduled;
+        Assert.Null(await command.ExecuteScalarAsync());
+        Assert.Empty(await again.GetCompletedMessagesAsync(null, 10));
+    }
+
+    [Fact]
+    public async Task A_walk_cut_short_resumes_after_its_last_page_on_the_next_start()
+    {
+        const int done = SqliteCompletionBackfill.PageSize * 2 + 1;
+        await WriteOldSpoolAsync(3, completeMessages: done);
+        // The upgrade of a build that stopped after its first page: the schedule, with the cursor after that page.
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                ALTER TABLE messages ADD COLUMN shard INTEGER NOT NULL DEFAULT -1;
+                ALTER TABLE recipients ADD COLUMN delay_notice_at INTEGER;
+                ALTER TABLE recipients ADD COLUMN last_attempt_at INTEGER;
+                ALTER TABLE recipients ADD COLUMN remote_mta TEXT;
+                {SqliteCompletionBackfill.Schedule};
+                UPDATE completion_backfill SET after = 'DONE00499';
+                PRAGMA user_version = 4;
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var store = new SqliteQueueStore(new SqliteQueueStoreOptions { DatabasePath = DatabasePath, ShardOfMessage = TestShard });
+        await store.InitializeAsync();
+        await store.CompletionBackfill.WaitAsync(TimeSpan.FromSeconds(60));
+        // The first page's 500 were its to do before the stop (here, never done): the walk goes on after them, not over them again.
+        var completed = await store.GetCompletedMessagesAsync(null, done * 2);
+        Assert.Equal(done - 500, completed.Count);
+        Assert.All(completed, c => Assert.True(string.CompareOrdinal(c.MessageId, "DONE00499") > 0, c.MessageId));
+    }
+
+    [Fact]
+    public async Task A_message_of_an_upgraded_file_completes_on_the_shard_of_its_id_when_the_store_knows_the_shard_function()
+    {
+        await WriteOldSpoolAsync(3);
+        await using var store = new SqliteQueueStore(new SqliteQueueStoreOptions { DatabasePath = DatabasePath, ShardOfMessage = TestShard });
+        await store.InitializeAsync();
+        var pending = (await store.GetRecipientsAsync("OLD1"))[0];
+
+        var completed = Assert.Single(await store.RecordAttemptsAsync([new RecipientAttempt(pending.RecipientId, RecipientState.Delivered, T0.AddMinutes(10), "250 ok")]));
+        // Its row says -1 (stored before version 4); the shard comes from the id, not from the row.
+        Assert.Equal(("OLD1", TestShard("OLD1")), (completed.MessageId, completed.Shard));
+        Assert.NotEqual(0, TestShard("OLD1"));
+    }
+
+    /// <summary>A shard function of the ids here (the node passes the cluster's ShardHash); "OLD1" is not on shard 0.</summary>
+    private static int TestShard(string id) => 1 + id[^1] % 13;
+
     /// <summary>A spool as a build of <paramref name="version"/> left it: one message, one recipient retried three times, one delivered.</summary>
-    private async Task WriteOldSpoolAsync(int version)
+    private async Task WriteOldSpoolAsync(int version, int completeMessages = 0)
     {
         await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
         await connection.OpenAsync();
@@ -157,8 +243,24 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
                         '451 4.3.0 local error delivering the message (2 of 3 in a row): old');
             INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, last_reply)
                 VALUES ('OLD1', 'b@one.test', NULL, 0, 'one.test', 7, 1, 1, {t0}, {t0}, '250 ok');
+            {CompleteMessages(completeMessages, t0)}
             PRAGMA user_version = {version};
             """;
         await command.ExecuteNonQueryAsync();
     }
+
+    /// <summary>
+    /// <paramref name="count"/> messages DONE00000... with one delivered recipient each; every tenth
+    /// also has a failed one. As an old build left them: every recipient final, nothing else said.
+    /// </summary>
+    private static string CompleteMessages(int count, long t0) => count == 0 ? "" : $"""
+        WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < {count})
+        INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, body)
+            SELECT printf('DONE%05d', i), 'sender@example.org', 0, 0, 0, NULL, {t0}, 4, NULL, NULL, x'0d0a0d0a' FROM n;
+        INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, last_reply)
+            SELECT id, 'ok@two.test', NULL, 0, 'two.test', 3, 1, 1, {t0}, {t0}, '250 ok' FROM messages WHERE id LIKE 'DONE%';
+        INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, last_reply)
+            SELECT id, 'gone@two.test', NULL, 0, 'two.test', 3, 2, 1, {t0}, {t0}, '550 5.1.1 gone' FROM messages
+            WHERE id LIKE 'DONE%' AND CAST(substr(id, 5) AS INTEGER) % 10 = 0;
+        """;
 }
