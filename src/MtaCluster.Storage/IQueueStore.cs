@@ -77,7 +77,9 @@ public interface IQueueStore : IAsyncDisposable
     /// transaction, durable when the task completes. Each entry counts as one attempt. Entries for
     /// recipients that no longer exist (message deleted) are ignored. Returns the messages
     /// this call completed: their last pending recipient became final here, and the record that they
-    /// are complete (<see cref="GetCompletedMessagesAsync"/>) is in the same transaction.
+    /// are complete (<see cref="GetCompletedMessagesAsync"/>) is in the same transaction. A provider
+    /// told to remove delivered mail on completion deletes a message whose recipients were all
+    /// delivered in that same transaction instead, and returns it as <see cref="CompletedMessage.Removed"/>.
     /// </summary>
     Task<IReadOnlyList<CompletedMessage>> RecordAttemptsAsync(IReadOnlyList<RecipientAttempt> attempts, CancellationToken cancellationToken = default);
 

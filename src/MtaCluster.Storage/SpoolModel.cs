@@ -127,7 +127,11 @@ public sealed record DomainSuspension(string Domain, DateTimeOffset SuspendedAt,
 /// Recipients a DSN may report on: failed, expired or <see cref="RecipientState.Relayed"/>. 0 means
 /// no DSN can be due and the recipients need not be read.
 /// </param>
-public sealed record CompletedMessage(string MessageId, int Shard, DateTimeOffset CompletedAt, int Reportable);
+/// <param name="Removed">
+/// The message is gone already: every recipient was delivered and the store, told to remove delivered
+/// mail on completion, deleted it in the transaction that completed it. Nothing is left to finish.
+/// </param>
+public sealed record CompletedMessage(string MessageId, int Shard, DateTimeOffset CompletedAt, int Reportable, bool Removed = false);
 
 /// <summary>The spool's footprint: <paramref name="FileBytes"/> includes <paramref name="FreeBytes"/> of pages ready for reuse.</summary>
 public sealed record SpoolSpace(long FileBytes, long FreeBytes, long WriteAheadLogBytes);

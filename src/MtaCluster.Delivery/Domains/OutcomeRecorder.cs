@@ -146,6 +146,10 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
     private static partial void Outcome(ILogger logger, string outcome, string queueId, string sender, string recipient, int attempt,
         string nextAttempt, string giveUp, string reply);
 
+    // The line a message entity writes when it finishes a delivered message, for one the store removed itself.
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: finished (all recipients delivered), removed")]
+    private static partial void Removed(ILogger logger, string messageId);
+
     private static BounceCategory ClassifyByCode(SmtpReply reply) =>
         reply.EnhancedCode is { } code
             ? BounceClassifier.FromEnhanced(code)
@@ -163,7 +167,11 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
             // Wake-ups, not promises: the completion is in the store, and the sweep finds what a lost tell leaves.
             if (context.Messages is { } messages)
             {
-                foreach (var message in completed) messages.Tell(new Lifecycle.FinishMessage(message.MessageId, message.Reportable));
+                foreach (var message in completed)
+                {
+                    if (!message.Removed) messages.Tell(new Lifecycle.FinishMessage(message.MessageId, message.Reportable));
+                    else if (logger is not null && logger.IsEnabled(LogLevel.Information)) Removed(logger, message.MessageId);
+                }
                 if (_delayed is not null)
                     foreach (var (messageId, recipients) in _delayed) messages.Tell(new Lifecycle.RecipientsDelayed(messageId, recipients));
             }

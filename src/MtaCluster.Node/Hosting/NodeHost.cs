@@ -68,16 +68,18 @@ public static class NodeHost
         builder.Services.AddSingleton(sp => ActorSystem.Create(nodeOptions.EffectiveName, loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService<ActorSystemService>();
 
-        // The store files completions under the shard of the message id, as QueueStoreSpool spools them.
+        var spool = NodeConfigurationSections.Bind<SpoolOptions>(configuration);
+        // The store files completions under the shard of the message id, as QueueStoreSpool spools them;
+        // keeping no finished mail, it removes a delivered message in the transaction of its last outcome.
         builder.Services.AddSingleton<IQueueStore>(sp => new SqliteQueueStore(
             new SqliteQueueStoreOptions
             {
                 DatabasePath = SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir).DatabasePath,
                 ShardOfMessage = id => ShardHash.ShardOf(id, sharding.MaxShards),
+                RemoveDeliveredOnCompletion = spool.RetainFinishedMessages <= TimeSpan.Zero,
             },
             sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
         builder.Services.AddHostedService<SpoolService>();
-        var spool = NodeConfigurationSections.Bind<SpoolOptions>(configuration);
         builder.Services.AddSingleton(spool);
         // The SMTP server's capacity check (452 4.3.1 at MAIL while the volume is low); started
         // before the listeners so the first MAIL already sees a measured volume.

@@ -79,7 +79,7 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
                 await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
                 await CreateSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
                 var backfillScheduled = await ScalarAsync(connection, SqliteCompletionBackfill.IsScheduled, cancellationToken).ConfigureAwait(false) is not null;
-                var writer = new SqliteSpoolWriter(connection, _options.MaxBatchSize, _options.QueueCapacity, _logger, _options.ShardOfMessage);
+                var writer = new SqliteSpoolWriter(connection, _options.MaxBatchSize, _options.QueueCapacity, _logger, _options.ShardOfMessage, _options.RemoveDeliveredOnCompletion);
                 writer.Start();
                 _writer = writer;
                 _reclaimer = new SqliteSpaceReclaimer(writer, _options, _logger);

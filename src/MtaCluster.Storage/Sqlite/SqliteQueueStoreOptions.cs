@@ -61,6 +61,14 @@ public sealed class SqliteQueueStoreOptions
     /// </summary>
     public Func<string, int>? ShardOfMessage { get; init; }
 
+    /// <summary>
+    /// True for a node that keeps no finished mail: a message whose every recipient was delivered,
+    /// so that no report can be due, is deleted by the transaction that records its last outcome,
+    /// with no completion record and no second write to finish it (it is returned as
+    /// <see cref="CompletedMessage.Removed"/>). Messages with anything to report complete as usual.
+    /// </summary>
+    public bool RemoveDeliveredOnCompletion { get; init; }
+
     /// <summary>Options for <c>spool.db</c> in <paramref name="dataDirectory"/>.</summary>
     public static SqliteQueueStoreOptions ForDataDirectory(string dataDirectory) =>
         new() { DatabasePath = Path.Combine(dataDirectory, DefaultFileName) };

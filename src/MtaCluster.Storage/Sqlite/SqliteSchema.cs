@@ -155,6 +155,10 @@ internal static class SqliteSchema
 
     public const string DeleteMessage = "DELETE FROM messages WHERE id = $id";
 
+    // Only when no recipient is in any state but delivered (1): none pending, none to report on.
+    public const string DeleteMessageIfAllDelivered =
+        "DELETE FROM messages WHERE id = $id AND NOT EXISTS (SELECT 1 FROM recipients WHERE message_id = $id AND state <> 1)";
+
     // $shard is the cluster's shard of the message id when the store was given the shard function
     // (SqliteQueueStoreOptions.ShardOfMessage), and then messages.shard is not read at all: on a file
     // upgraded from version 3 that column comes after the body, and reading it walks the body's

@@ -63,6 +63,9 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private readonly SqliteParameter _markCompleteNow;
     private readonly SqliteParameter _markCompleteShard;
     private readonly Func<string, int>? _shardOfMessage;
+    private readonly bool _removeDeliveredOnCompletion;
+    private readonly SqliteCommand _deleteIfAllDelivered;
+    private readonly SqliteParameter _deleteIfAllDeliveredId;
 
     private readonly SqliteCommand _selectCompletion;
     private readonly SqliteCommand _freelistCount;
@@ -76,10 +79,12 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private int _largestBatch;
     private Exception? _fault;
 
-    public SqliteSpoolWriter(SqliteConnection connection, int maxBatchSize, int queueCapacity, ILogger logger, Func<string, int>? shardOfMessage = null)
+    public SqliteSpoolWriter(SqliteConnection connection, int maxBatchSize, int queueCapacity, ILogger logger, Func<string, int>? shardOfMessage = null,
+        bool removeDeliveredOnCompletion = false)
     {
         _connection = connection;
         _shardOfMessage = shardOfMessage;
+        _removeDeliveredOnCompletion = removeDeliveredOnCompletion;
         _maxBatchSize = maxBatchSize;
         _logger = logger;
         _queue = Channel.CreateBounded<SqliteWriteOperation>(new BoundedChannelOptions(queueCapacity)
@@ -127,6 +132,9 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
 
         _deleteMessage = Prepare(SqliteSchema.DeleteMessage);
         _deleteId = Parameter(_deleteMessage, "$id");
+
+        _deleteIfAllDelivered = Prepare(SqliteSchema.DeleteMessageIfAllDelivered);
+        _deleteIfAllDeliveredId = Parameter(_deleteIfAllDelivered, "$id");
 
         _markComplete = Prepare(SqliteSchema.MarkCompleteIfLast);
         _markCompleteMessage = Parameter(_markComplete, "$message_id");
@@ -251,6 +259,13 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     /// </summary>
     internal CompletedMessage? MarkCompleteIfDone(string messageId, DateTimeOffset at)
     {
+        if (_removeDeliveredOnCompletion)
+        {
+            // The common end of a message: everything delivered, nothing to report, nothing kept. One
+            // statement removes it (a probe of its recipients by the (message_id, state) index first).
+            _deleteIfAllDeliveredId.Value = messageId;
+            if (_deleteIfAllDelivered.ExecuteNonQuery() > 0) return new CompletedMessage(messageId, ShardOf(messageId), at, 0, Removed: true);
+        }
         _markCompleteMessage.Value = messageId;
         _markCompleteNow.Value = at.ToUnixTimeMilliseconds();
         _markCompleteShard.Value = ShardOf(messageId);
@@ -499,7 +514,7 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     }
 
     private IEnumerable<SqliteCommand> Commands() =>
-        [_begin, _commit, _rollback, _insertMessage, _insertRecipient, _updateRecipient, _deleteMessage, _markComplete, _selectCompletion, _freelistCount];
+        [_begin, _commit, _rollback, _insertMessage, _insertRecipient, _updateRecipient, _deleteMessage, _deleteIfAllDelivered, _markComplete, _selectCompletion, _freelistCount];
 
     /// <summary>Stops taking writes, commits what is already queued, then closes the connection.</summary>
     public async ValueTask DisposeAsync()

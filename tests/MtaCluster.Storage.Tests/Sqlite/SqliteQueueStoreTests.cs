@@ -16,6 +16,41 @@ public sealed class SqliteQueueStoreTests : QueueStoreContractTests, IDisposable
 
     private async Task<SqliteQueueStore> OpenSqliteAsync() => (SqliteQueueStore)await OpenStoreAsync();
 
+    [Fact]
+    public async Task Told_to_remove_delivered_mail_a_store_deletes_it_with_the_last_outcome_and_completes_the_rest_as_usual()
+    {
+        await using var store = new SqliteQueueStore(new SqliteQueueStoreOptions { DatabasePath = DatabasePath, RemoveDeliveredOnCompletion = true });
+        await store.InitializeAsync();
+        var delivered = Message(T0, Rcpt("a@x.test"), Rcpt("b@x.test"));
+        var mixed = Message(T0, Rcpt("c@x.test"), Rcpt("d@x.test"));
+        var relayed = Message(T0, Rcpt("e@x.test"));
+        foreach (var m in new[] { delivered, mixed, relayed }) await store.EnqueueAsync(m);
+        var d = await store.GetRecipientsAsync(delivered.Id);
+        var x = await store.GetRecipientsAsync(mixed.Id);
+        var r = await store.GetRecipientsAsync(relayed.Id);
+
+        Assert.Empty(await store.RecordAttemptsAsync([new RecipientAttempt(d[0].RecipientId, RecipientState.Delivered, T0, "250")]));
+        Assert.NotNull(await store.GetMessageAsync(delivered.Id));
+
+        var completed = await store.RecordAttemptsAsync(
+        [
+            new RecipientAttempt(d[1].RecipientId, RecipientState.Delivered, T0, "250"),
+            new RecipientAttempt(x[0].RecipientId, RecipientState.Delivered, T0, "250"),
+            new RecipientAttempt(x[1].RecipientId, RecipientState.Failed, T0, "550 5.1.1"),
+            new RecipientAttempt(r[0].RecipientId, RecipientState.Relayed, T0, "250"),
+        ]);
+
+        // Nothing to report: gone in that transaction, with no completion left to finish.
+        Assert.True(Assert.Single(completed, c => c.MessageId == delivered.Id).Removed);
+        Assert.Null(await store.GetMessageAsync(delivered.Id));
+        Assert.Empty(await store.GetRecipientsAsync(delivered.Id));
+        // Something to report: complete, kept for its owner to queue the DSN.
+        Assert.Equal(new[] { mixed.Id, relayed.Id }.Order(), completed.Where(c => !c.Removed).Select(c => c.MessageId).Order());
+        Assert.Equal(new[] { mixed.Id, relayed.Id }.Order(), (await store.GetCompletedMessagesAsync(null, 10)).Select(c => c.MessageId).Order());
+        Assert.NotNull(await store.GetMessageAsync(mixed.Id));
+        Assert.Equal(2, (await store.GetStatisticsAsync()).Messages);
+    }
+
     private static async Task<List<string>> QueryPlanAsync(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
     {
         await using var command = connection.CreateCommand();
