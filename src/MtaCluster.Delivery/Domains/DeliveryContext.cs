@@ -48,6 +48,9 @@ public sealed class DeliveryContext(
     public IAccountingSink Accounting { get; } = accounting;
     public DeliveryOptions Options { get; } = options;
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+
+    /// <summary>The message entities' log category, for what the store finished without one (a delivered message it removed).</summary>
+    public ILogger MessageLog { get; } = loggerFactory.CreateLogger<Lifecycle.MessageEntity>();
     public TimeProvider Time { get; } = timeProvider ?? TimeProvider.System;
     /// <summary>The node's outbound connections, shared by every domain.</summary>
     public ConnectionBudget Connections { get; } = new(ConnectionBudget.CapacityFor(options.MaxConnections, DescriptorLimit.Read()), timeProvider);

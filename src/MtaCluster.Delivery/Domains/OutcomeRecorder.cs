@@ -170,7 +170,7 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
                 foreach (var message in completed)
                 {
                     if (!message.Removed) messages.Tell(new Lifecycle.FinishMessage(message.MessageId, message.Reportable));
-                    else if (logger is not null && logger.IsEnabled(LogLevel.Information)) Removed(logger, message.MessageId);
+                    else if (context.MessageLog.IsEnabled(LogLevel.Information)) Removed(context.MessageLog, message.MessageId);
                 }
                 if (_delayed is not null)
                     foreach (var (messageId, recipients) in _delayed) messages.Tell(new Lifecycle.RecipientsDelayed(messageId, recipients));

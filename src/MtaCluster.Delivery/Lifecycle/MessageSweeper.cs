@@ -13,6 +13,8 @@ namespace MtaCluster.Delivery.Lifecycle;
 public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleContext context, Func<int, bool> ownsShard) : ActorBase
 {
     private const string SweepTimer = "sweep";
+    private const string MoreTimer = "sweep-more";
+    private static readonly TimeSpan MorePause = TimeSpan.FromSeconds(1);
 
     /// <summary>Sweep now (tests, and an operator's request later); a sweep also runs on the timer.</summary>
     public sealed record Sweep
@@ -53,6 +55,10 @@ public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleC
             // Also with retention switched off since: what was kept under it still has to go (one partial-index seek when nothing is).
             removed = await context.Store.DeleteRetainedMessagesAsync(context.Time.GetUtcNow(), page).ConfigureAwait(false);
             if (finishing > 0 || removed > 0) LogSwept(finishing, removed);
+            // A full page means more wait (a crash left many, or a spool upgraded from before completions
+            // were recorded): the next page comes shortly, not an interval later, so a million old
+            // messages take minutes, not days. Entries re-read before their entity finished them are harmless.
+            if (finishing + removed >= page && !Timers.IsTimerActive(MoreTimer)) Timers.StartSingleTimer(MoreTimer, Sweep.Instance, MorePause);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -110,6 +110,12 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
         // mail back with incremental_vacuum. An older file keeps reusing its free pages instead,
         // which holds its size flat too; converting it would take a VACUUM of the whole spool.
         await ExecuteAsync(connection, "PRAGMA auto_vacuum = INCREMENTAL", cancellationToken).ConfigureAwait(false);
+        if (await ScalarAsync(connection, "PRAGMA auto_vacuum", cancellationToken).ConfigureAwait(false) is 0L)
+        {
+            _logger.LogWarning("the spool file {Path} was created without incremental vacuum: the pages of removed mail are reused, " +
+                "but the file never shrinks. To convert it, stop the node and run: sqlite3 {Path} 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM;'",
+                _options.DatabasePath, _options.DatabasePath);
+        }
         var mode = await ScalarAsync(connection, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false);
         if (!string.Equals(mode as string, "wal", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"The spool file could not be switched to WAL mode (it is in '{mode}' mode).");

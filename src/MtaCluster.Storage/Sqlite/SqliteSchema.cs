@@ -3,7 +3,7 @@ namespace MtaCluster.Storage.Sqlite;
 /// <summary>The spool's tables and indexes; <c>PRAGMA user_version</c> holds <see cref="Version"/>.</summary>
 internal static class SqliteSchema
 {
-    public const int Version = 4;
+    public const int Version = 5;
 
     // The body is the last column of messages: SQLite reads a row's overflow pages only up to the
     // columns asked for, so envelope-only reads never touch the body.
@@ -61,6 +61,7 @@ internal static class SqliteSchema
             retained_until  INTEGER
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ix_completions_due      ON message_completions (shard, completed_at) WHERE retained_until IS NULL;
+        CREATE INDEX IF NOT EXISTS ix_completions_waiting  ON message_completions (completed_at) WHERE retained_until IS NULL;
         CREATE INDEX IF NOT EXISTS ix_completions_retained ON message_completions (retained_until) WHERE retained_until IS NOT NULL;
         CREATE TABLE IF NOT EXISTS spool_settings (
             key             TEXT    NOT NULL PRIMARY KEY,

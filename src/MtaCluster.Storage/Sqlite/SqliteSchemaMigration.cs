@@ -22,11 +22,12 @@ internal static class SqliteSchemaMigration
         (4, "ALTER TABLE recipients ADD COLUMN delay_notice_at INTEGER"),
         (4, "ALTER TABLE recipients ADD COLUMN last_attempt_at INTEGER"),
         (4, "ALTER TABLE recipients ADD COLUMN remote_mta TEXT"),
-        // Version 4, backfill of completions: a message complete before the upgrade has no completion
-        // row and would never be finished. Only scheduled here; SqliteCompletionBackfill walks the
-        // messages in pages after the start, since one statement over every message would hold up
-        // the listeners on a large spool.
-        (4, SqliteCompletionBackfill.Schedule),
+        // Version 5, backfill of completions: a message complete before the upgrade to version 4 has no
+        // completion row and would never be finished. A version of its own, because files were
+        // upgraded to 4 before the backfill existed. Only scheduled here; SqliteCompletionBackfill walks
+        // the messages in pages after the start, since one statement over every message would hold up
+        // the listeners on a large spool. On a file that needs none, the walk only reads.
+        (5, SqliteCompletionBackfill.Schedule),
     ];
 
     /// <summary>Runs the steps a file at <paramref name="fromVersion"/> lacks; a new file (version 0) gets the whole schema from Create instead.</summary>

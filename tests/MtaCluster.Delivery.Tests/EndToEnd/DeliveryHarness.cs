@@ -71,7 +71,12 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var dir = Directory.CreateTempSubdirectory("mta-delivery-").FullName;
-        var store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(dir));
+        // As a node configures its store: with a lifecycle that keeps nothing, delivered mail goes with its last outcome.
+        var store = new SqliteQueueStore(new SqliteQueueStoreOptions
+        {
+            DatabasePath = SqliteQueueStoreOptions.ForDataDirectory(dir).DatabasePath,
+            RemoveDeliveredOnCompletion = lifecycle is { RetainFinishedMessages: var retain } && retain <= TimeSpan.Zero,
+        });
         await store.InitializeAsync();
         var lookupOptions = new LookupClientOptions { Timeout = TimeSpan.FromSeconds(1), Retries = 0 };
         // With no DNS server given, a closed port: any MX lookup fails, which the tests that route statically never make.

@@ -56,6 +56,15 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
         ) WITHOUT ROWID;
         """;
 
+    // Version 4 as the builds that upgraded to it before completions were backfilled left a file: the
+    // columns, and (made by Create on open, as then) the completion table, empty.
+    private const string Version4Columns = """
+        ALTER TABLE messages ADD COLUMN shard INTEGER NOT NULL DEFAULT -1;
+        ALTER TABLE recipients ADD COLUMN delay_notice_at INTEGER;
+        ALTER TABLE recipients ADD COLUMN last_attempt_at INTEGER;
+        ALTER TABLE recipients ADD COLUMN remote_mta TEXT;
+        """;
+
     private readonly ScratchDirectory _directory = new();
 
     private string DatabasePath => _directory.File(SqliteQueueStoreOptions.DefaultFileName);
@@ -141,6 +150,7 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
+    [InlineData(4)]
     public async Task Messages_complete_before_the_upgrade_are_marked_complete_in_pages_after_the_start_and_finish(int version)
     {
         // Three pages and a bit of messages whose every recipient is final, as an older build left them with no completion row.
@@ -236,6 +246,7 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
             {Version1Tables}
             {(version >= 2 ? Version2Tables : "")}
             {(version >= 3 ? "ALTER TABLE recipients ADD COLUMN local_failures INTEGER NOT NULL DEFAULT 0;" : "")}
+            {(version >= 4 ? Version4Columns : "")}
             INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, body)
                 VALUES ('OLD1', 'sender@example.org', 0, 0, 0, NULL, {t0}, 4, NULL, NULL, x'0d0a0d0a');
             INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, last_reply)
