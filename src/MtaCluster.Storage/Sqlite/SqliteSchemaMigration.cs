@@ -22,6 +22,14 @@ internal static class SqliteSchemaMigration
         (4, "ALTER TABLE recipients ADD COLUMN delay_notice_at INTEGER"),
         (4, "ALTER TABLE recipients ADD COLUMN last_attempt_at INTEGER"),
         (4, "ALTER TABLE recipients ADD COLUMN remote_mta TEXT"),
+        // Version 5, lanes and tenants: constant defaults again, so older rows are bulk mail of
+        // tenant default. ix_recipients_lane_due then comes from Create; building it is the one
+        // step that reads every recipient row (not the bodies), once, on the first start after the upgrade.
+        (5, "ALTER TABLE messages ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'"),
+        (5, "ALTER TABLE messages ADD COLUMN lane INTEGER NOT NULL DEFAULT 0"),
+        (5, "ALTER TABLE messages ADD COLUMN campaign TEXT"),
+        (5, "ALTER TABLE recipients ADD COLUMN lane INTEGER NOT NULL DEFAULT 0"),
+        (5, "ALTER TABLE recipients ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'"),
     ];
 
     /// <summary>Runs the steps a file at <paramref name="fromVersion"/> lacks; a new file (version 0) gets the whole schema from Create instead.</summary>
