@@ -39,7 +39,7 @@ public sealed partial class DomainEntity
 
     private void OnSettled(TransactionSettled settled)
     {
-        foreach (var id in settled.RecipientIds) _inFlight.Remove(id);
+        foreach (var id in settled.RecipientIds) ForgetInFlight(id);
         if (settled.CommitFailed)
         {
             _holdUntil = _context.Time.GetUtcNow() + StoreFailureHoldOff;
@@ -56,7 +56,7 @@ public sealed partial class DomainEntity
         {
             for (var i = 0; i < settled.Delivered; i++) changed |= _backoff.OnSuccess();
         }
-        if (settled.Deferred + settled.Bounced + settled.Delivered < settled.RecipientIds.Length) _mayHaveMore = true;
+        if (settled.Deferred + settled.Bounced + settled.Delivered < settled.RecipientIds.Length) MayHaveMore();
         if (changed) OnLimitsChanged();
     }
 
@@ -111,6 +111,7 @@ public sealed partial class DomainEntity
     private async Task FailEverythingQueuedAsync(SmtpReply reply, bool permanent, bool local)
     {
         ReturnReadyToBacklog();
+        foreach (var send in _sends.RemoveAll()) _backlog.Enqueue(send.Item);
         if (_backlog.Count == 0) return;
         _logger.LogInformation("{Domain}: {Outcome} {Count} transactions: {Reply}", _domain, permanent ? "bouncing" : "deferring", _backlog.Count, reply.ToLine());
         var recorder = new OutcomeRecorder(_context, _domain, _retries, _logger);
@@ -123,7 +124,7 @@ public sealed partial class DomainEntity
             }
         }
         OnSettled(await recorder.CommitAsync(CancellationToken.None).ConfigureAwait(false));
-        _mayHaveMore = true;
+        MayHaveMore();
     }
 
     /// <summary>
