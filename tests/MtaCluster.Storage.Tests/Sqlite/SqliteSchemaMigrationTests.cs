@@ -66,6 +66,7 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public async Task A_file_of_an_earlier_version_is_upgraded_in_place_and_its_recipients_read_zero_local_failures(int version)
     {
         await WriteOldSpoolAsync(version);
@@ -85,6 +86,12 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
         Assert.Equal(T0, recipients[0].QueuedAt);
         Assert.Equal(0, Assert.Single(await store.GetDueRecipientsAsync(7, T0.AddHours(1), 10)).LocalFailures);
         Assert.Equal(0, Assert.Single(await store.GetDueRecipientsForDomainAsync("one.test", T0.AddHours(1), 10)).LocalFailures);
+        // Version 5: what an older build queued is bulk mail of tenant default, in that one queue of its domain.
+        Assert.All(recipients, r => Assert.Equal((MtaCluster.Mail.DeliveryLane.Bulk, "default"), (r.Lane, r.Tenant)));
+        Assert.Equal([new LaneQueue(MtaCluster.Mail.DeliveryLane.Bulk, "default", T0.AddMinutes(5))], await store.GetLaneQueuesAsync("one.test"));
+        Assert.Single(await store.GetDueRecipientsForDomainAsync("one.test", MtaCluster.Mail.DeliveryLane.Bulk, "default", T0.AddHours(1), 10));
+        var old = await store.GetMessageAsync("OLD1");
+        Assert.Equal(("default", MtaCluster.Mail.DeliveryLane.Bulk, (string?)null), (old!.Tenant, old.Lane, old.Campaign));
 
         // The upgraded file takes the new column and every table of the current version.
         await store.RecordAttemptsAsync([new RecipientAttempt(recipients[0].RecipientId, RecipientState.Pending, T0.AddMinutes(10), "451 4.3.0 local error", LocalFailures: 1)]);
@@ -150,6 +157,8 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
             {Version1Tables}
             {(version >= 2 ? Version2Tables : "")}
             {(version >= 3 ? "ALTER TABLE recipients ADD COLUMN local_failures INTEGER NOT NULL DEFAULT 0;" : "")}
+            {(version >= 4 ? "ALTER TABLE messages ADD COLUMN shard INTEGER NOT NULL DEFAULT -1; ALTER TABLE recipients ADD COLUMN delay_notice_at INTEGER; " +
+                             "ALTER TABLE recipients ADD COLUMN last_attempt_at INTEGER; ALTER TABLE recipients ADD COLUMN remote_mta TEXT;" : "")}
             INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, body)
                 VALUES ('OLD1', 'sender@example.org', 0, 0, 0, NULL, {t0}, 4, NULL, NULL, x'0d0a0d0a');
             INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, last_reply)
