@@ -58,7 +58,7 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS ix_recipients_shard_due  ON recipients (shard, state, next_attempt_at);
         CREATE INDEX IF NOT EXISTS ix_recipients_domain_due ON recipients (domain, state, next_attempt_at);
         CREATE INDEX IF NOT EXISTS ix_recipients_message    ON recipients (message_id, state);
-        CREATE INDEX IF NOT EXISTS ix_recipients_lane_due   ON recipients (domain, state, lane, tenant, next_attempt_at);
+        CREATE INDEX IF NOT EXISTS ix_recipients_lane_due   ON recipients (domain, state, lane, tenant, next_attempt_at) WHERE state = 0;
         CREATE TABLE IF NOT EXISTS message_completions (
             message_id      TEXT    NOT NULL PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
             shard           INTEGER NOT NULL,
@@ -93,6 +93,9 @@ internal static class SqliteSchema
         "WHERE domain = $domain AND state = 0 AND next_attempt_at <= $now " +
         "ORDER BY next_attempt_at, id LIMIT $limit";
 
+    // ix_recipients_lane_due holds pending rows only (WHERE state = 0): a final outcome deletes the
+    // row's entry instead of moving it, and the index stays the size of the queue, not of the spool.
+    // The queries on it say state = 0 literally, which is what lets SQLite use a partial index.
     // One (lane, tenant) queue of a domain: equality on the first four columns of
     // ix_recipients_lane_due, so "due, oldest first, LIMIT n" is a range scan that stops after n rows.
     public const string SelectDueForLane =
