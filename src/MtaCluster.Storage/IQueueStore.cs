@@ -1,3 +1,5 @@
+using MtaCluster.Mail;
+
 namespace MtaCluster.Storage;
 
 /// <summary>
@@ -28,6 +30,18 @@ public interface IQueueStore : IAsyncDisposable
 
     /// <summary>Pending recipients of one destination domain whose next attempt is due, oldest first.</summary>
     Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsForDomainAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Pending recipients of one destination's (lane, tenant) queue whose next attempt is due, oldest
+    /// first: a range scan on (domain, state, lane, tenant, next_attempt_at).
+    /// </summary>
+    Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsForDomainAsync(string domain, DeliveryLane lane, string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The (lane, tenant) queues of a destination that hold pending recipients, in lane then tenant
+    /// order, each with its earliest next-attempt time: one index seek per queue, whatever their lengths.
+    /// </summary>
+    Task<IReadOnlyList<LaneQueue>> GetLaneQueuesAsync(string domain, CancellationToken cancellationToken = default);
 
     /// <summary>The earliest next-attempt time of the domain's pending recipients, or null when it has none.</summary>
     Task<DateTimeOffset?> GetNextAttemptTimeAsync(string domain, CancellationToken cancellationToken = default);

@@ -20,6 +20,9 @@ public enum RecipientState : byte { Pending = 0, Delivered = 1, Failed = 2, Expi
 /// read from where it lies while the message is stored, and not after <see cref="IQueueStore.EnqueueAsync"/> completes.
 /// </param>
 /// <param name="Shard">Shard of the message's own entity (by message id, with the cluster's shard function), which learns when every recipient is final.</param>
+/// <param name="Tenant">Who submitted it (a configured tenant's name); every recipient waits in this tenant's queue.</param>
+/// <param name="Lane">Which of each destination's two queues its recipients wait in.</param>
+/// <param name="Campaign">The X-MtaCluster-Campaign tag, for the accounting log only, or null.</param>
 public sealed record SpoolMessage(
     string Id,
     string ReversePath,
@@ -32,7 +35,14 @@ public sealed record SpoolMessage(
     string? EnvelopeId = null,
     string? ClientAddress = null,
     string? AuthenticatedUser = null,
-    int Shard = 0);
+    int Shard = 0,
+    string Tenant = SpoolMessage.DefaultTenant,
+    DeliveryLane Lane = DeliveryLane.Bulk,
+    string? Campaign = null)
+{
+    /// <summary>The tenant of mail nobody configured a tenant for, and of rows stored before tenants existed.</summary>
+    public const string DefaultTenant = "default";
+}
 
 /// <summary>One recipient of a message.</summary>
 /// <param name="Domain">Routing domain: lower-case A-label.</param>
@@ -69,7 +79,12 @@ public sealed record QueuedRecipient(
     int LocalFailures,
     DateTimeOffset? DelayNoticeAt = null,
     DateTimeOffset? LastAttemptAt = null,
-    string? RemoteMta = null);
+    string? RemoteMta = null,
+    DeliveryLane Lane = DeliveryLane.Bulk,
+    string Tenant = SpoolMessage.DefaultTenant);
+
+/// <summary>One (lane, tenant) queue of a destination with pending recipients, and its earliest next-attempt time.</summary>
+public readonly record struct LaneQueue(DeliveryLane Lane, string Tenant, DateTimeOffset NextAttemptAt);
 
 /// <summary>The outcome of one delivery attempt for one recipient.</summary>
 /// <param name="NextAttemptAt">When to try again; only meaningful with <see cref="RecipientState.Pending"/>.</param>
@@ -102,7 +117,10 @@ public sealed record StoredMessage(
     DsnReturn DsnReturn,
     string? EnvelopeId,
     string? ClientAddress,
-    string? AuthenticatedUser);
+    string? AuthenticatedUser,
+    string Tenant = SpoolMessage.DefaultTenant,
+    DeliveryLane Lane = DeliveryLane.Bulk,
+    string? Campaign = null);
 
 /// <summary>A domain with pending work and its earliest due time.</summary>
 public sealed record DomainWork(string Domain, int Shard, DateTimeOffset NextAttemptAt);

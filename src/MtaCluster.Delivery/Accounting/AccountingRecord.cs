@@ -23,6 +23,18 @@ public sealed record AccountingRecord
 
     public required string Domain { get; init; }
 
+    /// <summary>The tenant the message was submitted as (<c>default</c> without AUTH).</summary>
+    public string Tenant { get; init; } = "default";
+
+    /// <summary><see cref="TransactionalLane"/> or <see cref="BulkLane"/>: the queue the recipient waited in.</summary>
+    public string Lane { get; init; } = BulkLane;
+
+    /// <summary>The message's X-MtaCluster-Campaign tag; null when it had none or the message was not read (a local failure before loading it).</summary>
+    public string? Campaign { get; init; }
+
+    public const string TransactionalLane = "transactional";
+    public const string BulkLane = "bulk";
+
     public string? MxHost { get; init; }
 
     public string? MxIp { get; init; }

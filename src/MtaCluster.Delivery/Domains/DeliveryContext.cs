@@ -3,6 +3,8 @@ using MtaCluster.Actors;
 using MtaCluster.Delivery.Accounting;
 using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Policies;
+using MtaCluster.Delivery.Scheduling;
+using MtaCluster.Delivery.Tenants;
 using MtaCluster.Delivery.Throttling;
 using MtaCluster.Storage;
 
@@ -70,6 +72,26 @@ public sealed class DeliveryContext(
 
     /// <summary>How many domains deliver and how many wait for their turn (see <see cref="DomainWakeScheduler"/>).</summary>
     public ActiveDomainSlots ActiveDomainSlots { get; } = new();
+
+    /// <summary>Who submits as which tenant, their weights and own limits (node.yaml Tenants).</summary>
+    public TenantDirectory Tenants { get; init; } = new(null);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SharedTokenBucket> _tenantBuckets = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The bucket of a tenant's own MaxMessagesPerHour, which every domain it sends to draws from;
+    /// null for a tenant without one. Made once per tenant and kept for the node's life, so the
+    /// hour's count survives a domain entity's passivation.
+    /// </summary>
+    public SharedTokenBucket? TenantBucket(Tenant tenant)
+    {
+        if (tenant.MaxMessagesPerHour is not int perHour) return null;
+        return _tenantBuckets.GetOrAdd(tenant.Name, _ =>
+        {
+            var burst = new ThrottleLimits(0, null, null, null, ThrottleLimits.DefaultBurstWindow).BurstFor(perHour, TimeSpan.FromHours(1));
+            return new SharedTokenBucket(new TokenBucket(burst, perHour, TimeSpan.FromHours(1), Time.GetUtcNow()));
+        });
+    }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ThrottleGroup> _throttleGroups = new(StringComparer.Ordinal);
 

@@ -259,7 +259,7 @@ internal sealed class DeliveryWorker(
                 RecipientStatus.PermanentFailure => AttemptOutcome.Bounced,
                 RecipientStatus.TryAgain => AttemptOutcome.SendAgain,
                 _ => AttemptOutcome.Deferred,
-            }, outcome.Reply, details, outcome.Reply.IsLocal);
+            }, outcome.Reply, details, outcome.Reply.IsLocal, campaign: message.Campaign);
         }
         await SettleAsync(recorder).ConfigureAwait(false);
     }

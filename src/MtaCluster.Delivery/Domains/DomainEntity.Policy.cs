@@ -18,6 +18,8 @@ public sealed partial class DomainEntity
         _throttle = _group.Throttle;
         _backoff = _group.Backoff;
         _retries = new RetrySchedule(match.Policy.Retry);
+        // Per-tenant limits at this domain come from the policy: queued work moves to a scheduler built under it.
+        RebuildSends();
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public sealed partial class DomainEntity
 
     private void OnSettled(TransactionSettled settled)
     {
-        foreach (var id in settled.RecipientIds) _inFlight.Remove(id);
+        foreach (var id in settled.RecipientIds) ForgetInFlight(id);
         if (settled.CommitFailed)
         {
             _holdUntil = _context.Time.GetUtcNow() + StoreFailureHoldOff;
@@ -56,7 +56,7 @@ public sealed partial class DomainEntity
         {
             for (var i = 0; i < settled.Delivered; i++) changed |= _backoff.OnSuccess();
         }
-        if (settled.Deferred + settled.Bounced + settled.Delivered < settled.RecipientIds.Length) _mayHaveMore = true;
+        if (settled.Deferred + settled.Bounced + settled.Delivered < settled.RecipientIds.Length) MayHaveMore();
         if (changed) OnLimitsChanged();
     }
 
@@ -111,19 +111,20 @@ public sealed partial class DomainEntity
     private async Task FailEverythingQueuedAsync(SmtpReply reply, bool permanent, bool local)
     {
         ReturnReadyToBacklog();
+        foreach (var send in _sends.RemoveAll()) _backlog.Enqueue(send.Item);
         if (_backlog.Count == 0) return;
         _logger.LogInformation("{Domain}: {Outcome} {Count} transactions: {Reply}", _domain, permanent ? "bouncing" : "deferring", _backlog.Count, reply.ToLine());
         var recorder = new OutcomeRecorder(_context, _domain, _retries, _logger);
         while (_backlog.TryDequeue(out var item))
         {
-            var sender = await SenderOfAsync(item.MessageId).ConfigureAwait(false);
+            var (sender, campaign) = await SenderOfAsync(item.MessageId).ConfigureAwait(false);
             foreach (var recipient in item.Recipients)
             {
-                recorder.Add(recipient, sender, permanent ? AttemptOutcome.Bounced : AttemptOutcome.Deferred, reply, AttemptConnection.None, local);
+                recorder.Add(recipient, sender, permanent ? AttemptOutcome.Bounced : AttemptOutcome.Deferred, reply, AttemptConnection.None, local, campaign: campaign);
             }
         }
         OnSettled(await recorder.CommitAsync(CancellationToken.None).ConfigureAwait(false));
-        _mayHaveMore = true;
+        MayHaveMore();
     }
 
     /// <summary>
@@ -131,16 +132,17 @@ public sealed partial class DomainEntity
     /// connection failure); null when it is gone or the spool cannot be read, which must not keep the
     /// outcome from being recorded. This reads the message once per transaction, on a failure path only.
     /// </summary>
-    private async Task<string?> SenderOfAsync(string messageId)
+    private async Task<(string? Sender, string? Campaign)> SenderOfAsync(string messageId)
     {
         try
         {
-            return (await _context.Store.GetMessageAsync(messageId).ConfigureAwait(false))?.ReversePath;
+            var message = await _context.Store.GetMessageAsync(messageId).ConfigureAwait(false);
+            return (message?.ReversePath, message?.Campaign);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _logger.LogWarning(ex, "{Domain}: cannot read the sender of {Message} from the spool", _domain, messageId);
-            return null;
+            return (null, null);
         }
     }
 

@@ -35,12 +35,12 @@ public sealed partial class DomainEntity : ActorBase
     private readonly DeliveryContext _context;
     private readonly IActorRef _scheduler;
     private readonly ILogger _logger;
-    // Fetched from the spool, waiting for a rate token.
+    // Chosen by the scheduler (or handed back by connections that did not start it), waiting for a rate token.
     private readonly Queue<WorkItem> _backlog = new();
     // Paid for, waiting for a connection to take them.
     private Channel<WorkItem> _ready = NewReadyChannel();
-    // Every recipient fetched and not yet settled, so a fetch never hands out the same one twice.
-    private readonly HashSet<long> _inFlight = new();
+    // Every recipient fetched and not yet settled, so a fetch never hands out the same one twice, with its queue.
+    private readonly Dictionary<long, LaneQueueKey> _inFlight = new();
     private readonly Dictionary<int, (DeliveryWorker Worker, Task Task)> _workers = new();
     // The domains.yaml this entity works under, and what it resolved from it; see FollowReloadedPolicy.
     private DomainPolicySnapshot _policies = null!;
@@ -119,7 +119,7 @@ public sealed partial class DomainEntity : ActorBase
         {
             case WakeDomain:
                 _idleReported = false;
-                _mayHaveMore = true;
+                MayHaveMore();
                 await PumpAsync().ConfigureAwait(false);
                 break;
             case PumpTick:
@@ -154,7 +154,7 @@ public sealed partial class DomainEntity : ActorBase
             case GetDomainStatus:
                 FollowReloadedPolicy();
                 Sender.Tell(new DomainStatus(_domain, _match.Policy.Key, _match.ThrottleKey, _suspended, _backoff.InBackoff,
-                    _workers.Count, _backoff.EffectiveLimits.MaxConnections, _backlog.Count + _ready.Reader.Count, _inFlight.Count,
+                    _workers.Count, _backoff.EffectiveLimits.MaxConnections, _backlog.Count + _sends.Count + _ready.Reader.Count, _inFlight.Count,
                     _delivered, _deferred, _bounced), Self);
                 break;
             default:
@@ -214,14 +214,23 @@ public sealed partial class DomainEntity : ActorBase
         // The route decides the policy (an MX pattern may apply), so it is settled before any rate
         // token is spent. A route that cannot be resolved settles what was queued; the idle step
         // below still runs, so the domain wakes again at its next retry.
-        if (_backlog.Count + _ready.Reader.Count > 0 && await EnsureRouteAsync().ConfigureAwait(false))
+        if (_backlog.Count + _sends.Count + _ready.Reader.Count > 0 && await EnsureRouteAsync().ConfigureAwait(false))
         {
-            // Rate tokens are taken per transaction here, so whatever reaches a connection is already allowed.
-            while (_backlog.Count > 0 && _throttle.TryTakeMessage())
+            // Rate tokens are taken per transaction here, so whatever reaches a connection is already
+            // allowed. The scheduler chooses at the moment a token is there, so the lane and tenant
+            // order holds however long the domain's throttle makes the queue.
+            while (true)
             {
+                if (_backlog.Count == 0)
+                {
+                    if (!_sends.TryNext(out var send)) break;
+                    _backlog.Enqueue(send.Item);
+                }
+                if (!_throttle.TryTakeMessage()) break;
                 _ready.Writer.TryWrite(_backlog.Dequeue());
             }
             if (_backlog.Count > 0) StartPumpTimer(_throttle.NextAvailableAt() - now);
+            else if (_sends.NextAdmissionIn() is { } admission && admission > TimeSpan.Zero) StartPumpTimer(admission);
 
             var waiting = _ready.Reader.Count;
             while (!_connectFailing && _workers.Count < Math.Min(waiting, _backoff.EffectiveLimits.MaxConnections) && TryTakeConnection() is { } lease)
@@ -273,36 +282,6 @@ public sealed partial class DomainEntity : ActorBase
         if (_idleReported || _workers.Count > 0 || Timers.IsTimerActive(PumpTimer)) return;
         _idleReported = true;
         _scheduler.Tell(new DomainIdle(_domain));
-    }
-
-    private async Task RefillAsync(DateTimeOffset now)
-    {
-        var batch = _context.Options.FetchBatchSize;
-        if (!_mayHaveMore || _backlog.Count + _ready.Reader.Count >= batch / 2) return;
-        // Coalesce wake-ups: under a flood of new mail re-read the spool once per interval, not per message.
-        var sinceLast = now - _lastFetch;
-        if (sinceLast < _context.Options.FetchInterval)
-        {
-            StartPumpTimer(_context.Options.FetchInterval - sinceLast);
-            return;
-        }
-        _lastFetch = now;
-        // Recipients still in flight are due too and come first; ask for enough to get a batch past them.
-        var limit = _inFlight.Count + batch;
-        var due = await _context.Store.GetDueRecipientsForDomainAsync(_domain, now, limit).ConfigureAwait(false);
-        var pending = new List<QueuedRecipient>();
-        foreach (var recipient in due)
-        {
-            if (!_inFlight.Add(recipient.RecipientId)) continue;
-            if (pending.Count > 0 && (pending[0].MessageId != recipient.MessageId || pending.Count >= _match.Policy.MaxRecipientsPerTransaction))
-            {
-                _backlog.Enqueue(new WorkItem(pending[0].MessageId, pending.ToArray()));
-                pending.Clear();
-            }
-            pending.Add(recipient);
-        }
-        if (pending.Count > 0) _backlog.Enqueue(new WorkItem(pending[0].MessageId, pending.ToArray()));
-        _mayHaveMore = due.Count >= limit;
     }
 
     private async Task<bool> EnsureRouteAsync()

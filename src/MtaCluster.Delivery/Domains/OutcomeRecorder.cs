@@ -48,8 +48,9 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
     /// message itself can be sent, and resetting there would let a poisoned message to a flaky domain
     /// cycle until its maximum age.
     /// </param>
+    /// <param name="campaign">The message's X-MtaCluster-Campaign tag, when the message was read; null otherwise.</param>
     public void Add(QueuedRecipient recipient, string? sender, AttemptOutcome outcome, SmtpReply? reply, AttemptConnection connection,
-        bool localReply = false, int? localFailuresInARow = null)
+        bool localReply = false, int? localFailuresInARow = null, string? campaign = null)
     {
         _settled.Add(recipient.RecipientId);
         if (outcome == AttemptOutcome.SendAgain) return;
@@ -117,6 +118,9 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
             Recipient = recipient.Address,
             Sender = sender,
             Domain = domain,
+            Tenant = recipient.Tenant,
+            Lane = recipient.Lane == DeliveryLane.Transactional ? AccountingRecord.TransactionalLane : AccountingRecord.BulkLane,
+            Campaign = campaign,
             MxHost = connection.MxHost,
             MxIp = connection.MxIp,
             SourceIp = connection.SourceIp,

@@ -182,7 +182,11 @@ public sealed partial class MessageEntity : ActorBase
             // receiver without it still gets the report.
             BodyType: report.Original.BodyType == MessageBodyType.SevenBit && !report.Original.SmtpUtf8 ? MessageBodyType.SevenBit : MessageBodyType.EightBitMime,
             SmtpUtf8: !sender.All(char.IsAscii),
-            Shard: ShardHash.ShardOf(id, _context.MaxShards));
+            Shard: ShardHash.ShardOf(id, _context.MaxShards),
+            // The original's tenant, so its reports count in its share and limits; the transactional
+            // lane, as a sender waits for its bounce the way a user waits for a password reset.
+            Tenant: report.Original.Tenant,
+            Lane: DeliveryLane.Transactional);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: finished ({Delivered} delivered, {Relayed} relayed, {Failed} failed, {Expired} expired), {Disposition}")]

@@ -120,6 +120,31 @@ public sealed class DomainSendScheduler<T>
         return wait <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(wait);
     }
 
+    /// <summary>
+    /// Takes everything queued out, limits or not, in lane then tenant order and each queue in its
+    /// own order (a domain that fails all its queued work at once, or moves it to a new scheduler).
+    /// </summary>
+    public List<ScheduledSend<T>> RemoveAll()
+    {
+        var all = new List<ScheduledSend<T>>(_count);
+        foreach (var lane in (ReadOnlySpan<DeliveryLane>)[DeliveryLane.Transactional, DeliveryLane.Bulk])
+        {
+            var l = Index(lane);
+            for (var tenant = 0; tenant < _slots.Count; tenant++)
+            {
+                var state = _slots[tenant].Lanes[l];
+                while (state.Queue.TryDequeue(out var item)) all.Add(new ScheduledSend<T>(item, lane, tenant));
+                state.InRound = false;
+                state.Parked = false;
+                state.Deficit = 0;
+            }
+            _current[l] = -1;
+        }
+        _parked.Clear();
+        _count = 0;
+        return all;
+    }
+
     private bool TryTake(DeliveryLane lane, DateTimeOffset now, out ScheduledSend<T> send)
     {
         var l = Index(lane);

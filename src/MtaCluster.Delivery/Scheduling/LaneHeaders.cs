@@ -43,6 +43,27 @@ public readonly struct LaneHeaders
         Write(content.Slice(position), destination);
     }
 
+    /// <summary>
+    /// <paramref name="content"/> without the <see cref="Removals"/>, over the same buffers: nothing
+    /// is copied, and a message without the fields comes back as it is.
+    /// </summary>
+    public ReadOnlySequence<byte> Without(ReadOnlySequence<byte> content)
+    {
+        if (_removalCount == 0) return content;
+        return SequenceChain.Link(Pieces(content, _removals!, _removalCount));
+    }
+
+    private static IEnumerable<ReadOnlyMemory<byte>> Pieces(ReadOnlySequence<byte> content, HeaderRange[] removals, int count)
+    {
+        long position = 0;
+        for (var i = 0; i <= count; i++)
+        {
+            var kept = i < count ? content.Slice(position, removals[i].Start - position) : content.Slice(position);
+            foreach (var segment in kept) yield return segment;
+            if (i < count) position = removals[i].End;
+        }
+    }
+
     private static void Write(ReadOnlySequence<byte> part, IBufferWriter<byte> destination)
     {
         foreach (var segment in part) destination.Write(segment.Span);

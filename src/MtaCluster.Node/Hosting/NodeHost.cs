@@ -9,6 +9,7 @@ using MtaCluster.Delivery.Classification;
 using MtaCluster.Delivery.Domains;
 using MtaCluster.Delivery.Lifecycle;
 using MtaCluster.Delivery.Policies;
+using MtaCluster.Delivery.Tenants;
 using MtaCluster.Dns;
 using MtaCluster.Node.Delivery;
 using MtaCluster.Node.Configuration;
@@ -86,6 +87,8 @@ public static class NodeHost
         builder.Services.AddSingleton(sp => new SpoolSpaceMonitor(nodeOptions.FullDataDir, spool, new DriveFreeSpaceSource(), sp.GetRequiredService<ILogger<SpoolSpaceMonitor>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SpoolSpaceMonitor>());
 
+        // Validated at start (TenantConfigurationRules), so building it here cannot refuse what passed.
+        builder.Services.AddSingleton(new TenantDirectory(NodeConfigurationSections.Bind<TenantsOptions>(configuration)));
         AddDelivery(builder.Services, configuration, nodeOptions, sharding, spool);
         AddSmtpServer(builder.Services, configuration, nodeOptions, sharding);
         return builder.Build();
@@ -117,7 +120,10 @@ public static class NodeHost
                 policies,
                 sp.GetRequiredService<AccountingLog>(),
                 options,
-                sp.GetRequiredService<ILoggerFactory>());
+                sp.GetRequiredService<ILoggerFactory>())
+            {
+                Tenants = sp.GetRequiredService<TenantDirectory>(),
+            };
             DeliveryEngine? engine = null;
             // DSNs come from the name the node greets with, which is also the name in its Received headers.
             var reportingMta = NodeConfigurationSections.Bind<SmtpServerOptions>(configuration).EffectiveHostName();
@@ -149,7 +155,8 @@ public static class NodeHost
         var options = NodeConfigurationSections.Bind<SmtpServerOptions>(configuration);
         options.DataDirectory ??= node.FullDataDir;
 
-        services.AddSingleton<IMessageSpool>(sp => new QueueStoreSpool(sp.GetRequiredService<IQueueStore>(), sharding.MaxShards, sp.GetService<INewWorkListener>()));
+        services.AddSingleton<IMessageSpool>(sp => new QueueStoreSpool(sp.GetRequiredService<IQueueStore>(), sharding.MaxShards, sp.GetService<INewWorkListener>(),
+            sp.GetRequiredService<TenantDirectory>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>()));
         services.AddSingleton(sp =>
         {
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();

@@ -1,4 +1,9 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MtaCluster.Actors.Sharding;
+using MtaCluster.Delivery.Scheduling;
+using MtaCluster.Delivery.Tenants;
+using MtaCluster.Mail;
 using MtaCluster.Smtp.Spool;
 using MtaCluster.Storage;
 
@@ -8,10 +13,21 @@ namespace MtaCluster.Node.Spooling;
 /// Where the SMTP sessions hand their messages: the durable spool. Each recipient is filed under
 /// the shard of its destination domain's entity, so the owner of that shard finds it with one
 /// index range scan; the message itself under the shard of its id, whose message entity finishes it.
-/// Once the commit is durable the delivery side hears which domains have new work.
+/// The message's tenant comes from its AUTH user, its lane from X-MtaCluster-Lane when the client
+/// may choose one (authenticated or trusted), else from the tenant; the lane and campaign fields
+/// are taken out before the message is stored. Once the commit is durable the delivery side hears
+/// which domains have new work.
 /// </summary>
-public sealed class QueueStoreSpool(IQueueStore store, int maxShards, INewWorkListener? newWork = null) : IMessageSpool
+public sealed class QueueStoreSpool(
+    IQueueStore store,
+    int maxShards,
+    INewWorkListener? newWork = null,
+    TenantDirectory? tenants = null,
+    ILogger<QueueStoreSpool>? logger = null) : IMessageSpool
 {
+    private readonly TenantDirectory _tenants = tenants ?? new TenantDirectory(null);
+    private readonly ILogger _logger = logger ?? NullLogger<QueueStoreSpool>.Instance;
+
     public string NewMessageId() => QueueId.New();
 
     public async ValueTask AcceptAsync(ReceivedMessage message, CancellationToken cancellationToken)
@@ -22,11 +38,20 @@ public sealed class QueueStoreSpool(IQueueStore store, int maxShards, INewWorkLi
             var r = message.Recipients[i];
             recipients[i] = new SpoolRecipient(r.Address, r.Domain, ShardHash.ShardOf(r.Domain, maxShards), r.OriginalRecipient, r.Notify);
         }
+
+        // Only the client's part can hold the fields: the prefix is the server's own trace header.
+        var headers = LaneHeaderScanner.Scan(message.Content.Body);
+        var tenant = _tenants.ForSubmission(message.AuthenticatedUser);
+        var mayChoose = message.AuthenticatedUser is not null || message.ClientTrusted;
+        var lane = TenantDirectory.LaneFor(tenant, headers.Lane, mayChoose);
+        var content = headers.Removals.IsEmpty ? message.Content : new MessageContent(message.Content.Prefix, headers.Without(message.Content.Body));
+        if (headers.Lane != RequestedLane.None || headers.CampaignTag == CampaignTag.Invalid) LogHeaders(message, headers, mayChoose, lane);
+
         var spooled = new SpoolMessage(
             message.Id,
             message.ReversePath,
             recipients,
-            message.Content,
+            content,
             message.ReceivedAt,
             message.BodyType,
             message.SmtpUtf8,
@@ -34,11 +59,28 @@ public sealed class QueueStoreSpool(IQueueStore store, int maxShards, INewWorkLi
             message.EnvelopeId,
             message.ClientAddress.ToString(),
             message.AuthenticatedUser,
-            ShardHash.ShardOf(message.Id, maxShards));
+            ShardHash.ShardOf(message.Id, maxShards),
+            tenant.Name,
+            lane,
+            headers.CampaignTag == CampaignTag.Valid ? headers.Campaign : null);
 
         await store.EnqueueAsync(spooled, cancellationToken).ConfigureAwait(false);
         newWork?.OnNewWork(recipients);
     }
+
+    // A bad value is the sender's bug, not a reason to refuse mail it already handed over: the
+    // message travels in its tenant's default lane and the operator reads why here.
+    private void LogHeaders(ReceivedMessage message, LaneHeaders headers, bool mayChoose, DeliveryLane lane)
+    {
+        if (headers.Lane == RequestedLane.Unknown)
+            _logger.LogWarning("message {Id} from {Client}: X-MtaCluster-Lane is neither transactional nor bulk; ignored, sent in lane {Lane}", message.Id, message.ClientAddress, LaneName(lane));
+        else if (!mayChoose)
+            _logger.LogWarning("message {Id} from {Client}: X-MtaCluster-Lane ignored from a client neither authenticated nor trusted; sent in lane {Lane}", message.Id, message.ClientAddress, LaneName(lane));
+        if (headers.CampaignTag == CampaignTag.Invalid)
+            _logger.LogWarning("message {Id} from {Client}: X-MtaCluster-Campaign is empty, too long, not printable ASCII or given twice; ignored", message.Id, message.ClientAddress);
+    }
+
+    private static string LaneName(DeliveryLane lane) => lane == DeliveryLane.Transactional ? "transactional" : "bulk";
 }
 
 /// <summary>Told about recipients that were just made durable, so their domain entities wake without polling the store.</summary>

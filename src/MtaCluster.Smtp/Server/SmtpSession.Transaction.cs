@@ -173,6 +173,7 @@ public sealed partial class SmtpSession
                 ClientAddress = _clientAddress,
                 ClientHelo = _heloName ?? "",
                 AuthenticatedUser = _authenticatedUser,
+                ClientTrusted = _trustedClient,
                 ListenerName = _listener.Name,
                 ReceivedAt = now,
                 Content = BuildContent(body, id, now),

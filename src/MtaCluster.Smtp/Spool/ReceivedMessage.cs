@@ -34,6 +34,9 @@ public sealed class ReceivedMessage
 
     public string? AuthenticatedUser { get; init; }
 
+    /// <summary>The client's address is in the trusted networks (Smtp:TrustedNetworks), whether or not it authenticated.</summary>
+    public bool ClientTrusted { get; init; }
+
     public required string ListenerName { get; init; }
 
     public required DateTimeOffset ReceivedAt { get; init; }

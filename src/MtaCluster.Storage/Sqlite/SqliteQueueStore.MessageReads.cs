@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.Data.Sqlite;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Storage.Sqlite;
 
@@ -103,5 +104,8 @@ public sealed partial class SqliteQueueStore
             StoredEnvelopeValues.ToReturn(reader.GetInt64(reader.GetOrdinal("ret"))),
             NullableString(reader, reader.GetOrdinal("envid")),
             NullableString(reader, reader.GetOrdinal("client_address")),
-            NullableString(reader, reader.GetOrdinal("auth_user")));
+            NullableString(reader, reader.GetOrdinal("auth_user")),
+            reader.GetString(reader.GetOrdinal("tenant")),
+            (DeliveryLane)reader.GetInt32(reader.GetOrdinal("lane")),
+            NullableString(reader, reader.GetOrdinal("campaign")));
 }

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Storage.Sqlite;
 
@@ -283,6 +284,50 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsForDomainAsync(string domain, DeliveryLane lane, string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectDueForLane;
+        command.Parameters.AddWithValue("$domain", domain);
+        command.Parameters.AddWithValue("$lane", (int)lane);
+        command.Parameters.AddWithValue("$tenant", tenant);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$limit", limit);
+        return await ReadRecipientsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<LaneQueue>> GetLaneQueuesAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        // One read transaction, so the seeks see one snapshot.
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = SqliteSchema.SelectNextLaneQueue;
+        command.Parameters.AddWithValue("$domain", domain);
+        // Below every stored lane (0 and 1), so the first seek finds the first queue.
+        var lane = command.Parameters.AddWithValue("$lane", -1);
+        var tenant = command.Parameters.AddWithValue("$tenant", "");
+        var queues = new List<LaneQueue>();
+        while (true)
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) break;
+            var found = new LaneQueue((DeliveryLane)reader.GetInt32(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
+            queues.Add(found);
+            lane.Value = (int)found.Lane;
+            tenant.Value = found.Tenant;
+        }
+        return queues;
+    }
+
+    /// <inheritdoc />
     public async Task<DateTimeOffset?> GetNextAttemptTimeAsync(string domain, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(domain);
@@ -479,6 +524,8 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
         var delayNoticeAt = reader.GetOrdinal("delay_notice_at");
         var lastAttemptAt = reader.GetOrdinal("last_attempt_at");
         var remoteMta = reader.GetOrdinal("remote_mta");
+        var lane = reader.GetOrdinal("lane");
+        var tenant = reader.GetOrdinal("tenant");
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             recipients.Add(new QueuedRecipient(
@@ -497,7 +544,9 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
                 reader.GetInt32(localFailures),
                 NullableTime(reader, delayNoticeAt),
                 NullableTime(reader, lastAttemptAt),
-                NullableString(reader, remoteMta)));
+                NullableString(reader, remoteMta),
+                (DeliveryLane)reader.GetInt32(lane),
+                reader.GetString(tenant)));
         }
         return recipients;
     }

@@ -30,6 +30,9 @@ internal static class SqliteSchema
             client_address  TEXT,
             auth_user       TEXT,
             shard           INTEGER NOT NULL DEFAULT -1,
+            tenant          TEXT    NOT NULL DEFAULT 'default',
+            lane            INTEGER NOT NULL DEFAULT 0,
+            campaign        TEXT,
             body            BLOB    NOT NULL
         );
         CREATE TABLE IF NOT EXISTS recipients (
@@ -48,11 +51,14 @@ internal static class SqliteSchema
             local_failures  INTEGER NOT NULL DEFAULT 0,
             delay_notice_at INTEGER,
             last_attempt_at INTEGER,
-            remote_mta      TEXT
+            remote_mta      TEXT,
+            lane            INTEGER NOT NULL DEFAULT 0,
+            tenant          TEXT    NOT NULL DEFAULT 'default'
         );
         CREATE INDEX IF NOT EXISTS ix_recipients_shard_due  ON recipients (shard, state, next_attempt_at);
         CREATE INDEX IF NOT EXISTS ix_recipients_domain_due ON recipients (domain, state, next_attempt_at);
         CREATE INDEX IF NOT EXISTS ix_recipients_message    ON recipients (message_id, state);
+        CREATE INDEX IF NOT EXISTS ix_recipients_lane_due   ON recipients (domain, state, lane, tenant, next_attempt_at) WHERE state = 0;
         CREATE TABLE IF NOT EXISTS message_completions (
             message_id      TEXT    NOT NULL PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
             shard           INTEGER NOT NULL,
@@ -76,7 +82,7 @@ internal static class SqliteSchema
         """;
 
     public const string RecipientColumns =
-        "id, message_id, address, domain, shard, orcpt, notify, state, attempts, next_attempt_at, queued_at, last_reply, local_failures, delay_notice_at, last_attempt_at, remote_mta";
+        "id, message_id, address, domain, shard, orcpt, notify, state, attempts, next_attempt_at, queued_at, last_reply, local_failures, delay_notice_at, last_attempt_at, remote_mta, lane, tenant";
 
     public const string SelectDueForShard =
         "SELECT " + RecipientColumns + " FROM recipients " +
@@ -88,6 +94,26 @@ internal static class SqliteSchema
         "WHERE domain = $domain AND state = 0 AND next_attempt_at <= $now " +
         "ORDER BY next_attempt_at, id LIMIT $limit";
 
+    // ix_recipients_lane_due holds pending rows only (WHERE state = 0): a final outcome deletes the
+    // row's entry instead of moving it, and the index stays the size of the queue, not of the spool.
+    // The queries on it say state = 0 literally, which is what lets SQLite use a partial index.
+    // One (lane, tenant) queue of a domain: equality on the first four columns of
+    // ix_recipients_lane_due, so "due, oldest first, LIMIT n" is a range scan that stops after n rows.
+    public const string SelectDueForLane =
+        "SELECT " + RecipientColumns + " FROM recipients " +
+        "WHERE domain = $domain AND state = 0 AND lane = $lane AND tenant = $tenant AND next_attempt_at <= $now " +
+        "ORDER BY next_attempt_at, id LIMIT $limit";
+
+    // A loose index scan over ix_recipients_lane_due: one seek to the next (lane, tenant) of the
+    // domain's pending recipients after the one given, with its earliest time from a second seek.
+    // Called once per queue, so listing them costs O(queues log n) however many recipients wait.
+    public const string SelectNextLaneQueue =
+        "SELECT lane, tenant, " +
+        "(SELECT MIN(q.next_attempt_at) FROM recipients q WHERE q.domain = $domain AND q.state = 0 AND q.lane = r.lane AND q.tenant = r.tenant) AS next_attempt_at " +
+        "FROM recipients r INDEXED BY ix_recipients_lane_due " +
+        "WHERE r.domain = $domain AND r.state = 0 AND (r.lane, r.tenant) > ($lane, $tenant) " +
+        "ORDER BY r.lane, r.tenant LIMIT 1";
+
     public const string SelectNextAttempt =
         "SELECT MIN(next_attempt_at) FROM recipients WHERE domain = $domain AND state = 0";
 
@@ -96,17 +122,18 @@ internal static class SqliteSchema
     // seek (min() over an index prefix), and its shard from one row. Nothing here reads every row
     // of a domain, so a page costs the same with ten recipients queued or ten million; grouping by
     // domain over the shard index did, with a table lookup per pending row, before the listeners opened.
+    // INDEXED BY: ix_recipients_lane_due starts with domain too, but its wider rows cost more pages per step.
     public const string SelectPendingDomainsPage = """
         WITH RECURSIVE walk(domain) AS (
-            SELECT (SELECT domain FROM recipients WHERE domain > $after ORDER BY domain LIMIT 1)
+            SELECT (SELECT domain FROM recipients INDEXED BY ix_recipients_domain_due WHERE domain > $after ORDER BY domain LIMIT 1)
             UNION ALL
-            SELECT (SELECT domain FROM recipients WHERE domain > walk.domain ORDER BY domain LIMIT 1)
+            SELECT (SELECT domain FROM recipients INDEXED BY ix_recipients_domain_due WHERE domain > walk.domain ORDER BY domain LIMIT 1)
             FROM walk WHERE walk.domain IS NOT NULL
             LIMIT $limit
         )
         SELECT domain,
                (SELECT MIN(next_attempt_at) FROM recipients WHERE domain = walk.domain AND state = 0) AS next_attempt_at,
-               (SELECT shard FROM recipients WHERE domain = walk.domain LIMIT 1) AS shard
+               (SELECT shard FROM recipients INDEXED BY ix_recipients_domain_due WHERE domain = walk.domain LIMIT 1) AS shard
         FROM walk WHERE domain IS NOT NULL
         """;
 
@@ -125,7 +152,7 @@ internal static class SqliteSchema
     // Every column but the body: the rowid and size are what a read of the body through an
     // incremental-I/O handle needs, and the body's overflow pages are never touched.
     public const string SelectMessage =
-        "SELECT rowid AS row_id, id, reverse_path, received_at, body_type, smtputf8, ret, envid, client_address, auth_user, size " +
+        "SELECT rowid AS row_id, id, reverse_path, received_at, body_type, smtputf8, ret, envid, client_address, auth_user, size, tenant, lane, campaign " +
         "FROM messages WHERE id = $id";
 
     public const string SelectMessageRowid = "SELECT rowid FROM messages WHERE id = $id";
@@ -142,12 +169,12 @@ internal static class SqliteSchema
     // The body goes in as zeroblob($size) and is then written through an incremental-I/O handle on
     // the new row, piece by piece from wherever the pieces are: no array of the whole message is made.
     public const string InsertMessage =
-        "INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, shard, body) " +
-        "VALUES ($id, $reverse_path, $body_type, $smtputf8, $ret, $envid, $received_at, $size, $client_address, $auth_user, $shard, zeroblob($size))";
+        "INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, shard, tenant, lane, campaign, body) " +
+        "VALUES ($id, $reverse_path, $body_type, $smtputf8, $ret, $envid, $received_at, $size, $client_address, $auth_user, $shard, $tenant, $lane, $campaign, zeroblob($size))";
 
     public const string InsertRecipient =
-        "INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at) " +
-        "VALUES ($message_id, $address, $orcpt, $notify, $domain, $shard, 0, 0, $next_attempt_at, $queued_at)";
+        "INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, lane, tenant) " +
+        "VALUES ($message_id, $address, $orcpt, $notify, $domain, $shard, 0, 0, $next_attempt_at, $queued_at, $lane, $tenant)";
 
     public const string UpdateRecipient =
         "UPDATE recipients SET state = $state, attempts = attempts + 1, next_attempt_at = $next_attempt_at, last_reply = $last_reply, " +

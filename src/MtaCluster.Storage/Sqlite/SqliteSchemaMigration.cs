@@ -28,6 +28,14 @@ internal static class SqliteSchemaMigration
         // the messages in pages after the start, since one statement over every message would hold up
         // the listeners on a large spool. On a file that needs none, the walk only reads.
         (5, SqliteCompletionBackfill.Schedule),
+        // Version 5, lanes and tenants: constant defaults again, so older rows are bulk mail of
+        // tenant default. ix_recipients_lane_due then comes from Create; building it is the one
+        // step that reads every recipient row (not the bodies), once, on the first start after the upgrade.
+        (5, "ALTER TABLE messages ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'"),
+        (5, "ALTER TABLE messages ADD COLUMN lane INTEGER NOT NULL DEFAULT 0"),
+        (5, "ALTER TABLE messages ADD COLUMN campaign TEXT"),
+        (5, "ALTER TABLE recipients ADD COLUMN lane INTEGER NOT NULL DEFAULT 0"),
+        (5, "ALTER TABLE recipients ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'"),
     ];
 
     /// <summary>Runs the steps a file at <paramref name="fromVersion"/> lacks; a new file (version 0) gets the whole schema from Create instead.</summary>

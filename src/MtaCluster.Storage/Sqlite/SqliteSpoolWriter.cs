@@ -35,6 +35,9 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private readonly SqliteParameter _clientAddress;
     private readonly SqliteParameter _authUser;
     private readonly SqliteParameter _messageShard;
+    private readonly SqliteParameter _messageTenant;
+    private readonly SqliteParameter _messageLane;
+    private readonly SqliteParameter _messageCampaign;
 
     private readonly SqliteCommand _insertRecipient;
     private readonly SqliteParameter _recipientMessageId;
@@ -43,6 +46,8 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
     private readonly SqliteParameter _recipientNotify;
     private readonly SqliteParameter _recipientDomain;
     private readonly SqliteParameter _recipientShard;
+    private readonly SqliteParameter _recipientLane;
+    private readonly SqliteParameter _recipientTenant;
     private readonly SqliteParameter _recipientNextAttempt;
     private readonly SqliteParameter _recipientQueuedAt;
 
@@ -110,6 +115,9 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _clientAddress = Parameter(_insertMessage, "$client_address");
         _authUser = Parameter(_insertMessage, "$auth_user");
         _messageShard = Parameter(_insertMessage, "$shard");
+        _messageTenant = Parameter(_insertMessage, "$tenant");
+        _messageLane = Parameter(_insertMessage, "$lane");
+        _messageCampaign = Parameter(_insertMessage, "$campaign");
 
         _insertRecipient = Prepare(SqliteSchema.InsertRecipient);
         _recipientMessageId = Parameter(_insertRecipient, "$message_id");
@@ -118,6 +126,8 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _recipientNotify = Parameter(_insertRecipient, "$notify");
         _recipientDomain = Parameter(_insertRecipient, "$domain");
         _recipientShard = Parameter(_insertRecipient, "$shard");
+        _recipientLane = Parameter(_insertRecipient, "$lane");
+        _recipientTenant = Parameter(_insertRecipient, "$tenant");
         _recipientNextAttempt = Parameter(_insertRecipient, "$next_attempt_at");
         _recipientQueuedAt = Parameter(_insertRecipient, "$queued_at");
 
@@ -213,12 +223,17 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         _clientAddress.Value = (object?)message.ClientAddress ?? DBNull.Value;
         _authUser.Value = (object?)message.AuthenticatedUser ?? DBNull.Value;
         _messageShard.Value = message.Shard;
+        _messageTenant.Value = message.Tenant;
+        _messageLane.Value = (int)message.Lane;
+        _messageCampaign.Value = (object?)message.Campaign ?? DBNull.Value;
         _insertMessage.ExecuteNonQuery();
         WriteBody(SQLitePCL.raw.sqlite3_last_insert_rowid(_connection.Handle), message.Content);
 
         _recipientMessageId.Value = message.Id;
         _recipientNextAttempt.Value = receivedAt;
         _recipientQueuedAt.Value = receivedAt;
+        _recipientLane.Value = (int)message.Lane;
+        _recipientTenant.Value = message.Tenant;
         foreach (var recipient in message.Recipients)
         {
             _recipientAddress.Value = recipient.Address;

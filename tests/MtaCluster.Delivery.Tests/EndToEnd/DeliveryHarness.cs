@@ -68,7 +68,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         Action<DeliveryOptions>? configure = null, IAccountingSink? extraSink = null, TimeSpan? passivateIdleEntityAfter = null,
         Func<IQueueStore, IQueueStore>? wrapStore = null, ISmtpConnector? connector = null,
         MessageLifecycleOptions? lifecycle = null, IDeliveryReportComposer? composer = null,
-        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
+        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null, MtaCluster.Delivery.Tenants.TenantDirectory? tenants = null)
     {
         var dir = Directory.CreateTempSubdirectory("mta-delivery-").FullName;
         // As a node configures its store: with a lifecycle that keeps nothing, delivered mail goes with its last outcome.
@@ -116,7 +116,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
                 maxAgeOf: domain => policies.Current.Resolver.Resolve(domain).Policy.Retry.MaxAge);
             engine = new DeliveryEngine(system,
                 new DeliveryContext(spool, new MailRouteResolver(lookup, lookup, remotePort), policies,
-                    sink, options, loggerFactory ?? NullLoggerFactory.Instance, connector: connector),
+                    sink, options, loggerFactory ?? NullLoggerFactory.Instance, connector: connector) { Tenants = tenants ?? new(null) },
                 Shards, passivateIdleEntityAfter ?? TimeSpan.FromMinutes(1), messages);
             return engine;
         }
@@ -133,7 +133,8 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     }
 
     /// <summary>Spools a message as the SMTP server would (its own shard included) and wakes its domains.</summary>
-    public async Task<SpoolMessage> SubmitMessageAsync(string from, IReadOnlyList<string> recipients, string? body = null, DsnNotify notify = DsnNotify.NotGiven)
+    public async Task<SpoolMessage> SubmitMessageAsync(string from, IReadOnlyList<string> recipients, string? body = null, DsnNotify notify = DsnNotify.NotGiven,
+        string tenant = SpoolMessage.DefaultTenant, DeliveryLane lane = DeliveryLane.Bulk)
     {
         var id = QueueId.New();
         var content = Encoding.ASCII.GetBytes(body ?? $"From: <{from}>\r\nTo: <{recipients[0]}>\r\nSubject: test {id}\r\n\r\nHello from {id}.\r\n.leading dot line\r\n");
@@ -142,7 +143,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
             var domain = r[(r.LastIndexOf('@') + 1)..].ToLowerInvariant();
             return new SpoolRecipient(r, domain, ShardHash.ShardOf(domain, Shards), $"rfc822;{r}", notify);
         }).ToArray();
-        var message = new SpoolMessage(id, from, spooled, content, DateTimeOffset.UtcNow, Shard: ShardHash.ShardOf(id, Shards));
+        var message = new SpoolMessage(id, from, spooled, content, DateTimeOffset.UtcNow, Shard: ShardHash.ShardOf(id, Shards), Tenant: tenant, Lane: lane);
         await Store.EnqueueAsync(message);
         Engine.OnNewWork(spooled.Select(r => r.Domain).Distinct());
         return message;

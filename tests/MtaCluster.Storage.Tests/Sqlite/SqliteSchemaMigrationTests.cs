@@ -75,6 +75,7 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public async Task A_file_of_an_earlier_version_is_upgraded_in_place_and_its_recipients_read_zero_local_failures(int version)
     {
         await WriteOldSpoolAsync(version);
@@ -94,6 +95,12 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
         Assert.Equal(T0, recipients[0].QueuedAt);
         Assert.Equal(0, Assert.Single(await store.GetDueRecipientsAsync(7, T0.AddHours(1), 10)).LocalFailures);
         Assert.Equal(0, Assert.Single(await store.GetDueRecipientsForDomainAsync("one.test", T0.AddHours(1), 10)).LocalFailures);
+        // Version 5: what an older build queued is bulk mail of tenant default, in that one queue of its domain.
+        Assert.All(recipients, r => Assert.Equal((MtaCluster.Mail.DeliveryLane.Bulk, "default"), (r.Lane, r.Tenant)));
+        Assert.Equal([new LaneQueue(MtaCluster.Mail.DeliveryLane.Bulk, "default", T0.AddMinutes(5))], await store.GetLaneQueuesAsync("one.test"));
+        Assert.Single(await store.GetDueRecipientsForDomainAsync("one.test", MtaCluster.Mail.DeliveryLane.Bulk, "default", T0.AddHours(1), 10));
+        var old = await store.GetMessageAsync("OLD1");
+        Assert.Equal(("default", MtaCluster.Mail.DeliveryLane.Bulk, (string?)null), (old!.Tenant, old.Lane, old.Campaign));
 
         // The upgraded file takes the new column and every table of the current version.
         await store.RecordAttemptsAsync([new RecipientAttempt(recipients[0].RecipientId, RecipientState.Pending, T0.AddMinutes(10), "451 4.3.0 local error", LocalFailures: 1)]);
