@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using MtaCluster.Mail;
 using MtaCluster.Storage.Sqlite;
+using static MtaCluster.Storage.Tests.Sqlite.SqliteQueryPlan;
 
 namespace MtaCluster.Storage.Tests.Sqlite;
 
@@ -95,16 +96,4 @@ public sealed class SqliteLaneQueueTests : IAsyncLifetime
         }
     }
 
-    private static async Task<List<string>> QueryPlanAsync(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value);
-        await using var reader = await command.ExecuteReaderAsync();
-        var details = new List<string>();
-        while (await reader.ReadAsync())
-            details.Add(reader.GetString(3));
-        return details;
-    }
 }

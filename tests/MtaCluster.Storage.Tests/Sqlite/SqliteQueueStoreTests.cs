@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using MtaCluster.Storage.Sqlite;
+using static MtaCluster.Storage.Tests.Sqlite.SqliteQueryPlan;
 
 namespace MtaCluster.Storage.Tests.Sqlite;
 
@@ -51,18 +52,6 @@ public sealed class SqliteQueueStoreTests : QueueStoreContractTests, IDisposable
         Assert.Equal(2, (await store.GetStatisticsAsync()).Messages);
     }
 
-    private static async Task<List<string>> QueryPlanAsync(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value);
-        await using var reader = await command.ExecuteReaderAsync();
-        var details = new List<string>();
-        while (await reader.ReadAsync())
-            details.Add(reader.GetString(3));
-        return details;
-    }
 
     [Fact]
     public async Task Due_queries_are_index_range_scans_without_a_sort()
