@@ -14,44 +14,6 @@ public sealed class UpgradedSpoolEndToEndTests : IDisposable
     private const int Delivered = 1_200;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
 
-    // The tables as a version-3 build wrote them, kept literally: the current schema moves on, a file
-    // on an operator's disk does not.
-    private const string Version3Tables = """
-        CREATE TABLE messages (
-            id              TEXT    NOT NULL PRIMARY KEY,
-            reverse_path    TEXT    NOT NULL,
-            body_type       INTEGER NOT NULL,
-            smtputf8        INTEGER NOT NULL,
-            ret             INTEGER NOT NULL,
-            envid           TEXT,
-            received_at     INTEGER NOT NULL,
-            size            INTEGER NOT NULL,
-            client_address  TEXT,
-            auth_user       TEXT,
-            body            BLOB    NOT NULL
-        );
-        CREATE TABLE recipients (
-            id              INTEGER PRIMARY KEY AUTOINCREMENT,
-            message_id      TEXT    NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-            address         TEXT    NOT NULL,
-            orcpt           TEXT,
-            notify          INTEGER NOT NULL,
-            domain          TEXT    NOT NULL,
-            shard           INTEGER NOT NULL,
-            state           INTEGER NOT NULL,
-            attempts        INTEGER NOT NULL DEFAULT 0,
-            next_attempt_at INTEGER NOT NULL,
-            queued_at       INTEGER NOT NULL,
-            last_reply      TEXT,
-            local_failures  INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE INDEX ix_recipients_shard_due  ON recipients (shard, state, next_attempt_at);
-        CREATE INDEX ix_recipients_domain_due ON recipients (domain, state, next_attempt_at);
-        CREATE INDEX ix_recipients_message    ON recipients (message_id);
-        CREATE TABLE spool_settings (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-        CREATE TABLE domain_suspensions (domain TEXT NOT NULL PRIMARY KEY, suspended_at INTEGER NOT NULL, until INTEGER, reason TEXT) WITHOUT ROWID;
-        """;
-
     private readonly string _dir = Directory.CreateTempSubdirectory("mta-upgraded-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -113,7 +75,7 @@ public sealed class UpgradedSpoolEndToEndTests : IDisposable
         var body = "x'46726f6d3a203c61707040686f6d652e746573743e0d0a5375626a6563743a206f6c640d0a0d0a626f64790d0a'";
         command.CommandText = $"""
             PRAGMA journal_mode = WAL;
-            {Version3Tables}
+            {OldSpoolSchema.Tables(3)}
             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < {Delivered})
             INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, body)
                 SELECT printf('DONE%05d', i), 'app@home.test', 0, 0, 0, NULL, {now}, 40, NULL, NULL, {body} FROM n;

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using MtaCluster.Storage.Sqlite;
+using MtaCluster.Testing;
 
 namespace MtaCluster.Storage.Tests.Sqlite;
 
@@ -7,63 +8,6 @@ namespace MtaCluster.Storage.Tests.Sqlite;
 public sealed class SqliteSchemaMigrationTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_767_225_600_000);
-
-    // The DDL as builds of schema versions 1 and 2 wrote it, kept literally: SqliteSchema.Create
-    // moves on, an old file on an operator's disk does not.
-    private const string Version1Tables = """
-        CREATE TABLE messages (
-            id              TEXT    NOT NULL PRIMARY KEY,
-            reverse_path    TEXT    NOT NULL,
-            body_type       INTEGER NOT NULL,
-            smtputf8        INTEGER NOT NULL,
-            ret             INTEGER NOT NULL,
-            envid           TEXT,
-            received_at     INTEGER NOT NULL,
-            size            INTEGER NOT NULL,
-            client_address  TEXT,
-            auth_user       TEXT,
-            body            BLOB    NOT NULL
-        );
-        CREATE TABLE recipients (
-            id              INTEGER PRIMARY KEY AUTOINCREMENT,
-            message_id      TEXT    NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-            address         TEXT    NOT NULL,
-            orcpt           TEXT,
-            notify          INTEGER NOT NULL,
-            domain          TEXT    NOT NULL,
-            shard           INTEGER NOT NULL,
-            state           INTEGER NOT NULL,
-            attempts        INTEGER NOT NULL DEFAULT 0,
-            next_attempt_at INTEGER NOT NULL,
-            queued_at       INTEGER NOT NULL,
-            last_reply      TEXT
-        );
-        CREATE INDEX ix_recipients_shard_due  ON recipients (shard, state, next_attempt_at);
-        CREATE INDEX ix_recipients_domain_due ON recipients (domain, state, next_attempt_at);
-        CREATE INDEX ix_recipients_message    ON recipients (message_id);
-        """;
-
-    private const string Version2Tables = """
-        CREATE TABLE spool_settings (
-            key             TEXT    NOT NULL PRIMARY KEY,
-            value           TEXT    NOT NULL
-        ) WITHOUT ROWID;
-        CREATE TABLE domain_suspensions (
-            domain          TEXT    NOT NULL PRIMARY KEY,
-            suspended_at    INTEGER NOT NULL,
-            until           INTEGER,
-            reason          TEXT
-        ) WITHOUT ROWID;
-        """;
-
-    // Version 4 as the builds that upgraded to it before completions were backfilled left a file: the
-    // columns, and (made by Create on open, as then) the completion table, empty.
-    private const string Version4Columns = """
-        ALTER TABLE messages ADD COLUMN shard INTEGER NOT NULL DEFAULT -1;
-        ALTER TABLE recipients ADD COLUMN delay_notice_at INTEGER;
-        ALTER TABLE recipients ADD COLUMN last_attempt_at INTEGER;
-        ALTER TABLE recipients ADD COLUMN remote_mta TEXT;
-        """;
 
     private readonly ScratchDirectory _directory = new();
 
@@ -250,10 +194,7 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
         var t0 = T0.ToUnixTimeMilliseconds();
         command.CommandText = $"""
             PRAGMA journal_mode = WAL;
-            {Version1Tables}
-            {(version >= 2 ? Version2Tables : "")}
-            {(version >= 3 ? "ALTER TABLE recipients ADD COLUMN local_failures INTEGER NOT NULL DEFAULT 0;" : "")}
-            {(version >= 4 ? Version4Columns : "")}
+            {OldSpoolSchema.Tables(version)}
             INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, body)
                 VALUES ('OLD1', 'sender@example.org', 0, 0, 0, NULL, {t0}, 4, NULL, NULL, x'0d0a0d0a');
             INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, last_reply)
