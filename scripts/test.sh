@@ -15,6 +15,9 @@ need=(
   "/usr/sbin/dnsmasq:dnsmasq"
   "/usr/bin/dig:dnsutils"
   "/usr/bin/python3:python3"
+  "/usr/bin/psql:postgresql"
+  "/usr/sbin/opendkim:opendkim"
+  "/usr/sbin/opendkim-testkey:opendkim-tools"
 )
 missing=()
 for entry in "${need[@]}"; do
