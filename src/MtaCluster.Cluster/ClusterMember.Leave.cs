@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace MtaCluster.Cluster;
+
+public sealed partial class ClusterMember
+{
+    /// <summary>
+    /// Leaves gracefully: marks this node leaving (it stops coordinating and taking shards), waits while
+    /// the coordinator reallocates its shards and it hands each off (<see cref="HandOffRequested"/>, then
+    /// <see cref="ReleaseAsync"/>), then marks it removed and stops heartbeating. True when every shard was
+    /// handed off within <paramref name="timeout"/>; otherwise the rest are dropped (<see cref="ShardLost"/>)
+    /// and left to lapse, so no other node takes them while this one might still act on them.
+    /// </summary>
+    public async Task<bool> LeaveAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        _leaving = true;
+        using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            bounded.CancelAfter(_options.RoundTimeout);
+            await _membershipLock.WaitAsync(bounded.Token);
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(bounded.Token);
+                await using var command = new NpgsqlCommand(
+                    "UPDATE nodes SET state = 'leaving' WHERE name = $1 AND state IN ('joining', 'up')", connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = NodeName });
+                await command.ExecuteNonQueryAsync(bounded.Token);
+                await _coordinator.ReleaseAsync(connection, null, bounded.Token);
+                Volatile.Write(ref _state, (int)MemberState.Leaving);
+            }
+            finally
+            {
+                _membershipLock.Release();
+            }
+        }
+
+        _logger.LogInformation("Cluster member {Node} leaving with {Shards} shards to hand off", NodeName, _view.Count);
+        bool clean = await WaitUntilNoShardsAsync(timeout, cancellationToken);
+        if (!clean) DropAll("the leave timed out before it was handed off");
+
+        await StopLoopsAsync();
+        using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            bounded.CancelAfter(_options.RoundTimeout);
+            await using var connection = await _dataSource.OpenConnectionAsync(bounded.Token);
+            await using var command = new NpgsqlCommand("UPDATE nodes SET state = 'removed' WHERE name = $1", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = NodeName });
+            await command.ExecuteNonQueryAsync(bounded.Token);
+        }
+
+        Volatile.Write(ref _state, (int)MemberState.Removed);
+        _logger.LogInformation("Cluster member {Node} removed ({Outcome})", NodeName, clean ? "all shards handed off" : "timed out");
+        return clean;
+    }
+
+    private async Task<bool> WaitUntilNoShardsAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                var changed = _view.WhenChanged();
+                if (_view.Count == 0) return true;
+                await changed.WaitAsync(bounded.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return _view.Count == 0;
+        }
+    }
+}
