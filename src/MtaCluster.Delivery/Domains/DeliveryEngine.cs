@@ -30,22 +30,34 @@ public sealed class DeliveryEngine
     private IActorRef? _sweeper;
     private readonly Lock _sweeperLock = new();
 
+    private readonly IShardOwnership? _ownership;
+    private readonly HashCodeMessageExtractor _domainShards;
+
     /// <param name="lifecycle">What message entities need (DSNs, removal); null runs delivery without them, and finished mail stays in the spool.</param>
-    public DeliveryEngine(ActorSystem system, DeliveryContext context, int maxShards, TimeSpan passivateIdleEntityAfter, MessageLifecycleContext? lifecycle = null)
+    /// <param name="ownership">Which shards this node owns (a cluster); null: all of them.</param>
+    /// <param name="forwarder">Where messages for entities of shards owned elsewhere go (a cluster's wake-up bus).</param>
+    public DeliveryEngine(ActorSystem system, DeliveryContext context, int maxShards, TimeSpan passivateIdleEntityAfter, MessageLifecycleContext? lifecycle = null,
+        IShardOwnership? ownership = null, IShardForwarder? forwarder = null)
     {
+        _ownership = ownership;
         _lifecycle = lifecycle;
         _system = system;
         _context = context;
         _maxShards = maxShards;
         _logger = context.LoggerFactory.CreateLogger<DeliveryEngine>();
         var extractor = HashCodeMessageExtractor.Create(maxShards, m => (m as IDomainMessage)?.Domain);
+        _domainShards = extractor;
         IActorRef? scheduler = null;
         Domains = system.StartShardRegion(
             DomainTypeName,
             domain => Props.Create(() => new DomainEntity(domain, context, scheduler!)),
             extractor,
-            new ShardingSettings { PassivateIdleEntityAfter = passivateIdleEntityAfter });
-        scheduler = system.ActorOf(Props.Create(() => new DomainWakeScheduler(Domains, context.Time, context.Options.MaxActiveDomains, context.ActiveDomainSlots)), "domain-wake-scheduler");
+            new ShardingSettings { PassivateIdleEntityAfter = passivateIdleEntityAfter },
+            ownership,
+            forwarder);
+        Func<string, bool>? isLocal = ownership is null ? null : IsLocalDomain;
+        scheduler = system.ActorOf(Props.Create(() => new DomainWakeScheduler(Domains, context.Time, context.Options.MaxActiveDomains, context.ActiveDomainSlots, isLocal)),
+            "domain-wake-scheduler");
         Scheduler = scheduler;
         if (lifecycle is not null)
         {
@@ -53,7 +65,9 @@ public sealed class DeliveryEngine
                 MessageTypeName,
                 messageId => Props.Create(() => new MessageEntity(messageId, lifecycle)),
                 HashCodeMessageExtractor.Create(maxShards, m => (m as IMessageEntityMessage)?.MessageId),
-                new ShardingSettings { PassivateIdleEntityAfter = passivateIdleEntityAfter });
+                new ShardingSettings { PassivateIdleEntityAfter = passivateIdleEntityAfter },
+                ownership,
+                forwarder);
             context.Messages = Messages;
             context.DelayNoticeAfter = lifecycle.Options.DelayNoticeAfter;
         }
@@ -81,12 +95,7 @@ public sealed class DeliveryEngine
     public async Task<int> RecoverAsync(Func<int, bool> ownsShard, CancellationToken cancellationToken)
     {
         // First: messages a crash left complete but unfinished get their DSN even while delivery is on hold.
-        // A reload that lifts a hold recovers again, possibly while the start-up recovery still runs: one sweeper only.
-        lock (_sweeperLock)
-        {
-            if (_lifecycle is not null && Messages is not null && _sweeper is null)
-                _sweeper = _system.ActorOf(Props.Create(() => new MessageSweeper(Messages, _lifecycle, ownsShard)), "message-sweeper");
-        }
+        EnsureSweeper(ownsShard);
         if (_context.Options.Hold)
         {
             _logger.LogWarning("delivery is on hold (Delivery:Hold): mail is accepted and spooled, nothing is sent");
@@ -109,6 +118,49 @@ public sealed class DeliveryEngine
         _logger.LogInformation("recovery finished: {Domains} domains have queued mail ({Elapsed:F0} ms)", domains, clock.Elapsed.TotalMilliseconds);
         return domains;
     }
+
+    /// <summary>
+    /// Starts the sweeper of complete and retained messages of the shards <paramref name="ownsShard"/>
+    /// accepts, unless it runs already. A reload that lifts a hold recovers again, possibly while the
+    /// start-up recovery still runs: one sweeper only, and the first caller's view of ownership is its view.
+    /// </summary>
+    public void EnsureSweeper(Func<int, bool> ownsShard)
+    {
+        lock (_sweeperLock)
+        {
+            if (_lifecycle is not null && Messages is not null && _sweeper is null)
+                _sweeper = _system.ActorOf(Props.Create(() => new MessageSweeper(Messages, _lifecycle, ownsShard)), "message-sweeper");
+        }
+    }
+
+    /// <summary>Whether this node owns the shard of <paramref name="domain"/>'s entity (always, without a cluster).</summary>
+    public bool IsLocalDomain(string domain) =>
+        _ownership is null || _ownership.IsLocal(DomainTypeName, _domainShards.ShardId(domain, domain));
+
+    /// <summary>
+    /// Stops every entity of <paramref name="shard"/> on this node, domain and message entities alike,
+    /// and returns once all have stopped: their in-flight transactions finished and their outcomes
+    /// committed (or failed against a lost lease). Messages for them meanwhile wait in the regions
+    /// until <see cref="ShardHome"/>. The scheduler forgets the shard's domains.
+    /// </summary>
+    public async Task HandOffShardAsync(int shard, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var id = shard.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var regions = Messages is null ? new[] { Domains } : [Domains, Messages];
+        await Task.WhenAll(regions.Select(region => region.Ask<ShardStopped>(new HandOff(id), timeout, cancellationToken))).ConfigureAwait(false);
+        Scheduler.Tell(new ForgetDomains(domain => ShardHash.ShardOf(domain, _maxShards) == shard));
+    }
+
+    /// <summary>The shard's owner is settled (this node took it, or another one will): what the regions held back for it goes there now.</summary>
+    public void ShardHome(int shard)
+    {
+        var id = shard.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Domains.Tell(new ShardHome(id));
+        Messages?.Tell(new ShardHome(id));
+    }
+
+    /// <summary>Sweep for complete messages now (a wake-up from the store said one of this node's shards has one).</summary>
+    public void SweepNow() => _sweeper?.Tell(MessageSweeper.Sweep.Instance);
 
     public Task<int> RecoverAllAsync(CancellationToken cancellationToken) => RecoverAsync(shard => shard >= 0 && shard < _maxShards, cancellationToken);
 

@@ -12,6 +12,12 @@ public sealed record WakeForNewWork(string Domain);
 public sealed record DomainIdle(string Domain);
 
 /// <summary>
+/// This node no longer owns some domains (their shard was handed off or lost): forget their wakes
+/// and slots. Their entities have stopped or are stopping; the new owner finds their work in the store.
+/// </summary>
+public sealed record ForgetDomains(Func<string, bool> NoLongerLocal);
+
+/// <summary>
 /// Holds the next due time of every domain with deferred work, so domain entities can be
 /// passivated while they wait for a retry hours away: one timer here, set to the earliest time,
 /// instead of a live entity per waiting domain.
@@ -27,8 +33,13 @@ public sealed record DomainIdle(string Domain);
 /// The count is kept from messages, so it can run briefly below the truth when an idle report
 /// crosses a new wake; it never runs above the cap by more than such crossings.
 /// </remarks>
+/// <param name="isLocal">
+/// Whether this node owns the domain's shard now (a cluster); null: every domain is local. A domain
+/// owned elsewhere is never woken from here: it would hold a slot that no idle report ever frees,
+/// and its owner learns of its work from the store.
+/// </param>
 public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time, int maxActiveDomains = DomainWakeScheduler.DefaultMaxActiveDomains,
-    ActiveDomainSlots? slots = null) : ActorBase
+    ActiveDomainSlots? slots = null, Func<string, bool>? isLocal = null) : ActorBase
 {
     public const int DefaultMaxActiveDomains = 2000;
 
@@ -69,6 +80,9 @@ public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time, in
             case DomainIdle idle:
                 if (_active.Remove(idle.Domain)) ReleaseWaiting();
                 break;
+            case ForgetDomains forget:
+                Forget(forget.NoLongerLocal);
+                break;
             case Tick:
                 _armedFor = null;
                 var now = time.GetUtcNow();
@@ -97,6 +111,7 @@ public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time, in
 
     private void Release(string domain, bool newWork, DateTimeOffset due)
     {
+        if (isLocal is not null && !isLocal(domain)) return;
         if (_active.Contains(domain))
         {
             domains.Tell(new WakeDomain(domain));
@@ -112,6 +127,23 @@ public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time, in
         else _waitingDue.Enqueue(domain, due);
     }
 
+    private void Forget(Func<string, bool> noLongerLocal)
+    {
+        foreach (var domain in _due.Keys.Where(noLongerLocal).ToList()) _due.Remove(domain);
+        var freed = _active.RemoveWhere(domain => noLongerLocal(domain));
+        if (_waiting.RemoveWhere(domain => noLongerLocal(domain)) > 0)
+        {
+            // Rebuilt without them; the lines are short-lived and this happens on a hand-off only.
+            var due = _waitingDue.UnorderedItems.Where(item => !noLongerLocal(item.Element)).ToList();
+            _waitingDue.Clear();
+            foreach (var (domain, at) in due) _waitingDue.Enqueue(domain, at);
+            var fresh = _waitingNew.Where(domain => !noLongerLocal(domain)).ToList();
+            _waitingNew.Clear();
+            foreach (var domain in fresh) _waitingNew.Enqueue(domain);
+        }
+        if (freed > 0) ReleaseWaiting();
+    }
+
     private void ReleaseWaiting()
     {
         while (_active.Count < _maxActive && TryTakeWaiting(out var domain))
@@ -122,12 +154,16 @@ public sealed class DomainWakeScheduler(IActorRef domains, TimeProvider time, in
 
     private bool TryTakeWaiting(out string domain)
     {
-        var takeNew = _waitingNew.Count > 0 && (_newWorkNext || _waitingDue.Count == 0);
-        if (takeNew) domain = _waitingNew.Dequeue();
-        else if (!_waitingDue.TryDequeue(out domain!, out _)) return false;
-        _newWorkNext = !takeNew;
-        _waiting.Remove(domain);
-        return true;
+        while (true)
+        {
+            var takeNew = _waitingNew.Count > 0 && (_newWorkNext || _waitingDue.Count == 0);
+            if (takeNew) domain = _waitingNew.Dequeue();
+            else if (!_waitingDue.TryDequeue(out domain!, out _)) return false;
+            _newWorkNext = !takeNew;
+            _waiting.Remove(domain);
+            // Its shard may have moved away while it waited.
+            if (isLocal is null || isLocal(domain)) return true;
+        }
     }
 
     private void Activate(string domain)

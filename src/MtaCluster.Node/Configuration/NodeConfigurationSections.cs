@@ -21,6 +21,7 @@ public static partial class NodeConfigurationSections
         [NodeOptions.Section] = typeof(NodeOptions),
         [ShardingOptions.Section] = typeof(ShardingOptions),
         [SpoolOptions.Section] = typeof(SpoolOptions),
+        [Clustering.ClusterOptions.Section] = typeof(Clustering.ClusterOptions),
         [DeliveryOptions.Section] = typeof(DeliveryOptions),
         [DnsOptions.Section] = typeof(DnsOptions),
         ["Smtp"] = typeof(SmtpServerOptions),

@@ -22,6 +22,10 @@ public static class NodeConfigurationValidator
         {
             if (Check(setting) is { } error) errors.Add((setting.Layer, error));
         }
+        foreach (var (setting, problem) in ClusterConfigurationRules.Problems(winners))
+        {
+            errors.Add((setting.Layer, ValueError(setting, problem)));
+        }
         foreach (var (setting, firstTenant) in TenantConfigurationRules.UsersListedTwice(winners))
         {
             errors.Add((setting.Layer, ValueError(setting, $"expected a user of no other tenant; it already submits as tenant {firstTenant}")));

@@ -18,7 +18,12 @@ namespace MtaCluster.Node.Delivery;
 /// listeners included, and runs in the background: a node restarted on a million queued
 /// recipients accepts mail at once and works through its backlog behind the listeners.
 /// </remarks>
-public sealed class DeliveryService(DeliveryEngine engine, AccountingLog accounting, ActorSystem system, ILogger<DeliveryService> logger)
+/// <param name="cluster">
+/// This node's part in a cluster, or null on a spool of its own. In a cluster nothing is recovered at
+/// start: the node owns no shard yet, and recovers each one as it takes its lease.
+/// </param>
+public sealed class DeliveryService(DeliveryEngine engine, AccountingLog accounting, ActorSystem system, ILogger<DeliveryService> logger,
+    Clustering.ClusterService? cluster = null)
     : IHostedLifecycleService, INewWorkListener
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -34,6 +39,7 @@ public sealed class DeliveryService(DeliveryEngine engine, AccountingLog account
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
+        if (cluster is not null) return Task.CompletedTask;
         _recovery = Task.Run(() => RecoverAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }

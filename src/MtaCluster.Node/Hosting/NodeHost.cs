@@ -19,7 +19,11 @@ using MtaCluster.Smtp.Auth;
 using MtaCluster.Smtp.Server;
 using MtaCluster.Smtp.Spool;
 using MtaCluster.Storage;
+using MtaCluster.Storage.Postgres;
 using MtaCluster.Storage.Sqlite;
+using MtaCluster.Cluster;
+using MtaCluster.Cluster.Wakeups;
+using MtaCluster.Node.Clustering;
 
 namespace MtaCluster.Node.Hosting;
 
@@ -70,16 +74,33 @@ public static class NodeHost
         builder.Services.AddHostedService<ActorSystemService>();
 
         var spool = NodeConfigurationSections.Bind<SpoolOptions>(configuration);
+        var clustered = spool.Provider == SpoolProvider.PostgreSql;
+        if (clustered)
+        {
+            AddClusterMember(builder.Services, configuration, nodeOptions, sharding, spool);
+        }
         // The store files completions under the shard of the message id, as QueueStoreSpool spools them;
         // keeping no finished mail, it removes a delivered message in the transaction of its last outcome.
-        builder.Services.AddSingleton<IQueueStore>(sp => new SqliteQueueStore(
-            new SqliteQueueStoreOptions
-            {
-                DatabasePath = SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir).DatabasePath,
-                ShardOfMessage = id => ShardHash.ShardOf(id, sharding.MaxShards),
-                RemoveDeliveredOnCompletion = spool.RetainFinishedMessages <= TimeSpan.Zero,
-            },
-            sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
+        builder.Services.AddSingleton<IQueueStore>(sp => clustered
+            ? new PostgresQueueStore(
+                new PostgresQueueStoreOptions
+                {
+                    ConnectionString = spool.ConnectionString!,
+                    RemoveDeliveredOnCompletion = spool.RetainFinishedMessages <= TimeSpan.Zero,
+                    // Every owner write carries this node's lease epochs; the store refuses stale ones.
+                    Fencing = sp.GetRequiredService<ClusterMember>().Fencing,
+                    Notify = true,
+                },
+                sp.GetRequiredService<ILogger<PostgresQueueStore>>(),
+                sp.GetRequiredService<ILoggerFactory>())
+            : new SqliteQueueStore(
+                new SqliteQueueStoreOptions
+                {
+                    DatabasePath = SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir).DatabasePath,
+                    ShardOfMessage = id => ShardHash.ShardOf(id, sharding.MaxShards),
+                    RemoveDeliveredOnCompletion = spool.RetainFinishedMessages <= TimeSpan.Zero,
+                },
+                sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
         builder.Services.AddHostedService<SpoolService>();
         builder.Services.AddSingleton(spool);
         // The SMTP server's capacity check (452 4.3.1 at MAIL while the volume is low); started
@@ -89,12 +110,47 @@ public static class NodeHost
 
         // Validated at start (TenantConfigurationRules), so building it here cannot refuse what passed.
         builder.Services.AddSingleton(new TenantDirectory(NodeConfigurationSections.Bind<TenantsOptions>(configuration)));
-        AddDelivery(builder.Services, configuration, nodeOptions, sharding, spool);
+        AddDelivery(builder.Services, configuration, nodeOptions, sharding, spool, clustered);
+        if (clustered)
+        {
+            // After delivery and before the listeners: it leaves the cluster before delivery stops.
+            builder.Services.AddSingleton<ClusterService>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterService>());
+        }
         AddSmtpServer(builder.Services, configuration, nodeOptions, sharding);
         return builder.Build();
     }
 
-    private static void AddDelivery(IServiceCollection services, IConfigurationRoot configuration, NodeOptions node, ShardingOptions sharding, SpoolOptions spool)
+    private static void AddClusterMember(IServiceCollection services, IConfigurationRoot configuration, NodeOptions node, ShardingOptions sharding, SpoolOptions spool)
+    {
+        var cluster = NodeConfigurationSections.Bind<ClusterOptions>(configuration);
+        var smtp = NodeConfigurationSections.Bind<SmtpServerOptions>(configuration);
+        services.AddSingleton(cluster);
+        services.AddSingleton(sp => new ClusterMember(
+            new ClusterMemberOptions
+            {
+                ConnectionString = spool.ConnectionString!,
+                NodeName = node.EffectiveName,
+                MaxShards = sharding.MaxShards,
+                FailureTimeout = cluster.FailureTimeout,
+                HeartbeatInterval = cluster.HeartbeatInterval,
+                RebalanceAbsoluteLimit = cluster.RebalanceAbsoluteLimit,
+                RebalanceRelativeLimit = cluster.RebalanceRelativeLimit,
+                Advertised = AdvertisedListeners(smtp),
+            },
+            sp.GetRequiredService<ILogger<ClusterMember>>()));
+        services.AddSingleton(new PostgresWakeListenerOptions { ConnectionString = spool.ConnectionString! });
+        services.AddSingleton(_ => new PostgresWakePublisher(spool.ConnectionString!));
+        services.AddSingleton(sp => new StoreWakeForwarder(sp.GetRequiredService<PostgresWakePublisher>(), sp.GetRequiredService<ILogger<StoreWakeForwarder>>()));
+    }
+
+    /// <summary>The node's listener ports as JSON (name to port), for the cluster's status of its nodes.</summary>
+    private static string AdvertisedListeners(SmtpServerOptions smtp) =>
+        System.Text.Json.JsonSerializer.Serialize(smtp.Listeners
+            .Where(l => l.Value.Enabled)
+            .ToDictionary(l => l.Key, l => l.Value.Port));
+
+    private static void AddDelivery(IServiceCollection services, IConfigurationRoot configuration, NodeOptions node, ShardingOptions sharding, SpoolOptions spool, bool clustered)
     {
         var options = NodeConfigurationSections.Bind<DeliveryOptions>(configuration);
         var dns = NodeConfigurationSections.Bind<DnsOptions>(configuration);
@@ -142,7 +198,10 @@ public static class NodeHost
                 recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()),
                 // By name: a policy that applies by MX pattern is not known before the domain's MX lookup.
                 maxAgeOf: domain => policies.Current.Resolver.Resolve(domain).Policy.Retry.MaxAge);
-            engine = new DeliveryEngine(sp.GetRequiredService<ActorSystem>(), context, sharding.MaxShards, sharding.PassivateIdleEntityAfter, lifecycle);
+            engine = clustered
+                ? new DeliveryEngine(sp.GetRequiredService<ActorSystem>(), context, sharding.MaxShards, sharding.PassivateIdleEntityAfter, lifecycle,
+                    sp.GetRequiredService<ClusterMember>().Ownership, sp.GetRequiredService<StoreWakeForwarder>())
+                : new DeliveryEngine(sp.GetRequiredService<ActorSystem>(), context, sharding.MaxShards, sharding.PassivateIdleEntityAfter, lifecycle);
             return engine;
         });
         services.AddSingleton<DeliveryService>();

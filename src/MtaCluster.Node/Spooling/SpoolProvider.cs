@@ -1,0 +1,7 @@
+namespace MtaCluster.Node.Spooling;
+
+public enum SpoolProvider
+{
+    Sqlite,
+    PostgreSql,
+}
