@@ -34,6 +34,7 @@ public sealed partial class ClusterMember : IAsyncDisposable
     private volatile bool _leaving;
     private volatile bool _stopped;
     private int _state = (int)MemberState.Joining;
+    private int _disposed;
 
     public ClusterMember(ClusterMemberOptions options, ILogger<ClusterMember>? logger = null)
     {
@@ -142,6 +143,7 @@ public sealed partial class ClusterMember : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await StopLoopsAsync();
         DropAll("the member stopped");
         await _events.CompleteAsync();
