@@ -136,7 +136,7 @@ public sealed partial class ClusterMember
             long epoch = _heldEpochs[index];
             if (!_view.Renew(shard, epoch, believedUntil)) continue;
             kept.Add(shard);
-            if (handOff && _handOffsRequested.Add((shard, epoch)))
+            if ((handOff || _handOffAll) && _handOffsRequested.Add((shard, epoch)))
             {
                 _events.Post(new ClusterEvent(ClusterEventKind.HandOffRequested, shard, epoch));
             }

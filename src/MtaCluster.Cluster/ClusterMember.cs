@@ -32,6 +32,7 @@ public sealed partial class ClusterMember : IAsyncDisposable
     private Task _heartbeatLoop = Task.CompletedTask;
     private Task _watchdogLoop = Task.CompletedTask;
     private volatile bool _leaving;
+    private volatile bool _handOffAll;
     private volatile bool _stopped;
     private int _state = (int)MemberState.Joining;
     private int _disposed;

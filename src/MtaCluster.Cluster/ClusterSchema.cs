@@ -48,8 +48,19 @@ public static class ClusterSchema
             await lockCommand.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var ddl = new NpgsqlCommand(Ddl, connection, transaction))
+        // Only when something is missing: ALTER TABLE takes an exclusive lock on shard_leases even when
+        // the column exists, and a node starting beside running ones then deadlocked with their rounds.
+        bool complete;
+        await using (var probe = new NpgsqlCommand(
+            "SELECT to_regclass('cluster_coordinator') IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns "
+            + "WHERE table_schema = current_schema() AND table_name = 'shard_leases' AND column_name = 'allocated_to')", connection, transaction))
         {
+            complete = await probe.ExecuteScalarAsync(cancellationToken) is true;
+        }
+
+        if (!complete)
+        {
+            await using var ddl = new NpgsqlCommand(Ddl, connection, transaction);
             await ddl.ExecuteNonQueryAsync(cancellationToken);
         }
 

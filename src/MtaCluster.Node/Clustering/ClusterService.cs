@@ -26,7 +26,6 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
     private readonly DeliveryEngine _engine;
     private readonly ClusterOptions _options;
     private readonly PostgresWakeListener _listener;
-    private readonly StoreWakeForwarder _forwarder;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
@@ -37,14 +36,17 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
     private bool _recoveryQueued;
     private Task _dueScan = Task.CompletedTask;
     private int _sweepQueued;
+    private int _disposed;
+    private readonly TimeSpan _leaveTimeout;
 
     public ClusterService(ClusterMember member, DeliveryEngine engine, ClusterOptions options, PostgresWakeListenerOptions listenerOptions,
-        StoreWakeForwarder forwarder, ILoggerFactory loggerFactory)
+        Hosting.NodeOptions node, ILoggerFactory loggerFactory)
     {
+        // Within the host's own bound for stopping, with room for delivery and the spool to stop after it.
+        _leaveTimeout = TimeSpan.FromTicks(Math.Min((options.HandOffTimeout + options.FailureTimeout).Ticks, (long)(node.ShutdownTimeout.Ticks * 0.8)));
         _member = member;
         _engine = engine;
         _options = options;
-        _forwarder = forwarder;
         _logger = loggerFactory.CreateLogger<ClusterService>();
         _listener = new PostgresWakeListener(listenerOptions, OnWake, loggerFactory.CreateLogger<PostgresWakeListener>());
         _member.ShardAcquired += (shard, epoch) => Enqueue(shard, () => OnAcquiredAsync(shard, epoch));
@@ -76,7 +78,7 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
     {
         // The hand-offs leaving starts need the delivery engine, which stops after this service.
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var clean = await _member.LeaveAsync(_options.HandOffTimeout + _options.FailureTimeout, CancellationToken.None).ConfigureAwait(false);
+        var clean = await _member.LeaveAsync(_leaveTimeout, CancellationToken.None).ConfigureAwait(false);
         await DrainShardChangesAsync().ConfigureAwait(false);
         if (clean) LogLeft(_member.NodeName, clock.Elapsed.TotalMilliseconds);
         else LogLeftUnclean(_member.NodeName);
@@ -93,10 +95,11 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
 
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as a hosted service, so the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _listener.DisposeAsync().ConfigureAwait(false);
         await _member.DisposeAsync().ConfigureAwait(false);
         await DrainShardChangesAsync().ConfigureAwait(false);
-        await _forwarder.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 

@@ -75,7 +75,7 @@ public sealed partial class StoreWakeForwarder : IShardForwarder, IAsyncDisposab
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        if (!_queue.Writer.TryComplete()) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stop.Dispose();

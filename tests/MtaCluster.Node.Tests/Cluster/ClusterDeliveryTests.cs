@@ -125,7 +125,9 @@ public sealed partial class ClusterDeliveryTests(ITestOutputHelper output) : IAs
         foreach (var (name, node) in _nodes.Running.ToList())
         {
             node.Signal(NodeProcess.SIGTERM);
-            Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+            var exit = await node.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            if (exit != 0) output.WriteLine(node.OutputText);
+            Assert.Equal(0, exit);
             _nodes.Forget(name);
             await node.DisposeAsync();
         }

@@ -11,7 +11,7 @@ namespace MtaCluster.Node.Tests.Cluster;
 internal sealed class ClusterNodes : IAsyncDisposable
 {
     public const int Shards = 64;
-    public static readonly TimeSpan FailureTimeout = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan FailureTimeout = TimeSpan.FromSeconds(6);
 
     private readonly string _directory;
     private readonly string _connectionString;
