@@ -29,11 +29,7 @@ public sealed partial class ClusterMember
                 await _coordinator.ReleaseAsync(connection, null, bounded.Token);
                 // The last node up has nobody to hand its shards to: it stops them all itself and releases
                 // the leases, so a node that starts later takes them at once instead of after they lapse.
-                await using var others = new NpgsqlCommand(
-                    "SELECT count(*) FROM nodes WHERE name <> $1 AND state IN ('joining', 'up') AND heartbeat_at > now() - $2", connection);
-                others.Parameters.Add(new NpgsqlParameter { Value = NodeName });
-                others.Parameters.Add(new NpgsqlParameter { Value = _options.FailureTimeout });
-                if (await others.ExecuteScalarAsync(bounded.Token) is long count && count == 0) _handOffAll = true;
+                if (!await AnyOtherMemberUpAsync(connection, bounded.Token)) _handOffAll = true;
                 Volatile.Write(ref _state, (int)MemberState.Leaving);
             }
             finally
@@ -71,12 +67,42 @@ public sealed partial class ClusterMember
             {
                 var changed = _view.WhenChanged();
                 if (_view.Count == 0) return true;
-                await changed.WaitAsync(bounded.Token);
+                try
+                {
+                    await changed.WaitAsync(_options.HeartbeatInterval, bounded.Token);
+                }
+                catch (TimeoutException)
+                {
+                    // Nodes leaving together: once no other one is up, each hands its own shards off.
+                    if (!_handOffAll) await CheckLastMemberAsync(bounded.Token);
+                }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return _view.Count == 0;
         }
+    }
+
+    private async Task CheckLastMemberAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            if (!await AnyOtherMemberUpAsync(connection, cancellationToken)) _handOffAll = true;
+        }
+        catch (Exception exception) when (IsStoreFailure(exception) && !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogDebug(exception, "Could not read the other members while leaving");
+        }
+    }
+
+    private async Task<bool> AnyOtherMemberUpAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var others = new NpgsqlCommand(
+            "SELECT count(*) FROM nodes WHERE name <> $1 AND state IN ('joining', 'up') AND heartbeat_at > now() - $2", connection);
+        others.Parameters.Add(new NpgsqlParameter { Value = NodeName });
+        others.Parameters.Add(new NpgsqlParameter { Value = _options.FailureTimeout });
+        return await others.ExecuteScalarAsync(cancellationToken) is not long count || count > 0;
     }
 }
