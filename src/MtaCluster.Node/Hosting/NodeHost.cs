@@ -78,6 +78,8 @@ public static class NodeHost
                 DatabasePath = SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir).DatabasePath,
                 ShardOfMessage = id => ShardHash.ShardOf(id, sharding.MaxShards),
                 RemoveDeliveredOnCompletion = spool.RetainFinishedMessages <= TimeSpan.Zero,
+                // Started by SpoolService once the listeners are up.
+                DeferUpgradeWork = true,
             },
             sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
         builder.Services.AddHostedService<SpoolService>();
