@@ -1,4 +1,5 @@
 using MtaCluster.Delivery.Scheduling;
+using MtaCluster.Delivery.Tenants;
 using MtaCluster.Mail;
 using MtaCluster.Storage;
 
@@ -10,6 +11,8 @@ namespace MtaCluster.Delivery.Domains;
 public sealed partial class DomainEntity
 {
     private DomainSendScheduler<WorkItem> _sends = null!;
+    // The tenants the scheduler's slots were made under; see FollowReloadedTenants.
+    private TenantDirectory? _tenants;
     // Recipients in flight per queue, so each queue's fetch asks for enough to get a batch past its own.
     private readonly Dictionary<LaneQueueKey, int> _inFlightPerQueue = new();
     // Queues left with more in the spool than was fetched (or not fetched because enough waits here).
@@ -100,7 +103,8 @@ public sealed partial class DomainEntity
     private int TenantSlot(string name, DateTimeOffset now)
     {
         if (_sends.TryGetTenant(name, out var slot)) return slot;
-        var tenant = _context.Tenants.Find(name);
+        _tenants ??= _context.TenantHolder.Current;
+        var tenant = _tenants.Find(name);
         var domainLimit = TenantRateLimiter.Create(_match.Policy.LimitsFor(name), _match.Policy.ThrottleLimits.BurstWindow, now);
         return _sends.AddTenant(name, tenant?.Weight ?? 1, domainLimit, tenant is null ? null : _context.TenantBucket(tenant));
     }

@@ -63,7 +63,7 @@ public static class NodeHost
         builder.Services.AddHostedService<NodeLifecycleService>();
         builder.Services.AddSingleton(logging);
         builder.Services.AddSingleton(sp => new NodeConfigurationReloader(configuration, logging, sp.GetRequiredService<DeliveryOptions>(),
-            sp.GetRequiredService<DeliveryEngine>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload")));
+            sp.GetRequiredService<DeliveryEngine>(), sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload")));
         // Early, so a SIGHUP while the node starts is a reload, not the runtime's default exit.
         builder.Services.AddHostedService<ReloadService>();
         builder.Services.AddSingleton(sp => ActorSystem.Create(nodeOptions.EffectiveName, loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
@@ -90,7 +90,7 @@ public static class NodeHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SpoolSpaceMonitor>());
 
         // Validated at start (TenantConfigurationRules), so building it here cannot refuse what passed.
-        builder.Services.AddSingleton(new TenantDirectory(NodeConfigurationSections.Bind<TenantsOptions>(configuration)));
+        builder.Services.AddSingleton(new TenantDirectoryHolder(new TenantDirectory(NodeConfigurationSections.Bind<TenantsOptions>(configuration))));
         AddDelivery(builder.Services, configuration, nodeOptions, sharding, spool);
         AddSmtpServer(builder.Services, configuration, nodeOptions, sharding);
         return builder.Build();
@@ -124,7 +124,7 @@ public static class NodeHost
                 options,
                 sp.GetRequiredService<ILoggerFactory>())
             {
-                Tenants = sp.GetRequiredService<TenantDirectory>(),
+                TenantHolder = sp.GetRequiredService<TenantDirectoryHolder>(),
             };
             DeliveryEngine? engine = null;
             // DSNs come from the name the node greets with, which is also the name in its Received headers.
@@ -158,7 +158,7 @@ public static class NodeHost
         options.DataDirectory ??= node.FullDataDir;
 
         services.AddSingleton<IMessageSpool>(sp => new QueueStoreSpool(sp.GetRequiredService<IQueueStore>(), sharding.MaxShards, sp.GetService<INewWorkListener>(),
-            sp.GetRequiredService<TenantDirectory>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>()));
+            sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>()));
         services.AddSingleton(sp =>
         {
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
