@@ -11,7 +11,11 @@ internal static class AuthenticatedSubmitter
 {
     public const string Password = "tenant secret";
 
-    public static async Task<int[]> SendAsync(string dir, int port, string user, string to, params string[] subjects)
+    public static Task<int[]> SendAsync(string dir, int port, string user, string to, params string[] subjects) =>
+        SendWithHeaderAsync(dir, port, user, to, header: null, subjects);
+
+    /// <summary>As <see cref="SendAsync"/>, each message with <paramref name="header"/> (one header line, no CRLF) above its Subject.</summary>
+    public static async Task<int[]> SendWithHeaderAsync(string dir, int port, string user, string to, string? header, params string[] subjects)
     {
         var script = Path.Combine(dir, $"submit-{Guid.NewGuid():N}.py");
         var list = string.Join(", ", subjects.Select(s => $"'{s}'"));
@@ -28,7 +32,7 @@ internal static class AuthenticatedSubmitter
             for subject in [{{list}}]:
                 s.mail("app@example.com")
                 s.rcpt("{{to}}")
-                code, text = s.data(("From: <app@example.com>\r\nSubject: " + subject + "\r\n\r\nbody of " + subject + "\r\n").encode())
+                code, text = s.data(("From: <app@example.com>\r\n{{(header is null ? "" : header + "\\r\\n")}}Subject: " + subject + "\r\n\r\nbody of " + subject + "\r\n").encode())
                 print(code)
             s.quit()
             """);
