@@ -100,6 +100,23 @@ public sealed class DeliveryContext(
         return bucket;
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Group, string Tenant), TenantRateLimiter> _tenantLimiters = new();
+
+    /// <summary>
+    /// A tenant's limiter at one throttle group (domains.yaml <c>tenants:</c> under a domain or MX
+    /// pattern); null when the tenant is unlimited there. One per group and tenant, so the domains of an
+    /// MX-rollup group share the tenant's allowance as they share the group's rate, and kept for the
+    /// node's life, so neither a reload nor an entity's passivation refills it.
+    /// </summary>
+    public TenantRateLimiter? TenantLimiter(string throttleKey, string tenant, TenantRateLimits limits, TimeSpan burstWindow)
+    {
+        if (limits.IsUnlimited) return null;
+        var now = Time.GetUtcNow();
+        var limiter = _tenantLimiters.GetOrAdd((throttleKey, tenant), _ => TenantRateLimiter.Create(limits, burstWindow, now)!);
+        limiter.Reshape(limits, burstWindow, now);
+        return limiter;
+    }
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ThrottleGroup> _throttleGroups = new(StringComparer.Ordinal);
 
     /// <summary>

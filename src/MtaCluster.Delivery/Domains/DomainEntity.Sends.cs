@@ -105,7 +105,7 @@ public sealed partial class DomainEntity
         if (_sends.TryGetTenant(name, out var slot)) return slot;
         _tenants ??= _context.TenantHolder.Current;
         var tenant = _tenants.Find(name);
-        var domainLimit = TenantRateLimiter.Create(_match.Policy.LimitsFor(name), _match.Policy.ThrottleLimits.BurstWindow, now);
+        var domainLimit = _context.TenantLimiter(_match.ThrottleKey, name, _match.Policy.LimitsFor(name), _match.Policy.ThrottleLimits.BurstWindow);
         return _sends.AddTenant(name, tenant?.Weight ?? 1, domainLimit, tenant is null ? null : _context.TenantBucket(tenant));
     }
 
