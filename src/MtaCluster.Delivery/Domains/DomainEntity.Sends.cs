@@ -47,7 +47,7 @@ public sealed partial class DomainEntity
         {
             if (queue.NextAttemptAt > now) continue;
             var key = new LaneQueueKey(queue.Lane, queue.Tenant);
-            var tenant = TenantSlot(queue.Tenant, now);
+            var tenant = TenantSlot(queue.Tenant);
             if (_sends.Queued(queue.Lane, tenant) >= batch / 2)
             {
                 _queuesWithMore.Add(key);
@@ -100,7 +100,7 @@ public sealed partial class DomainEntity
     /// The scheduler's slot of a tenant: its weight and own hourly limit from node.yaml (a tenant the
     /// configuration no longer has weighs 1, unlimited), its limits at this domain from the policy.
     /// </summary>
-    private int TenantSlot(string name, DateTimeOffset now)
+    private int TenantSlot(string name)
     {
         if (_sends.TryGetTenant(name, out var slot)) return slot;
         _tenants ??= _context.TenantHolder.Current;
@@ -115,10 +115,9 @@ public sealed partial class DomainEntity
         var previous = _sends;
         _sends = new DomainSendScheduler<WorkItem>(_context.Options.BulkFloor, _context.Time);
         if (previous is null || previous.Count == 0) return;
-        var now = _context.Time.GetUtcNow();
         foreach (var send in previous.RemoveAll())
         {
-            _sends.Enqueue(send.Lane, TenantSlot(previous.TenantName(send.Tenant), now), send.Item);
+            _sends.Enqueue(send.Lane, TenantSlot(previous.TenantName(send.Tenant)), send.Item);
         }
     }
 }
