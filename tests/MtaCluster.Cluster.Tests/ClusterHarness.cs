@@ -20,9 +20,14 @@ internal sealed class ClusterHarness : IAsyncDisposable
     private readonly List<(string Member, LeaseChange Change)> _history = [];
     private readonly Dictionary<int, long> _highestEpoch = [];
 
+    private readonly string _checkConnectionString;
+
     public ClusterHarness(string connectionString)
     {
         ConnectionString = connectionString;
+
+        // The test's own checks must not trip over a pooled connection the server dropped when it restarted.
+        _checkConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
     }
 
     public string ConnectionString { get; }
@@ -136,7 +141,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
     public async Task<List<LeaseRow>> SnapshotAsync()
     {
         var rows = new List<LeaseRow>();
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(_checkConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT shard, owner, epoch, allocated_to, coalesce(expires_at > now(), false) AS live FROM shard_leases ORDER BY shard", connection);
@@ -163,7 +168,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public async Task<string?> ScalarAsync(string sql, params object[] parameters)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(_checkConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (object parameter in parameters) command.Parameters.Add(new NpgsqlParameter { Value = parameter });
@@ -172,7 +177,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public async Task<int> ExecuteAsync(string sql, params object[] parameters)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(_checkConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (object parameter in parameters) command.Parameters.Add(new NpgsqlParameter { Value = parameter });
