@@ -22,9 +22,12 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     private readonly string _checkConnectionString;
 
-    public ClusterHarness(string connectionString)
+    private readonly TimeSpan _failureTimeout;
+
+    public ClusterHarness(string connectionString, TimeSpan? failureTimeout = null)
     {
-        ConnectionString = connectionString;
+        ConnectionString = connectionString + ";Include Error Detail=true";
+        _failureTimeout = failureTimeout ?? TimeSpan.FromSeconds(2);
 
         // The test's own checks must not trip over a pooled connection the server dropped when it restarted.
         _checkConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
@@ -40,19 +43,19 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public ConcurrentQueue<(string Member, int Shard, long Epoch)> Acquired { get; } = new();
 
-    public static ClusterMemberOptions Options(string connectionString, string name) => new()
+    public ClusterMemberOptions Options(string name) => new()
     {
-        ConnectionString = connectionString,
+        ConnectionString = ConnectionString,
         NodeName = name,
         MaxShards = Shards,
-        FailureTimeout = TimeSpan.FromSeconds(2),
+        FailureTimeout = _failureTimeout,
         HeartbeatInterval = TimeSpan.FromMilliseconds(200),
         Advertised = $$"""{"relay_port":0,"name":"{{name}}"}""",
     };
 
     public async Task<ClusterMember> StartAsync(string name)
     {
-        var member = new ClusterMember(Options(ConnectionString, name));
+        var member = new ClusterMember(Options(name));
         member.View.Changed = change =>
         {
             lock (_history) _history.Add((name, change));
