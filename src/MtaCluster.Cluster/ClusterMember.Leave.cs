@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace MtaCluster.Cluster;
+
+public sealed partial class ClusterMember
+{
+    /// <summary>
+    /// Leaves gracefully: marks this node leaving (it stops coordinating and taking shards), waits while
+    /// the coordinator reallocates its shards and it hands each off (<see cref="HandOffRequested"/>, then
+    /// <see cref="ReleaseAsync"/>), then marks it removed and stops heartbeating. True when every shard was
+    /// handed off within <paramref name="timeout"/>; otherwise the rest are dropped (<see cref="ShardLost"/>)
+    /// and left to lapse, so no other node takes them while this one might still act on them.
+    /// </summary>
+    public async Task<bool> LeaveAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        _leaving = true;
+        var deadline = DateTime.UtcNow + timeout;
+        await WithRetriesAsync(async bounded =>
+        {
+            await _membershipLock.WaitAsync(bounded);
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(bounded);
+                await using var command = new NpgsqlCommand(
+                    "UPDATE nodes SET state = 'leaving' WHERE name = $1 AND state IN ('joining', 'up')", connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = NodeName });
+                await command.ExecuteNonQueryAsync(bounded);
+                await _coordinator.ReleaseAsync(connection, null, bounded);
+                Volatile.Write(ref _state, (int)MemberState.Leaving);
+            }
+            finally
+            {
+                _membershipLock.Release();
+            }
+        }, deadline, cancellationToken);
+
+        _logger.LogInformation("Cluster member {Node} leaving with {Shards} shards to hand off", NodeName, _view.Count);
+        bool clean = await WaitUntilNoShardsAsync(Max(deadline - DateTime.UtcNow, TimeSpan.Zero), cancellationToken);
+        if (!clean) DropAll("the leave timed out before it was handed off");
+
+        await StopLoopsAsync();
+        await WithRetriesAsync(async bounded =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(bounded);
+            await using var command = new NpgsqlCommand("UPDATE nodes SET state = 'removed' WHERE name = $1", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = NodeName });
+            await command.ExecuteNonQueryAsync(bounded);
+        }, DateTime.UtcNow + _options.FailureTimeout, cancellationToken);
+
+        Volatile.Write(ref _state, (int)MemberState.Removed);
+        _logger.LogInformation("Cluster member {Node} removed ({Outcome})", NodeName, clean ? "all shards handed off" : "timed out");
+        return clean;
+    }
+
+    // A leave must not fail on one slow statement (a busy server, a failover): each step is tried again,
+    // each try bounded by a round's timeout, until the deadline.
+    private async Task WithRetriesAsync(Func<CancellationToken, Task> step, DateTime deadline, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(_options.RoundTimeout);
+            try
+            {
+                await step(bounded.Token);
+                return;
+            }
+            catch (Exception exception) when (IsStoreFailure(exception) && !cancellationToken.IsCancellationRequested && DateTime.UtcNow < deadline)
+            {
+                _logger.LogWarning(exception, "Cluster member {Node}: a step of leaving failed; trying again", NodeName);
+                await Task.Delay(_options.HeartbeatInterval, cancellationToken);
+            }
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private async Task<bool> WaitUntilNoShardsAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                var changed = _view.WhenChanged();
+                if (_view.Count == 0) return true;
+                await changed.WaitAsync(bounded.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return _view.Count == 0;
+        }
+    }
+}
