@@ -130,10 +130,8 @@ public sealed partial class ClusterMember
 
         long believedUntil = startedAt + _beliefTicks;
         var kept = new HashSet<int>();
-        foreach (var (shard, handOff) in renewed)
+        foreach (var (shard, epoch, handOff) in renewed)
         {
-            int index = _heldShards.IndexOf(shard);
-            long epoch = _heldEpochs[index];
             if (!_view.Renew(shard, epoch, believedUntil)) continue;
             kept.Add(shard);
             if ((handOff || _handOffAll) && _handOffsRequested.Add((shard, epoch)))
@@ -170,17 +168,23 @@ public sealed partial class ClusterMember
     }
 
     // Renews only what this node still believes it holds, with the epoch it took: a lease whose epoch
-    // moved is not renewed (the row is another node's now) and is reported lost below.
-    private async Task<List<(int Shard, bool HandOff)>> RenewAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+    // moved is not renewed (the row is another node's now) and is reported lost below. Rows are locked in
+    // shard order, as the coordinator locks them, so the two do not deadlock (and stall past a lease).
+    private async Task<List<(int Shard, long Epoch, bool HandOff)>> RenewAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         CancellationToken cancellationToken)
     {
-        var renewed = new List<(int, bool)>(_heldShards.Count);
+        var renewed = new List<(int, long, bool)>(_heldShards.Count);
         if (_heldShards.Count == 0) return renewed;
         await using var command = new NpgsqlCommand("""
+            WITH mine AS (
+                SELECT l.shard FROM shard_leases AS l
+                JOIN unnest($3::integer[], $4::bigint[]) AS h(shard, epoch) ON l.shard = h.shard
+                WHERE l.epoch = h.epoch AND l.owner = $1 AND l.expires_at > now()
+                ORDER BY l.shard
+                FOR UPDATE OF l)
             UPDATE shard_leases AS l SET expires_at = now() + $2
-            FROM unnest($3::integer[], $4::bigint[]) AS h(shard, epoch)
-            WHERE l.shard = h.shard AND l.epoch = h.epoch AND l.owner = $1 AND l.expires_at > now()
-            RETURNING l.shard, l.allocated_to IS DISTINCT FROM $1 AS hand_off
+            FROM mine WHERE l.shard = mine.shard
+            RETURNING l.shard, l.epoch, l.allocated_to IS DISTINCT FROM $1 AS hand_off
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = NodeName });
         command.Parameters.Add(new NpgsqlParameter { Value = _options.FailureTimeout });
@@ -188,10 +192,11 @@ public sealed partial class ClusterMember
         command.Parameters.Add(new NpgsqlParameter { Value = _heldEpochs.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         int shardOrdinal = reader.GetOrdinal("shard");
+        int epochOrdinal = reader.GetOrdinal("epoch");
         int handOffOrdinal = reader.GetOrdinal("hand_off");
         while (await reader.ReadAsync(cancellationToken))
         {
-            renewed.Add((reader.GetInt32(shardOrdinal), reader.GetBoolean(handOffOrdinal)));
+            renewed.Add((reader.GetInt32(shardOrdinal), reader.GetInt64(epochOrdinal), reader.GetBoolean(handOffOrdinal)));
         }
 
         return renewed;

@@ -15,47 +15,69 @@ public sealed partial class ClusterMember
     public async Task<bool> LeaveAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         _leaving = true;
-        using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        var deadline = DateTime.UtcNow + timeout;
+        await WithRetriesAsync(async bounded =>
         {
-            bounded.CancelAfter(_options.RoundTimeout);
-            await _membershipLock.WaitAsync(bounded.Token);
+            await _membershipLock.WaitAsync(bounded);
             try
             {
-                await using var connection = await _dataSource.OpenConnectionAsync(bounded.Token);
+                await using var connection = await _dataSource.OpenConnectionAsync(bounded);
                 await using var command = new NpgsqlCommand(
                     "UPDATE nodes SET state = 'leaving' WHERE name = $1 AND state IN ('joining', 'up')", connection);
                 command.Parameters.Add(new NpgsqlParameter { Value = NodeName });
-                await command.ExecuteNonQueryAsync(bounded.Token);
-                await _coordinator.ReleaseAsync(connection, null, bounded.Token);
+                await command.ExecuteNonQueryAsync(bounded);
+                await _coordinator.ReleaseAsync(connection, null, bounded);
                 // The last node up has nobody to hand its shards to: it stops them all itself and releases
                 // the leases, so a node that starts later takes them at once instead of after they lapse.
-                if (!await AnyOtherMemberUpAsync(connection, bounded.Token)) _handOffAll = true;
+                if (!await AnyOtherMemberUpAsync(connection, bounded)) _handOffAll = true;
                 Volatile.Write(ref _state, (int)MemberState.Leaving);
             }
             finally
             {
                 _membershipLock.Release();
             }
-        }
+        }, deadline, cancellationToken);
 
         _logger.LogInformation("Cluster member {Node} leaving with {Shards} shards to hand off", NodeName, _view.Count);
-        bool clean = await WaitUntilNoShardsAsync(timeout, cancellationToken);
+        bool clean = await WaitUntilNoShardsAsync(Max(deadline - DateTime.UtcNow, TimeSpan.Zero), cancellationToken);
         if (!clean) DropAll("the leave timed out before it was handed off");
 
         await StopLoopsAsync();
-        using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        await WithRetriesAsync(async bounded =>
         {
-            bounded.CancelAfter(_options.RoundTimeout);
-            await using var connection = await _dataSource.OpenConnectionAsync(bounded.Token);
+            await using var connection = await _dataSource.OpenConnectionAsync(bounded);
             await using var command = new NpgsqlCommand("UPDATE nodes SET state = 'removed' WHERE name = $1", connection);
             command.Parameters.Add(new NpgsqlParameter { Value = NodeName });
-            await command.ExecuteNonQueryAsync(bounded.Token);
-        }
+            await command.ExecuteNonQueryAsync(bounded);
+        }, DateTime.UtcNow + _options.FailureTimeout, cancellationToken);
 
         Volatile.Write(ref _state, (int)MemberState.Removed);
         _logger.LogInformation("Cluster member {Node} removed ({Outcome})", NodeName, clean ? "all shards handed off" : "timed out");
         return clean;
     }
+
+    // A leave must not fail on one slow statement (a busy server, a failover): each step is tried again,
+    // each try bounded by a round's timeout, until the deadline.
+    private async Task WithRetriesAsync(Func<CancellationToken, Task> step, DateTime deadline, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(_options.RoundTimeout);
+            try
+            {
+                await step(bounded.Token);
+                return;
+            }
+            catch (Exception exception) when (IsStoreFailure(exception) && !cancellationToken.IsCancellationRequested && DateTime.UtcNow < deadline)
+            {
+                _logger.LogWarning(exception, "Cluster member {Node}: a step of leaving failed; trying again", NodeName);
+                await Task.Delay(_options.HeartbeatInterval, cancellationToken);
+            }
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private async Task<bool> WaitUntilNoShardsAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {

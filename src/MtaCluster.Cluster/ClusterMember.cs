@@ -100,8 +100,10 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// <summary>Creates the schema if needed, registers this node as joining, and starts heartbeating.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await ClusterSchema.EnsureAsync(_dataSource, _options.MaxShards, cancellationToken);
-        await RegisterAsync(cancellationToken);
+        // A node may start while the database is still coming up or busy: each step is tried again for a while.
+        var deadline = DateTime.UtcNow + Max(_options.FailureTimeout * 3, TimeSpan.FromSeconds(30));
+        await WithRetriesAsync(bounded => ClusterSchema.EnsureAsync(_dataSource, _options.MaxShards, bounded), deadline, cancellationToken);
+        await WithRetriesAsync(RegisterAsync, deadline, cancellationToken);
         _heartbeatLoop = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
         _watchdogLoop = Task.Run(WatchdogLoopAsync, CancellationToken.None);
         _logger.LogInformation("Cluster member {Node} joining ({MaxShards} shards)", NodeName, _options.MaxShards);
@@ -214,5 +216,5 @@ public sealed partial class ClusterMember : IAsyncDisposable
 
     private static bool IsStoreFailure(Exception exception) =>
         exception is NpgsqlException or TimeoutException or OperationCanceledException or IOException
-            or System.Net.Sockets.SocketException or InvalidOperationException;
+            or System.Net.Sockets.SocketException;
 }

@@ -32,8 +32,12 @@ public sealed record ClusterMemberOptions
     /// <summary>A node silent this long is unreachable: rebalancing waits for it to come back or be downed.</summary>
     internal TimeSpan UnreachableAfter => FailureTimeout / 2;
 
-    /// <summary>Bounds every statement and connection attempt of a round, so a vanished server cannot stall the loop past a lease.</summary>
-    internal TimeSpan RoundTimeout => FailureTimeout / 2;
+    /// <summary>
+    /// Bounds every statement and connection attempt of a round, so a vanished server cannot stall the loop for
+    /// good. Safety does not rest on it: a renewal that commits late extends the belief only from the time the
+    /// round began, and the watchdog drops a lapsed belief whatever the heartbeat is waiting for.
+    /// </summary>
+    internal TimeSpan RoundTimeout => FailureTimeout;
 
     public void Validate()
     {

@@ -24,7 +24,13 @@ public static class ClusterSchema
             advertised text);
         CREATE TABLE IF NOT EXISTS cluster_coordinator (
             id integer PRIMARY KEY CHECK (id = 0), owner text, epoch bigint NOT NULL DEFAULT 0, expires_at timestamptz);
-        INSERT INTO cluster_coordinator (id) VALUES (0) ON CONFLICT (id) DO NOTHING;
+        """;
+
+    // Read-only: a running cluster's schema is complete, and then nothing below takes a lock a heartbeat waits for.
+    private const string CompleteQuery = """
+        SELECT to_regclass('nodes') IS NOT NULL AND to_regclass('cluster_coordinator') IS NOT NULL
+           AND EXISTS (SELECT 1 FROM pg_attribute
+                       WHERE attrelid = to_regclass('shard_leases') AND attname = 'allocated_to' AND NOT attisdropped)
         """;
 
     /// <summary>
@@ -48,12 +54,10 @@ public static class ClusterSchema
             await lockCommand.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        // Only when something is missing: ALTER TABLE takes an exclusive lock on shard_leases even when
-        // the column exists, and a node starting beside running ones then deadlocked with their rounds.
+        // ALTER TABLE takes an exclusive lock even when the column exists; run while members heartbeat (a node
+        // joining a live cluster) it deadlocked with a coordinator round. So DDL runs only when something is missing.
         bool complete;
-        await using (var probe = new NpgsqlCommand(
-            "SELECT to_regclass('cluster_coordinator') IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns "
-            + "WHERE table_schema = current_schema() AND table_name = 'shard_leases' AND column_name = 'allocated_to')", connection, transaction))
+        await using (var probe = new NpgsqlCommand(CompleteQuery, connection, transaction))
         {
             complete = await probe.ExecuteScalarAsync(cancellationToken) is true;
         }
@@ -64,18 +68,30 @@ public static class ClusterSchema
             await ddl.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var check = new NpgsqlCommand("SELECT max(shard) FROM shard_leases", connection, transaction))
+        await using (var coordinator = new NpgsqlCommand(
+            "INSERT INTO cluster_coordinator (id) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM cluster_coordinator)", connection, transaction))
         {
-            if (await check.ExecuteScalarAsync(cancellationToken) is int highest && highest >= maxShards)
+            await coordinator.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        long count;
+        await using (var check = new NpgsqlCommand("SELECT count(*) AS rows, max(shard) AS highest FROM shard_leases", connection, transaction))
+        {
+            await using var reader = await check.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            count = reader.GetInt64(reader.GetOrdinal("rows"));
+            int highestOrdinal = reader.GetOrdinal("highest");
+            if (!reader.IsDBNull(highestOrdinal) && reader.GetInt32(highestOrdinal) is var highest && highest >= maxShards)
             {
                 throw new InvalidOperationException(
                     $"The cluster database holds leases for {highest + 1} shards, but this node is configured with {maxShards}; every node must use the same shard count.");
             }
         }
 
-        await using (var rows = new NpgsqlCommand(
-            "INSERT INTO shard_leases (shard) SELECT generate_series(0, $1 - 1) ON CONFLICT (shard) DO NOTHING", connection, transaction))
+        if (count < maxShards)
         {
+            await using var rows = new NpgsqlCommand(
+                "INSERT INTO shard_leases (shard) SELECT generate_series(0, $1 - 1) ON CONFLICT (shard) DO NOTHING", connection, transaction);
             rows.Parameters.Add(new NpgsqlParameter { Value = maxShards });
             await rows.ExecuteNonQueryAsync(cancellationToken);
         }

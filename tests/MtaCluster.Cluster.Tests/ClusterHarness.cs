@@ -20,9 +20,21 @@ internal sealed class ClusterHarness : IAsyncDisposable
     private readonly List<(string Member, LeaseChange Change)> _history = [];
     private readonly Dictionary<int, long> _highestEpoch = [];
 
-    public ClusterHarness(string connectionString)
+    private readonly string _checkConnectionString;
+
+    private readonly TimeSpan _failureTimeout;
+
+    private readonly bool _releaseOnHandOff;
+
+    /// <param name="releaseOnHandOff">False plays a node whose entities never finish stopping: hand-offs are never released.</param>
+    public ClusterHarness(string connectionString, TimeSpan? failureTimeout = null, bool releaseOnHandOff = true)
     {
-        ConnectionString = connectionString;
+        _releaseOnHandOff = releaseOnHandOff;
+        ConnectionString = connectionString + ";Include Error Detail=true";
+        _failureTimeout = failureTimeout ?? TimeSpan.FromSeconds(2);
+
+        // The test's own checks must not trip over a pooled connection the server dropped when it restarted.
+        _checkConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
     }
 
     public string ConnectionString { get; }
@@ -35,24 +47,24 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public ConcurrentQueue<(string Member, int Shard, long Epoch)> Acquired { get; } = new();
 
-    public static ClusterMemberOptions Options(string connectionString, string name) => new()
+    public ClusterMemberOptions Options(string name) => new()
     {
-        ConnectionString = connectionString,
+        ConnectionString = ConnectionString,
         NodeName = name,
         MaxShards = Shards,
-        FailureTimeout = TimeSpan.FromSeconds(2),
+        FailureTimeout = _failureTimeout,
         HeartbeatInterval = TimeSpan.FromMilliseconds(200),
         Advertised = $$"""{"relay_port":0,"name":"{{name}}"}""",
     };
 
     public async Task<ClusterMember> StartAsync(string name)
     {
-        var member = new ClusterMember(Options(ConnectionString, name));
+        var member = new ClusterMember(Options(name));
         member.View.Changed = change =>
         {
             lock (_history) _history.Add((name, change));
         };
-        member.HandOffRequested += shard => _ = member.ReleaseAsync(shard);
+        if (_releaseOnHandOff) member.HandOffRequested += shard => _ = member.ReleaseAsync(shard);
         member.ShardLost += shard => Lost.Enqueue((name, shard));
         member.ShardAcquired += (shard, epoch) => Acquired.Enqueue((name, shard, epoch));
         member.CoordinatorRoundCompleted += round => Rounds.Enqueue(round);
@@ -136,7 +148,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
     public async Task<List<LeaseRow>> SnapshotAsync()
     {
         var rows = new List<LeaseRow>();
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(_checkConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT shard, owner, epoch, allocated_to, coalesce(expires_at > now(), false) AS live FROM shard_leases ORDER BY shard", connection);
@@ -163,7 +175,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public async Task<string?> ScalarAsync(string sql, params object[] parameters)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(_checkConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (object parameter in parameters) command.Parameters.Add(new NpgsqlParameter { Value = parameter });
@@ -172,7 +184,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public async Task<int> ExecuteAsync(string sql, params object[] parameters)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(_checkConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (object parameter in parameters) command.Parameters.Add(new NpgsqlParameter { Value = parameter });

@@ -19,6 +19,17 @@ public sealed class ClusterMemberTests(PostgresFixture postgres) : IClassFixture
         Assert.All(members, member => Assert.InRange(member.HeldShardCount, 21, 22));
         Assert.All(members, member => Assert.Equal(MemberState.Up, member.State));
         Assert.Single(members, member => member.IsCoordinator);
+        Assert.Equal("""{"relay_port":0,"name":"n2"}""", await cluster.ScalarAsync("SELECT advertised FROM nodes WHERE name = 'n2'"));
+        foreach (var row in await cluster.SnapshotAsync())
+        {
+            string shardId = row.Shard.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var owner = Assert.Single(members, member => member.Ownership.IsLocal("domain", shardId));
+            Assert.Equal(row.Owner, owner.NodeName);
+            Assert.True(owner.Fencing.TryGetEpoch(row.Shard, out long epoch));
+            Assert.Equal(row.Epoch, epoch);
+            Assert.Equal(owner.NodeName, owner.Fencing.NodeName);
+        }
+
         Assert.Equal("3", await cluster.ScalarAsync("SELECT count(*) FROM nodes WHERE state = 'up'"));
         // Members that join a little later are rebalanced in, so some shards were taken more than once:
         // every take bumped the epoch by one, and each was announced with the epoch it took.
@@ -129,6 +140,71 @@ public sealed class ClusterMemberTests(PostgresFixture postgres) : IClassFixture
         Assert.Equal("removed", await cluster.ScalarAsync("SELECT state FROM nodes WHERE name = 'n1'"));
         Assert.True(members[1].IsCoordinator);
         cluster.AssertHistoryHasNoOverlap();
+    }
+
+    [Fact]
+    public async Task No_rebalance_while_a_member_is_unreachable_its_shards_move_once_it_is_down()
+    {
+        // A longer failure timeout: a member is unreachable after 3 s of silence and down after 6 s.
+        await using var cluster = new ClusterHarness(await postgres.Server.CreateDatabaseAsync(), TimeSpan.FromSeconds(6));
+        var members = await cluster.StartInOrderAsync("n1", "n2");
+        await Poll.UntilAsync(() => cluster.SettledAsync(members), Patience, "two members settled");
+        await members[1].PauseAsync();
+        await Poll.UntilAsync(() => cluster.Rounds.Any(round => round.Unreachable > 0), Patience, "n2 unreachable");
+        cluster.Rounds.Clear();
+
+        var joiner = await cluster.StartAsync("n3");
+        await Poll.UntilAsync(() => joiner.State == MemberState.Up, Patience, "n3 up");
+        var stayers = new List<ClusterMember> { members[0], joiner };
+        await Poll.UntilAsync(() => cluster.SettledAsync(stayers), Patience, "n1 and n3 own every shard");
+
+        var rounds = cluster.Rounds.ToList();
+        int promoted = rounds.FindIndex(round => round.Promoted > 0);
+        Assert.Contains(rounds.Skip(promoted + 1), round => round.Unreachable > 0);
+        Assert.All(rounds.Where(round => round.Unreachable > 0), round => Assert.False(round.MayRebalance));
+        Assert.All(rounds.Where(round => round.Unreachable > 0), round => Assert.Equal(0, round.Rebalanced));
+        Assert.Equal(32, rounds.Sum(round => round.Allocated));
+        Assert.All(stayers, member => Assert.Equal(32, member.HeldShardCount));
+
+        // Thawed, n2 drops what it no longer believes in, closing its intervals in the history at their deadlines.
+        members[1].Resume();
+        await Poll.UntilAsync(() => cluster.Lost.Count(lost => lost.Member == "n2") == 32, Patience, "n2 told of its lost shards");
+        cluster.AssertHistoryHasNoOverlap();
+    }
+
+    [Fact]
+    public async Task The_last_member_leaving_hands_its_own_shards_off_and_releases_them()
+    {
+        await using var cluster = new ClusterHarness(await postgres.Server.CreateDatabaseAsync());
+        var members = await cluster.StartInOrderAsync("alone");
+        await Poll.UntilAsync(() => cluster.SettledAsync(members), Patience, "one member settled");
+
+        Assert.True(await members[0].LeaveAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(MemberState.Removed, members[0].State);
+        Assert.Equal(0, members[0].HeldShardCount);
+        Assert.Empty(cluster.Lost);
+        Assert.Equal("removed", await cluster.ScalarAsync("SELECT state FROM nodes WHERE name = 'alone'"));
+        // Released after its entities stopped: a node started later takes them at once.
+        Assert.Equal("0", await cluster.ScalarAsync("SELECT count(*) FROM shard_leases WHERE owner IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task A_leave_whose_hand_offs_never_finish_times_out_drops_its_shards_and_leaves_them_to_lapse()
+    {
+        await using var cluster = new ClusterHarness(await postgres.Server.CreateDatabaseAsync(), releaseOnHandOff: false);
+        var members = await cluster.StartInOrderAsync("stuck");
+        await Poll.UntilAsync(() => cluster.SettledAsync(members), Patience, "one member settled");
+
+        Assert.False(await members[0].LeaveAsync(TimeSpan.FromSeconds(1)));
+
+        Assert.Equal(MemberState.Removed, members[0].State);
+        Assert.Equal(0, members[0].HeldShardCount);
+        await Poll.UntilAsync(() => cluster.Lost.Count == ClusterHarness.Shards, Patience, "every shard reported lost");
+        Assert.Equal("removed", await cluster.ScalarAsync("SELECT state FROM nodes WHERE name = 'stuck'"));
+
+        // Not released: the leases lapse by themselves, so nobody takes a shard this node might still act on.
+        Assert.Equal(ClusterHarness.Shards.ToString(), await cluster.ScalarAsync("SELECT count(*) FROM shard_leases WHERE owner = 'stuck'"));
     }
 
     private static long Epoch(ClusterMember member, int shard)

@@ -54,6 +54,27 @@ public sealed class ClusterSchemaTests(PostgresFixture postgres) : IClassFixture
     }
 
     [Fact]
+    public async Task A_node_joining_a_running_cluster_creates_nothing_and_waits_for_no_lock_the_members_hold()
+    {
+        string connectionString = await Server.CreateDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await ClusterSchema.EnsureAsync(dataSource, 16);
+
+        // What a member's heartbeat holds mid-transaction: row locks on its node row and its leases.
+        await using var member = await dataSource.OpenConnectionAsync();
+        await using var heartbeat = await member.BeginTransactionAsync();
+        await using (var locks = new NpgsqlCommand(
+            "UPDATE shard_leases SET expires_at = now() WHERE shard < 4; UPDATE cluster_coordinator SET epoch = epoch + 1", member, heartbeat))
+        {
+            await locks.ExecuteNonQueryAsync();
+        }
+
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await ClusterSchema.EnsureAsync(dataSource, 16, patience.Token);
+        await heartbeat.RollbackAsync();
+    }
+
+    [Fact]
     public async Task A_node_configured_with_fewer_shards_than_the_database_holds_is_refused()
     {
         string connectionString = await Server.CreateDatabaseAsync();

@@ -113,7 +113,7 @@ internal sealed class CoordinatorRound
 
         var up = new List<string>();
         int joining = 0;
-        bool unreachable = false;
+        int unreachable = 0;
         await using (var members = new NpgsqlCommand("""
             SELECT name, state, heartbeat_at > now() - $1 AS reachable FROM nodes WHERE state IN ('joining', 'up', 'leaving')
             """, connection, transaction))
@@ -124,7 +124,7 @@ internal sealed class CoordinatorRound
             {
                 string name = reader.GetString(reader.GetOrdinal("name"));
                 string state = reader.GetString(reader.GetOrdinal("state"));
-                if (!reader.GetBoolean(reader.GetOrdinal("reachable"))) unreachable = true;
+                if (!reader.GetBoolean(reader.GetOrdinal("reachable"))) unreachable++;
                 if (state == MemberStates.Joining) joining++;
                 if (state is MemberStates.Joining or MemberStates.Up) up.Add(name);
             }
@@ -167,7 +167,7 @@ internal sealed class CoordinatorRound
 
         // Rebalance only in a calm cluster: nobody joining or unreachable, nobody just downed, every
         // earlier decision carried out. Otherwise a shard could be moved again before its last move ended.
-        bool mayRebalance = joining == 0 && !unreachable && markedDown == 0 && settled;
+        bool mayRebalance = joining == 0 && unreachable == 0 && markedDown == 0 && settled;
         _changes.Clear();
         var decision = _allocator.Decide(allocatedTo, up, mayRebalance, _changes);
         if (_changes.Count > 0)
@@ -176,15 +176,17 @@ internal sealed class CoordinatorRound
             var names = new string[_changes.Count];
             for (int i = 0; i < _changes.Count; i++) (shards[i], names[i]) = _changes[i];
             await using var apply = new NpgsqlCommand("""
+                WITH c AS (SELECT * FROM unnest($1::integer[], $2::text[]) AS c(shard, member)),
+                     moving AS (SELECT l.shard FROM shard_leases AS l JOIN c ON l.shard = c.shard ORDER BY l.shard FOR UPDATE OF l)
                 UPDATE shard_leases AS l SET allocated_to = c.member
-                FROM unnest($1::integer[], $2::text[]) AS c(shard, member)
-                WHERE l.shard = c.shard
+                FROM moving JOIN c ON c.shard = moving.shard
+                WHERE l.shard = moving.shard
                 """, connection, transaction);
             apply.Parameters.Add(new NpgsqlParameter { Value = shards });
             apply.Parameters.Add(new NpgsqlParameter { Value = names });
             await apply.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        return new CoordinatorRoundResult(markedDown, joining, decision.Allocated, decision.Rebalanced, mayRebalance, _allocator.RebalanceLimit);
+        return new CoordinatorRoundResult(markedDown, joining, unreachable, decision.Allocated, decision.Rebalanced, mayRebalance, _allocator.RebalanceLimit);
     }
 }

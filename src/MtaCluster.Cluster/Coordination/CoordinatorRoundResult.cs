@@ -1,4 +1,8 @@
 namespace MtaCluster.Cluster.Coordination;
 
-/// <summary>One coordinator round: members marked down and let in, shards allocated and moved, and whether it could rebalance.</summary>
-public sealed record CoordinatorRoundResult(int MarkedDown, int Promoted, int Allocated, int Rebalanced, bool MayRebalance, int RebalanceLimit);
+/// <summary>
+/// One coordinator round: members marked down, let in (were joining) and found unreachable; shards
+/// allocated and moved; whether it could rebalance, and the most it may move in a round.
+/// </summary>
+public sealed record CoordinatorRoundResult(
+    int MarkedDown, int Promoted, int Unreachable, int Allocated, int Rebalanced, bool MayRebalance, int RebalanceLimit);

@@ -73,24 +73,48 @@ public sealed class DeliveryContext(
     /// <summary>How many domains deliver and how many wait for their turn (see <see cref="DomainWakeScheduler"/>).</summary>
     public ActiveDomainSlots ActiveDomainSlots { get; } = new();
 
-    /// <summary>Who submits as which tenant, their weights and own limits (node.yaml Tenants).</summary>
-    public TenantDirectory Tenants { get; init; } = new(null);
+    /// <summary>Who submits as which tenant, their weights and own limits (node.yaml Tenants), as now in force.</summary>
+    public TenantDirectory Tenants
+    {
+        get => TenantHolder.Current;
+        init => TenantHolder = new TenantDirectoryHolder(value);
+    }
+
+    /// <summary>Holds <see cref="Tenants"/>; a reload of node.yaml replaces what it holds.</summary>
+    public TenantDirectoryHolder TenantHolder { get; init; } = new(new TenantDirectory(null));
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SharedTokenBucket> _tenantBuckets = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The bucket of a tenant's own MaxMessagesPerHour, which every domain it sends to draws from;
     /// null for a tenant without one. Made once per tenant and kept for the node's life, so the
-    /// hour's count survives a domain entity's passivation.
+    /// hour's count survives a domain entity's passivation; a reloaded limit reshapes the same bucket,
+    /// keeping what the hour has already used (a reload hands out no fresh burst).
     /// </summary>
     public SharedTokenBucket? TenantBucket(Tenant tenant)
     {
         if (tenant.MaxMessagesPerHour is not int perHour) return null;
-        return _tenantBuckets.GetOrAdd(tenant.Name, _ =>
-        {
-            var burst = new ThrottleLimits(0, null, null, null, ThrottleLimits.DefaultBurstWindow).BurstFor(perHour, TimeSpan.FromHours(1));
-            return new SharedTokenBucket(new TokenBucket(burst, perHour, TimeSpan.FromHours(1), Time.GetUtcNow()));
-        });
+        var burst = new ThrottleLimits(0, null, null, null, ThrottleLimits.DefaultBurstWindow).BurstFor(perHour, TimeSpan.FromHours(1));
+        var bucket = _tenantBuckets.GetOrAdd(tenant.Name, _ => new SharedTokenBucket(new TokenBucket(burst, perHour, TimeSpan.FromHours(1), Time.GetUtcNow())));
+        bucket.Reshape(burst, perHour, TimeSpan.FromHours(1), Time.GetUtcNow());
+        return bucket;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Group, string Tenant), TenantRateLimiter> _tenantLimiters = new();
+
+    /// <summary>
+    /// A tenant's limiter at one throttle group (domains.yaml <c>tenants:</c> under a domain or MX
+    /// pattern); null when the tenant is unlimited there. One per group and tenant, so the domains of an
+    /// MX-rollup group share the tenant's allowance as they share the group's rate, and kept for the
+    /// node's life, so neither a reload nor an entity's passivation refills it.
+    /// </summary>
+    public TenantRateLimiter? TenantLimiter(string throttleKey, string tenant, TenantRateLimits limits, TimeSpan burstWindow)
+    {
+        if (limits.IsUnlimited) return null;
+        var now = Time.GetUtcNow();
+        var limiter = _tenantLimiters.GetOrAdd((throttleKey, tenant), _ => TenantRateLimiter.Create(limits, burstWindow, now)!);
+        limiter.Reshape(limits, burstWindow, now);
+        return limiter;
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ThrottleGroup> _throttleGroups = new(StringComparer.Ordinal);

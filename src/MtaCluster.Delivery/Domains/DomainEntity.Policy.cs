@@ -23,6 +23,18 @@ public sealed partial class DomainEntity
     }
 
     /// <summary>
+    /// After a reload of node.yaml's Tenants (SIGHUP): the queued work moves to a scheduler whose
+    /// tenants have their reloaded weights and hourly limits, before the next decision.
+    /// </summary>
+    private void FollowReloadedTenants()
+    {
+        var current = _context.TenantHolder.Current;
+        if (ReferenceEquals(current, _tenants)) return;
+        _tenants = current;
+        RebuildSends();
+    }
+
+    /// <summary>
     /// After a reload of domains.yaml (SIGHUP), resolves this domain again and puts the result in force
     /// before the next decision: limits at once, and everything an open connection has fixed (route,
     /// TLS, egress pool, per-connection limits) from the next connection on. A reference comparison
@@ -30,6 +42,7 @@ public sealed partial class DomainEntity
     /// </summary>
     private void FollowReloadedPolicy()
     {
+        FollowReloadedTenants();
         var current = _context.PolicyHolder.Current;
         if (ReferenceEquals(current, _policies)) return;
         _policies = current;

@@ -1,4 +1,5 @@
 using MtaCluster.Delivery.Scheduling;
+using MtaCluster.Delivery.Tenants;
 using MtaCluster.Mail;
 using MtaCluster.Storage;
 
@@ -10,6 +11,8 @@ namespace MtaCluster.Delivery.Domains;
 public sealed partial class DomainEntity
 {
     private DomainSendScheduler<WorkItem> _sends = null!;
+    // The tenants the scheduler's slots were made under; see FollowReloadedTenants.
+    private TenantDirectory? _tenants;
     // Recipients in flight per queue, so each queue's fetch asks for enough to get a batch past its own.
     private readonly Dictionary<LaneQueueKey, int> _inFlightPerQueue = new();
     // Queues left with more in the spool than was fetched (or not fetched because enough waits here).
@@ -44,7 +47,7 @@ public sealed partial class DomainEntity
         {
             if (queue.NextAttemptAt > now) continue;
             var key = new LaneQueueKey(queue.Lane, queue.Tenant);
-            var tenant = TenantSlot(queue.Tenant, now);
+            var tenant = TenantSlot(queue.Tenant);
             if (_sends.Queued(queue.Lane, tenant) >= batch / 2)
             {
                 _queuesWithMore.Add(key);
@@ -97,11 +100,12 @@ public sealed partial class DomainEntity
     /// The scheduler's slot of a tenant: its weight and own hourly limit from node.yaml (a tenant the
     /// configuration no longer has weighs 1, unlimited), its limits at this domain from the policy.
     /// </summary>
-    private int TenantSlot(string name, DateTimeOffset now)
+    private int TenantSlot(string name)
     {
         if (_sends.TryGetTenant(name, out var slot)) return slot;
-        var tenant = _context.Tenants.Find(name);
-        var domainLimit = TenantRateLimiter.Create(_match.Policy.LimitsFor(name), _match.Policy.ThrottleLimits.BurstWindow, now);
+        _tenants ??= _context.TenantHolder.Current;
+        var tenant = _tenants.Find(name);
+        var domainLimit = _context.TenantLimiter(_match.ThrottleKey, name, _match.Policy.LimitsFor(name), _match.Policy.ThrottleLimits.BurstWindow);
         return _sends.AddTenant(name, tenant?.Weight ?? 1, domainLimit, tenant is null ? null : _context.TenantBucket(tenant));
     }
 
@@ -111,10 +115,9 @@ public sealed partial class DomainEntity
         var previous = _sends;
         _sends = new DomainSendScheduler<WorkItem>(_context.Options.BulkFloor, _context.Time);
         if (previous is null || previous.Count == 0) return;
-        var now = _context.Time.GetUtcNow();
         foreach (var send in previous.RemoveAll())
         {
-            _sends.Enqueue(send.Lane, TenantSlot(previous.TenantName(send.Tenant), now), send.Item);
+            _sends.Enqueue(send.Lane, TenantSlot(previous.TenantName(send.Tenant)), send.Item);
         }
     }
 }

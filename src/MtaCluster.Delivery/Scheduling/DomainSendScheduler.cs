@@ -174,23 +174,17 @@ public sealed class DomainSendScheduler<T>
         return false;
     }
 
-    // The domain's own bucket is checked before the shared one is drawn from, so a refusal by
-    // either never spends the other's token.
+    // Both limits in one step (TenantRateLimiter.TryTake), so a refusal by either never spends the
+    // other's token, and domains sharing the limiters cannot both take the last one.
     private static bool Admit(Slot slot, DateTimeOffset now, out long readyAtTicks)
     {
         readyAtTicks = 0;
-        if (slot.DomainLimit is { } domain && !domain.CanTake(now))
-        {
-            readyAtTicks = ReadyAt(now, domain.TimeUntilAvailable(now));
-            return false;
-        }
-        if (slot.TenantLimit is { } shared && !shared.TryTake(now, out var wait))
-        {
-            readyAtTicks = ReadyAt(now, wait);
-            return false;
-        }
-        slot.DomainLimit?.Take(now);
-        return true;
+        var wait = TimeSpan.Zero;
+        var admitted = slot.DomainLimit is { } domain
+            ? domain.TryTake(now, slot.TenantLimit, out wait)
+            : slot.TenantLimit is not { } shared || shared.TryTake(now, out wait);
+        if (!admitted) readyAtTicks = ReadyAt(now, wait);
+        return admitted;
     }
 
     private static long ReadyAt(DateTimeOffset now, TimeSpan wait) =>

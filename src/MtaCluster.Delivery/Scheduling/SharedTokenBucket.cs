@@ -25,6 +25,16 @@ public sealed class SharedTokenBucket(TokenBucket bucket)
         }
     }
 
+    /// <summary>Takes a new capacity and rate (a reloaded limit), keeping the credit earned; nothing changes when they are the same.</summary>
+    public void Reshape(int capacity, int tokensPerPeriod, TimeSpan period, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (bucket.Capacity == capacity && bucket.TokensPerPeriod == tokensPerPeriod && bucket.Period == period) return;
+            bucket.Reconfigure(capacity, tokensPerPeriod, period, now);
+        }
+    }
+
     public int Available(DateTimeOffset now)
     {
         lock (_gate) return bucket.Available(now);

@@ -48,6 +48,9 @@ public sealed class TenantDirectory
     /// <summary>Every tenant, <c>default</c> included.</summary>
     public IReadOnlyCollection<Tenant> All => _byName.Values;
 
+    /// <summary>Every AUTH user a tenant lists, with that tenant's name.</summary>
+    public IEnumerable<KeyValuePair<string, string>> Users => _byUser.Select(u => KeyValuePair.Create(u.Key, u.Value.Name));
+
     /// <summary>The tenant a message submitted by <paramref name="authenticatedUser"/> (null: no AUTH) belongs to.</summary>
     public Tenant ForSubmission(string? authenticatedUser) =>
         authenticatedUser is not null && _byUser.TryGetValue(authenticatedUser, out var tenant) ? tenant : Default;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using MtaCluster.Delivery.Domains;
+using MtaCluster.Delivery.Tenants;
 using MtaCluster.Node.Delivery;
 using MtaCluster.Smtp.Server;
 
@@ -8,7 +9,9 @@ namespace MtaCluster.Node.Hosting;
 
 /// <summary>
 /// Reads the node's configuration layers again (SIGHUP) and applies what can change cheaply and
-/// safely while the node runs: the <c>Logging</c> levels and <c>Delivery:Hold</c>. Every other key
+/// safely while the node runs: the <c>Logging</c> levels, <c>Delivery:Hold</c> and the <c>Tenants</c>
+/// section (users, weights, default lanes, hourly limits: the next message accepted and each domain's
+/// next decision use them). Every other key
 /// is bound once at start into listeners, the spool, pools and the actor system, so a change to it
 /// is named at Warning as needing a restart rather than half applied.
 /// </summary>
@@ -17,6 +20,7 @@ public sealed class NodeConfigurationReloader(
     LiveConfigurationProvider logging,
     DeliveryOptions delivery,
     DeliveryEngine engine,
+    TenantDirectoryHolder tenants,
     ILogger logger)
 {
     public const string LoggingSection = "Logging";
@@ -29,11 +33,16 @@ public sealed class NodeConfigurationReloader(
     public async Task<bool> ReloadAsync(CancellationToken cancellationToken)
     {
         IReadOnlyDictionary<string, string> candidate;
+        TenantDirectory reloadedTenants;
         try
         {
-            candidate = Flatten(ReadAgain(configuration));
+            var root = ReadAgain(configuration);
+            candidate = Flatten(root);
+            // What the start-up check does not cover (a name listed twice in different spellings) the directory refuses.
+            reloadedTenants = new TenantDirectory(Configuration.NodeConfigurationSections.Bind<TenantsOptions>(root));
         }
-        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or InvalidOperationException or ArgumentException
+            or Configuration.ConfigurationErrorException)
         {
             logger.LogError("node configuration reload refused, the settings in force stay: {Error}", Describe(ex));
             return false;
@@ -49,14 +58,23 @@ public sealed class NodeConfigurationReloader(
             logger.LogInformation("node configuration reloaded: applied {Changes}", Describe(loggingChanges));
         }
 
+        ApplyTenants(reloadedTenants);
         await ApplyHoldAsync(candidate, cancellationToken).ConfigureAwait(false);
 
-        var restart = Changes(running, candidate).Where(c => !IsLogging(c.Key) && !c.Key.Equals(HoldKey, StringComparison.OrdinalIgnoreCase)).ToList();
+        var restart = Changes(running, candidate).Where(c => !IsLogging(c.Key) && !IsTenants(c.Key) && !c.Key.Equals(HoldKey, StringComparison.OrdinalIgnoreCase)).ToList();
         if (restart.Count > 0)
         {
             logger.LogWarning("node configuration: changed since start, takes effect only after a restart: {Changes}", Describe(restart));
         }
         return true;
+    }
+
+    private void ApplyTenants(TenantDirectory reloaded)
+    {
+        var changes = TenantDirectoryComparer.Differences(tenants.Current, reloaded);
+        if (changes.Count == 0) return;
+        tenants.Replace(reloaded);
+        logger.LogInformation("tenants reloaded: {Changes}", string.Join(", ", changes));
     }
 
     private async Task ApplyHoldAsync(IReadOnlyDictionary<string, string> candidate, CancellationToken cancellationToken)
@@ -112,6 +130,9 @@ public sealed class NodeConfigurationReloader(
         configuration.AsEnumerable()
             .Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key, kv => kv.Value!, StringComparer.OrdinalIgnoreCase);
+
+    private static bool IsTenants(string key) =>
+        key.StartsWith(TenantsOptions.Section + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsLogging(string key) =>
         key.StartsWith(LoggingSection + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase);

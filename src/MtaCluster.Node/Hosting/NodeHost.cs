@@ -67,7 +67,7 @@ public static class NodeHost
         builder.Services.AddHostedService<NodeLifecycleService>();
         builder.Services.AddSingleton(logging);
         builder.Services.AddSingleton(sp => new NodeConfigurationReloader(configuration, logging, sp.GetRequiredService<DeliveryOptions>(),
-            sp.GetRequiredService<DeliveryEngine>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload")));
+            sp.GetRequiredService<DeliveryEngine>(), sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload")));
         // Early, so a SIGHUP while the node starts is a reload, not the runtime's default exit.
         builder.Services.AddHostedService<ReloadService>();
         builder.Services.AddSingleton(sp => ActorSystem.Create(nodeOptions.EffectiveName, loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
@@ -99,6 +99,8 @@ public static class NodeHost
                     DatabasePath = SqliteQueueStoreOptions.ForDataDirectory(nodeOptions.FullDataDir).DatabasePath,
                     ShardOfMessage = id => ShardHash.ShardOf(id, sharding.MaxShards),
                     RemoveDeliveredOnCompletion = spool.RetainFinishedMessages <= TimeSpan.Zero,
+                    // Started by SpoolService once the listeners are up.
+                    DeferUpgradeWork = true,
                 },
                 sp.GetRequiredService<ILogger<SqliteQueueStore>>()));
         builder.Services.AddHostedService<SpoolService>();
@@ -109,7 +111,7 @@ public static class NodeHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SpoolSpaceMonitor>());
 
         // Validated at start (TenantConfigurationRules), so building it here cannot refuse what passed.
-        builder.Services.AddSingleton(new TenantDirectory(NodeConfigurationSections.Bind<TenantsOptions>(configuration)));
+        builder.Services.AddSingleton(new TenantDirectoryHolder(new TenantDirectory(NodeConfigurationSections.Bind<TenantsOptions>(configuration))));
         AddDelivery(builder.Services, configuration, nodeOptions, sharding, spool, clustered);
         if (clustered)
         {
@@ -178,7 +180,7 @@ public static class NodeHost
                 options,
                 sp.GetRequiredService<ILoggerFactory>())
             {
-                Tenants = sp.GetRequiredService<TenantDirectory>(),
+                TenantHolder = sp.GetRequiredService<TenantDirectoryHolder>(),
             };
             DeliveryEngine? engine = null;
             // DSNs come from the name the node greets with, which is also the name in its Received headers.
@@ -215,7 +217,7 @@ public static class NodeHost
         options.DataDirectory ??= node.FullDataDir;
 
         services.AddSingleton<IMessageSpool>(sp => new QueueStoreSpool(sp.GetRequiredService<IQueueStore>(), sharding.MaxShards, sp.GetService<INewWorkListener>(),
-            sp.GetRequiredService<TenantDirectory>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>()));
+            sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>()));
         services.AddSingleton(sp =>
         {
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();

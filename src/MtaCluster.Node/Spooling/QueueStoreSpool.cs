@@ -22,10 +22,11 @@ public sealed class QueueStoreSpool(
     IQueueStore store,
     int maxShards,
     INewWorkListener? newWork = null,
-    TenantDirectory? tenants = null,
+    TenantDirectoryHolder? tenants = null,
     ILogger<QueueStoreSpool>? logger = null) : IMessageSpool
 {
-    private readonly TenantDirectory _tenants = tenants ?? new TenantDirectory(null);
+    // Read at each message: a reload of the Tenants section (SIGHUP) applies from the next one.
+    private readonly TenantDirectoryHolder _tenants = tenants ?? new TenantDirectoryHolder(new TenantDirectory(null));
     private readonly ILogger _logger = logger ?? NullLogger<QueueStoreSpool>.Instance;
 
     public string NewMessageId() => QueueId.New();
@@ -41,7 +42,7 @@ public sealed class QueueStoreSpool(
 
         // Only the client's part can hold the fields: the prefix is the server's own trace header.
         var headers = LaneHeaderScanner.Scan(message.Content.Body);
-        var tenant = _tenants.ForSubmission(message.AuthenticatedUser);
+        var tenant = _tenants.Current.ForSubmission(message.AuthenticatedUser);
         var mayChoose = message.AuthenticatedUser is not null || message.ClientTrusted;
         var lane = TenantDirectory.LaneFor(tenant, headers.Lane, mayChoose);
         var content = headers.Removals.IsEmpty ? message.Content : new MessageContent(message.Content.Prefix, headers.Without(message.Content.Body));

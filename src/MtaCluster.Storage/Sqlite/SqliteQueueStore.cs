@@ -10,7 +10,7 @@ namespace MtaCluster.Storage.Sqlite;
 /// deletion) goes through one group-committing writer connection; reads use pooled connections of
 /// their own, which WAL lets run beside the writer without blocking it.
 /// </summary>
-public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
+public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics, IDeferredStartupWork
 {
     private readonly SqliteQueueStoreOptions _options;
     private readonly ILogger<SqliteQueueStore> _logger;
@@ -20,6 +20,8 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     private SqliteSpoolWriter? _writer;
     private SqliteSpaceReclaimer? _reclaimer;
     private SqliteCompletionBackfill? _backfill;
+    private SqliteLaneIndexBuild? _laneIndexBuild;
+    private volatile bool _laneIndexReady;
     private bool _disposed;
 
     public SqliteQueueStore(SqliteQueueStoreOptions options, ILogger<SqliteQueueStore>? logger = null)
@@ -59,6 +61,12 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     /// <summary>Completes when the upgrade's walk over messages complete before it is done (at once when none was scheduled).</summary>
     internal Task CompletionBackfill => _backfill?.Completion ?? Task.CompletedTask;
 
+    /// <summary>Completes when the lane index exists: at once on a file that has it, else when its build behind the start commits (or fails).</summary>
+    internal Task LaneIndexBuild => _laneIndexBuild?.Completion ?? Task.CompletedTask;
+
+    /// <summary>Whether the spool file has its lane index (false on a file upgraded from version 4 until the build commits).</summary>
+    public bool HasLaneIndex => _laneIndexReady;
+
     /// <summary>Opens the file (creating it and its directory when missing), sets up WAL and the schema, and starts the writer.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
@@ -80,6 +88,7 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
                 await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
                 await CreateSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
                 var backfillScheduled = await ScalarAsync(connection, SqliteCompletionBackfill.IsScheduled, cancellationToken).ConfigureAwait(false) is not null;
+                _laneIndexReady = await ScalarAsync(connection, SqliteSchema.LaneIndexExists, cancellationToken).ConfigureAwait(false) is not null;
                 var writer = new SqliteSpoolWriter(connection, _options.MaxBatchSize, _options.QueueCapacity, _logger, _options.ShardOfMessage, _options.RemoveDeliveredOnCompletion);
                 writer.Start();
                 _writer = writer;
@@ -89,6 +98,12 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
                 {
                     _backfill = new SqliteCompletionBackfill(writer, _logger);
                     _backfill.Start();
+                }
+                if (!_laneIndexReady)
+                {
+                    _laneIndexBuild = new SqliteLaneIndexBuild(writer, () => _laneIndexReady = true, _logger);
+                    if (!_options.DeferUpgradeWork)
+                        _laneIndexBuild.Start();
                 }
             }
             catch
@@ -101,6 +116,13 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
         {
             _lifecycle.Release();
         }
+    }
+
+    /// <inheritdoc />
+    public void StartDeferredWork()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _laneIndexBuild?.Start();
     }
 
     private async Task ConfigureAsync(SqliteConnection connection, CancellationToken cancellationToken)
@@ -143,6 +165,8 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
                 throw new InvalidOperationException($"The spool file has schema version {version}; this build knows up to {SqliteSchema.Version}.");
             await SqliteSchemaMigration.ApplyAsync(connection, version, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, SqliteSchema.Create, cancellationToken).ConfigureAwait(false);
+            if (version == 0)
+                await ExecuteAsync(connection, SqliteSchema.CreateLaneIndex, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, $"PRAGMA user_version = {SqliteSchema.Version}", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, "COMMIT", cancellationToken).ConfigureAwait(false);
         }
@@ -304,6 +328,8 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
     public async Task<IReadOnlyList<LaneQueue>> GetLaneQueuesAsync(string domain, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(domain);
+        if (!_laneIndexReady)
+            return await GetLaneQueuesWithoutLaneIndexAsync(domain, cancellationToken).ConfigureAwait(false);
         await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
         // One read transaction, so the seeks see one snapshot.
         await using var transaction = connection.BeginTransaction(deferred: true);
@@ -324,6 +350,19 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
             lane.Value = (int)found.Lane;
             tenant.Value = found.Tenant;
         }
+        return queues;
+    }
+
+    private async Task<IReadOnlyList<LaneQueue>> GetLaneQueuesWithoutLaneIndexAsync(string domain, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectLaneQueuesWithoutLaneIndex;
+        command.Parameters.AddWithValue("$domain", domain);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var queues = new List<LaneQueue>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            queues.Add(new LaneQueue((DeliveryLane)reader.GetInt32(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))));
         return queues;
     }
 
@@ -465,6 +504,8 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics
             _disposed = true;
             if (_backfill is not null)
                 await _backfill.DisposeAsync().ConfigureAwait(false);
+            if (_laneIndexBuild is not null)
+                await _laneIndexBuild.DisposeAsync().ConfigureAwait(false);
             if (_reclaimer is not null)
                 await _reclaimer.DisposeAsync().ConfigureAwait(false);
             if (_writer is not null)

@@ -69,6 +69,14 @@ public sealed class SqliteQueueStoreOptions
     /// </summary>
     public bool RemoveDeliveredOnCompletion { get; init; }
 
+    /// <summary>
+    /// True for a host that calls <see cref="IDeferredStartupWork.StartDeferredWork"/> once it serves
+    /// (the node, after its listeners are up): the upgrade work that reads every recipient row (the
+    /// lane index of a file upgraded from schema version 4) waits for that call. False: it starts
+    /// when the store opens.
+    /// </summary>
+    public bool DeferUpgradeWork { get; init; }
+
     /// <summary>Options for <c>spool.db</c> in <paramref name="dataDirectory"/>.</summary>
     public static SqliteQueueStoreOptions ForDataDirectory(string dataDirectory) =>
         new() { DatabasePath = Path.Combine(dataDirectory, DefaultFileName) };

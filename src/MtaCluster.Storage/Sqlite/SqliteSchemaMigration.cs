@@ -29,8 +29,8 @@ internal static class SqliteSchemaMigration
         // the listeners on a large spool. On a file that needs none, the walk only reads.
         (5, SqliteCompletionBackfill.Schedule),
         // Version 5, lanes and tenants: constant defaults again, so older rows are bulk mail of
-        // tenant default. ix_recipients_lane_due then comes from Create; building it is the one
-        // step that reads every recipient row (not the bodies), once, on the first start after the upgrade.
+        // tenant default. ix_recipients_lane_due is not made here: building it reads every recipient
+        // row, so SqliteLaneIndexBuild makes it after the start, and lane reads do without it meanwhile.
         (5, "ALTER TABLE messages ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'"),
         (5, "ALTER TABLE messages ADD COLUMN lane INTEGER NOT NULL DEFAULT 0"),
         (5, "ALTER TABLE messages ADD COLUMN campaign TEXT"),

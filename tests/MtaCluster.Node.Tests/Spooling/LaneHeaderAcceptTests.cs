@@ -27,11 +27,11 @@ public sealed class LaneHeaderAcceptTests : IAsyncLifetime
     {
         _store = new SqliteQueueStore(SqliteQueueStoreOptions.ForDataDirectory(_directory));
         await _store.InitializeAsync();
-        var tenants = new TenantDirectory(new TenantsOptions
+        var tenants = new TenantDirectoryHolder(new TenantDirectory(new TenantsOptions
         {
             ["acme"] = new TenantOptions { Users = ["app1"], DefaultLane = DeliveryLane.Bulk },
             ["shop"] = new TenantOptions { Users = ["app2"], DefaultLane = DeliveryLane.Transactional },
-        });
+        }));
         _spool = new QueueStoreSpool(_store, maxShards: 16, tenants: tenants, logger: _logs.Factory.CreateLogger<QueueStoreSpool>());
     }
 

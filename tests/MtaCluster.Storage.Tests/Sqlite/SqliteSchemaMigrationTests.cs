@@ -60,6 +60,80 @@ public sealed class SqliteSchemaMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_upgraded_from_version_4_reads_its_lanes_without_the_lane_index_until_the_deferred_build_makes_it()
+    {
+        await WriteOldSpoolAsync(4);
+        var options = new SqliteQueueStoreOptions { DatabasePath = DatabasePath, DeferUpgradeWork = true };
+        await using (var store = new SqliteQueueStore(options))
+        {
+            await store.InitializeAsync();
+            // Opening did not read every recipient row to build it.
+            Assert.False(store.HasLaneIndex);
+            Assert.Equal(0L, await ScalarAsync(store, SqliteSchema.LaneIndexExists.Replace("SELECT 1", "SELECT COUNT(*)", StringComparison.Ordinal)));
+
+            // Mail accepted meanwhile has its own queue beside the old one, read without the index.
+            var fresh = new SpoolMessage(QueueId.New(), "app@example.org", [new SpoolRecipient("t@one.test", "one.test", 7)], "Subject: x\r\n\r\nbody\r\n"u8.ToArray(), T0,
+                Tenant: "acme", Lane: MtaCluster.Mail.DeliveryLane.Transactional);
+            await store.EnqueueAsync(fresh);
+            LaneQueue[] expected =
+            [
+                new(MtaCluster.Mail.DeliveryLane.Bulk, "default", T0.AddMinutes(5)),
+                new(MtaCluster.Mail.DeliveryLane.Transactional, "acme", T0),
+            ];
+            Assert.Equal(expected, await store.GetLaneQueuesAsync("one.test"));
+            Assert.Equal(["a@one.test"], (await store.GetDueRecipientsForDomainAsync("one.test", MtaCluster.Mail.DeliveryLane.Bulk, "default", T0.AddHours(1), 10)).Select(r => r.Address));
+            Assert.Equal(["t@one.test"], (await store.GetDueRecipientsForDomainAsync("one.test", MtaCluster.Mail.DeliveryLane.Transactional, "acme", T0.AddHours(1), 10)).Select(r => r.Address));
+
+            // Both reads are range scans of the domain's due index meanwhile: slower on a big domain, never a scan of the table.
+            await using (var connection = await store.OpenReadConnectionAsync())
+            {
+                var queues = await SqliteQueryPlan.QueryPlanAsync(connection, SqliteSchema.SelectLaneQueuesWithoutLaneIndex, ("$domain", "one.test"));
+                Assert.Contains(queues, d => d.StartsWith("SEARCH recipients USING INDEX ix_recipients_domain_due (domain=? AND state=?)", StringComparison.Ordinal));
+                var due = await SqliteQueryPlan.QueryPlanAsync(connection, SqliteSchema.SelectDueForLane,
+                    ("$domain", "one.test"), ("$lane", 0), ("$tenant", "default"), ("$now", 0L), ("$limit", 10));
+                Assert.Contains(due, d => d.StartsWith("SEARCH recipients USING INDEX ix_recipients_domain_due (domain=? AND state=? AND next_attempt_at<?)", StringComparison.Ordinal));
+                Assert.All(queues.Concat(due), d => Assert.False(d.StartsWith("SCAN", StringComparison.Ordinal), d));
+                Assert.DoesNotContain(due, d => d.Contains("TEMP B-TREE", StringComparison.Ordinal));
+            }
+
+            store.StartDeferredWork();
+            await store.LaneIndexBuild.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(store.HasLaneIndex);
+            Assert.Equal(1L, await ScalarAsync(store, SqliteSchema.LaneIndexExists.Replace("SELECT 1", "SELECT COUNT(*)", StringComparison.Ordinal)));
+            Assert.Equal(expected, await store.GetLaneQueuesAsync("one.test"));
+            await using (var connection = await store.OpenReadConnectionAsync())
+            {
+                var due = await SqliteQueryPlan.QueryPlanAsync(connection, SqliteSchema.SelectDueForLane,
+                    ("$domain", "one.test"), ("$lane", 0), ("$tenant", "default"), ("$now", 0L), ("$limit", 10));
+                Assert.Contains(due, d => d.StartsWith("SEARCH recipients USING INDEX ix_recipients_lane_due", StringComparison.Ordinal));
+            }
+        }
+
+        // The next start finds the index and has nothing to build.
+        await using var reopened = new SqliteQueueStore(options);
+        await reopened.InitializeAsync();
+        Assert.True(reopened.HasLaneIndex);
+        Assert.True(reopened.LaneIndexBuild.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_new_file_has_its_lane_index_from_the_start()
+    {
+        await using var store = new SqliteQueueStore(new SqliteQueueStoreOptions { DatabasePath = DatabasePath, DeferUpgradeWork = true });
+        await store.InitializeAsync();
+        Assert.True(store.HasLaneIndex);
+        Assert.Equal(1L, await ScalarAsync(store, SqliteSchema.LaneIndexExists.Replace("SELECT 1", "SELECT COUNT(*)", StringComparison.Ordinal)));
+    }
+
+    private static async Task<long> ScalarAsync(SqliteQueueStore store, string sql)
+    {
+        await using var connection = await store.OpenReadConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task An_upgraded_file_opens_again_without_repeating_the_upgrade()
     {
         await WriteOldSpoolAsync(2);
