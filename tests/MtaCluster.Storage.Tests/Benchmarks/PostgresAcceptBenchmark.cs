@@ -10,11 +10,13 @@ namespace MtaCluster.Storage.Tests.Benchmarks;
 /// <summary>How one group-committed transaction writes its messages, recipients and bodies.</summary>
 public enum PostgresAcceptStrategy
 {
-    /// <summary>Two binary COPYs (messages with bytea bodies, then recipients): what the store does.</summary>
+    /// <summary>The store's own: an NpgsqlBatch of one INSERT per message and one unnest INSERT of its recipients.</summary>
+    StoreBatch,
+    /// <summary>Two binary COPYs (messages with bytea bodies, then recipients).</summary>
     CopyBytea,
     /// <summary>One multi-row INSERT for the messages and one for the recipients, bodies as bytea parameters.</summary>
     MultiRowInsertBytea,
-    /// <summary>An NpgsqlBatch of one INSERT per message and per recipient, bodies as bytea parameters.</summary>
+    /// <summary>An NpgsqlBatch of one INSERT per message and per recipient, bodies as bytea parameters .</summary>
     BatchBytea,
     /// <summary>As <see cref="BatchBytea"/>, the body stored as a large object (<c>lo_from_bytea</c>) and its oid in the row.</summary>
     BatchLargeObject,
@@ -103,6 +105,7 @@ public static class PostgresAcceptBenchmark
 
     private static Task WriteAsync(PostgresAcceptStrategy strategy, NpgsqlConnection connection, List<SpoolMessage> messages) => strategy switch
     {
+        PostgresAcceptStrategy.StoreBatch => PostgresMessageBatch.InsertAsync(connection, messages, null, CancellationToken.None),
         PostgresAcceptStrategy.CopyBytea => PostgresMessageCopy.InsertAsync(connection, messages, CancellationToken.None),
         PostgresAcceptStrategy.MultiRowInsertBytea => MultiRowInsertAsync(connection, messages),
         _ => BatchInsertAsync(connection, messages, largeObject: strategy == PostgresAcceptStrategy.BatchLargeObject),
