@@ -11,13 +11,16 @@ namespace MtaCluster.Storage.Postgres;
 /// <see cref="MessageContentStream"/>, never gathered into one array.
 /// </summary>
 /// <remarks>
-/// Chosen by measurement (<c>PostgresAcceptBenchmark</c>; 64 callers, one recipient each, 2 cores
-/// shared with other work, PostgreSQL 15 on the same host): at 2 KiB bodies this batch stored 1,868
-/// and 1,976 msg/s in two runs, binary COPY 944 and 911, a multi-row INSERT 801 and 770, and the batch
-/// with large-object bodies (lo_from_bytea) 1,845 and 1,732. At 100 KiB: batch 121 and 353, COPY 161
-/// and 219, multi-row INSERT 154 and 233, large objects 86 and 205. COPY pays a round trip to start
-/// and one to end each COPY and a call per field; the batch is one round trip of prepared statements.
-/// Large objects cost a function call and a second table write per body, and need their own cleanup.
+/// Chosen by measurement: <c>PG_BENCH_MESSAGES=3000 dotnet test tests/MtaCluster.Storage.Tests -c Release
+/// --filter FullyQualifiedName~PostgresAcceptBenchmarkTests --logger "console;verbosity=detailed"</c>
+/// (64 callers each waiting for its commit, one recipient each, synchronous_commit on, PostgreSQL 15 on
+/// the same 2-core host, which was shared with other work: figures vary run to run with its load).
+/// Quietest run, msg/s at 2 KiB / 100 KiB bodies: this batch 6,480 / 884; NpgsqlBatch with one insert
+/// per recipient 8,100 / 877; binary COPY 4,087 / 629; multi-row INSERT 4,153 / 657; batch with the
+/// body as a large object (lo_from_bytea) 6,849 / 628. Two busier runs ranked them the same (2 KiB:
+/// batch 1,868 and 1,976, COPY 944 and 911). COPY pays a round trip to start and one to end each COPY
+/// and a call per field; the batch is one round trip of prepared statements. Large objects add a
+/// function call and a second table write per body, and need a cleanup of their own on delete.
 /// </remarks>
 internal static class PostgresMessageBatch
 {

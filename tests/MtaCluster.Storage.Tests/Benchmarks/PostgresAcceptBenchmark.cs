@@ -10,8 +10,6 @@ namespace MtaCluster.Storage.Tests.Benchmarks;
 /// <summary>How one group-committed transaction writes its messages, recipients and bodies.</summary>
 public enum PostgresAcceptStrategy
 {
-    /// <summary>The store's own: an NpgsqlBatch of one INSERT per message and one unnest INSERT of its recipients.</summary>
-    StoreBatch,
     /// <summary>Two binary COPYs (messages with bytea bodies, then recipients).</summary>
     CopyBytea,
     /// <summary>One multi-row INSERT for the messages and one for the recipients, bodies as bytea parameters.</summary>
@@ -20,6 +18,8 @@ public enum PostgresAcceptStrategy
     BatchBytea,
     /// <summary>As <see cref="BatchBytea"/>, the body stored as a large object (<c>lo_from_bytea</c>) and its oid in the row.</summary>
     BatchLargeObject,
+    /// <summary>The store's own (run last, so it does not pay the process's JIT warm-up): an NpgsqlBatch of one INSERT per message and one unnest INSERT of its recipients.</summary>
+    StoreBatch,
 }
 
 public sealed record PostgresAcceptResult(PostgresAcceptStrategy Strategy, int BodySize, int Producers, int Messages, TimeSpan Elapsed, long Transactions)
