@@ -122,9 +122,8 @@ public sealed partial class PostgresQueueStore
         }
         if (notifications.Count > 0)
         {
-            await PostgresMessageCopy.InsertAsync(connection, notifications, cancellationToken).ConfigureAwait(false);
-            if (_options.Notify)
-                await PostgresWakeNotifier.NotifyAsync(connection, PostgresWakeNotifier.DomainPayloads(notifications), cancellationToken).ConfigureAwait(false);
+            await PostgresMessageBatch.InsertAsync(connection, notifications,
+                _options.Notify ? PostgresWakeNotifier.DomainPayloads(notifications) : null, cancellationToken).ConfigureAwait(false);
         }
         await using (var finish = retainUntil is { } until
             ? Command(connection, PostgresSchema.RetainCompleted, messageId, until.ToUnixTimeMilliseconds())
@@ -163,9 +162,8 @@ public sealed partial class PostgresQueueStore
             return false;
         if (notification is not null)
         {
-            await PostgresMessageCopy.InsertAsync(connection, [notification], cancellationToken).ConfigureAwait(false);
-            if (_options.Notify)
-                await PostgresWakeNotifier.NotifyAsync(connection, PostgresWakeNotifier.DomainPayloads([notification]), cancellationToken).ConfigureAwait(false);
+            await PostgresMessageBatch.InsertAsync(connection, [notification],
+                _options.Notify ? PostgresWakeNotifier.DomainPayloads([notification]) : null, cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;

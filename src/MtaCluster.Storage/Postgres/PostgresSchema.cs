@@ -179,11 +179,15 @@ internal static class PostgresSchema
         "count(*) FILTER (WHERE state = 2), count(*) FILTER (WHERE state = 3) " +
         "FROM recipients";
 
-    public const string CopyMessages =
-        "COPY messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, shard, tenant, lane, campaign, body) FROM STDIN (FORMAT BINARY)";
+    public const string InsertMessage =
+        "INSERT INTO messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, shard, tenant, lane, campaign, body) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
-    public const string CopyRecipients =
-        "COPY recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, lane, tenant) FROM STDIN (FORMAT BINARY)";
+    // One statement per message whatever its recipient count: the text never changes, so it stays prepared.
+    public const string InsertRecipients =
+        "INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, lane, tenant) " +
+        "SELECT $1, r.address, r.orcpt, r.notify, r.domain, r.shard, 0, 0, $7, $7, $8, $9 " +
+        "FROM unnest($2::text[], $3::text[], $4::smallint[], $5::text[], $6::integer[]) AS r(address, orcpt, notify, domain, shard)";
 
     public const string Notify = "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload";
 

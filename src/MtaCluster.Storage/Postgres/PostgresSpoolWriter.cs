@@ -6,19 +6,13 @@ namespace MtaCluster.Storage.Postgres;
 
 /// <summary>
 /// The single writer of accepted mail on one node. Callers queue messages on a channel; one loop
-/// takes everything waiting (up to the batch limits), stores it with two binary COPYs in one
-/// transaction (with <c>synchronous_commit=on</c>: the commit returns once the WAL is flushed), and
-/// only then completes the callers. One WAL flush and a handful of round trips thus cover a whole
-/// batch. A batch whose COPY fails on one message's data (a duplicate id, a NOT NULL) is stored again
-/// with a savepoint per message, so that message fails alone.
+/// takes everything waiting (up to the batch limits) and stores it in one transaction, in one round
+/// trip of prepared statements (<see cref="PostgresMessageBatch"/>, chosen over binary COPY and
+/// multi-row INSERT by measurement, figures there), with <c>synchronous_commit=on</c>: the commit
+/// returns once the WAL is flushed, and only then are the callers completed. One WAL flush thus covers
+/// a whole batch. A batch that fails on one message's data (a duplicate id, a NOT NULL) is stored
+/// again with a savepoint per message, so that message fails alone.
 /// </summary>
-/// <remarks>
-/// Measured on this machine (2 cores shared, PostgreSQL 15 on the same host, 64 concurrent callers,
-/// one recipient each; <c>PG_BENCH_MESSAGES=4000 dotnet test tests/MtaCluster.Storage.Tests -c Release
-/// --filter FullyQualifiedName~PostgresAcceptBenchmarkTests --logger "console;verbosity=detailed"</c>):
-/// see <see cref="PostgresQueueStoreOptions"/> and the benchmark's output; the figures are in the
-/// benchmark class's summary.
-/// </remarks>
 internal sealed partial class PostgresSpoolWriter : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
@@ -141,9 +135,8 @@ internal sealed partial class PostgresSpoolWriter : IAsyncDisposable
             {
                 await using (var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false))
                 {
-                    await PostgresMessageCopy.InsertAsync(connection, messages, CancellationToken.None).ConfigureAwait(false);
-                    if (_options.Notify)
-                        await PostgresWakeNotifier.NotifyAsync(connection, PostgresWakeNotifier.DomainPayloads(messages), CancellationToken.None).ConfigureAwait(false);
+                    await PostgresMessageBatch.InsertAsync(connection, messages,
+                        _options.Notify ? PostgresWakeNotifier.DomainPayloads(messages) : null, CancellationToken.None).ConfigureAwait(false);
                     await transaction.CommitAsync().ConfigureAwait(false);
                 }
                 Committed(batch, batch.Count);
@@ -180,7 +173,7 @@ internal sealed partial class PostgresSpoolWriter : IAsyncDisposable
                 await transaction.SaveAsync("message").ConfigureAwait(false);
                 try
                 {
-                    await PostgresMessageCopy.InsertAsync(connection, single, CancellationToken.None).ConfigureAwait(false);
+                    await PostgresMessageBatch.InsertAsync(connection, single, null, CancellationToken.None).ConfigureAwait(false);
                     await transaction.ReleaseAsync("message").ConfigureAwait(false);
                 }
                 catch (Exception exception) when (PostgresErrors.IsCausedByTheWrite(exception))

@@ -1,18 +1,27 @@
 using Npgsql;
 using NpgsqlTypes;
 
-namespace MtaCluster.Storage.Postgres;
+using MtaCluster.Storage.Postgres;
+
+namespace MtaCluster.Storage.Tests.Benchmarks;
 
 /// <summary>
-/// Stores messages and their recipients by binary <c>COPY</c>: one COPY for the messages and one for
+/// The binary-COPY way of storing a batch (measured against the store's NpgsqlBatch in
+/// <see cref="PostgresAcceptBenchmark"/>): one COPY for the messages and one for
 /// the recipients of all of them, whatever their number. A body goes to the socket from the buffers
 /// it arrived in (a single piece as memory, several through <see cref="MessageContentStream"/>).
 /// </summary>
-internal static class PostgresMessageCopy
+public static class PostgresMessageCopy
 {
+    private const string CopyMessages =
+        "COPY messages (id, reverse_path, body_type, smtputf8, ret, envid, received_at, size, client_address, auth_user, shard, tenant, lane, campaign, body) FROM STDIN (FORMAT BINARY)";
+
+    private const string CopyRecipients =
+        "COPY recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, lane, tenant) FROM STDIN (FORMAT BINARY)";
+
     public static async Task InsertAsync(NpgsqlConnection connection, IReadOnlyList<SpoolMessage> messages, CancellationToken cancellationToken)
     {
-        await using (var importer = await connection.BeginBinaryImportAsync(PostgresSchema.CopyMessages, cancellationToken).ConfigureAwait(false))
+        await using (var importer = await connection.BeginBinaryImportAsync(CopyMessages, cancellationToken).ConfigureAwait(false))
         {
             for (var i = 0; i < messages.Count; i++)
             {
@@ -36,12 +45,12 @@ internal static class PostgresMessageCopy
                 if (content.Prefix.IsEmpty && content.Body.IsSingleSegment)
                     await importer.WriteAsync(content.Body.First, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
                 else
-                    await importer.WriteAsync<Stream>(new MessageContentStream(content), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                    await importer.WriteAsync<Stream>(new MtaCluster.Storage.Postgres.MessageContentStream(content), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
             }
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var importer = await connection.BeginBinaryImportAsync(PostgresSchema.CopyRecipients, cancellationToken).ConfigureAwait(false))
+        await using (var importer = await connection.BeginBinaryImportAsync(CopyRecipients, cancellationToken).ConfigureAwait(false))
         {
             for (var i = 0; i < messages.Count; i++)
             {
