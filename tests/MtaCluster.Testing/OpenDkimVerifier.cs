@@ -5,7 +5,7 @@ namespace MtaCluster.Testing;
 /// <summary>
 /// Debian's opendkim in test mode (<c>opendkim -x CONF -t FILE</c>) as the judge of our signatures:
 /// public keys come from a TestPublicKeys file instead of DNS, so nothing leaves the machine. It
-/// exits 0 whatever it finds; the verdict is the line it prints for each signature.
+/// exits 0 whatever it finds; the verdict is the line it prints.
 /// </summary>
 public sealed partial class OpenDkimVerifier : IDisposable
 {
@@ -18,7 +18,7 @@ public sealed partial class OpenDkimVerifier : IDisposable
     /// <summary>Publishes a key as DNS would: <c>selector._domainkey.domain</c> with its TXT value.</summary>
     public void AddKey(string selector, string domain, string txtValue) => _keys.Add($"{selector}._domainkey.{domain} {txtValue}");
 
-    /// <summary>What opendkim printed about the message, one line per signature.</summary>
+    /// <summary>What opendkim printed about the message: one verdict, for the first signature it could judge.</summary>
     public async Task<string> VerifyAsync(byte[] message)
     {
         var keys = Path.Combine(_dir, "keys");
@@ -32,14 +32,18 @@ public sealed partial class OpenDkimVerifier : IDisposable
 
     /// <summary>The selectors whose signature opendkim found valid, as "s=sel, d=domain".</summary>
     public static IReadOnlyList<string> Succeeded(string output) =>
-        Verdict().Matches(output).Where(m => m.Groups["verdict"].Value == "succeeded").Select(m => m.Groups["who"].Value).ToList();
+        Verdict().Matches(output).Where(m => m.Groups["verdict"].Value == "succeeded").Select(Who).ToList();
 
     public static IReadOnlyList<string> Failed(string output) =>
-        Verdict().Matches(output).Where(m => m.Groups["verdict"].Value != "succeeded").Select(m => m.Groups["who"].Value).ToList();
+        Verdict().Matches(output).Where(m => m.Groups["verdict"].Value != "succeeded").Select(Who).ToList();
+
+    private static string Who(Match match) => $"{match.Groups["s"].Value}, {match.Groups["d"].Value}";
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    // "opendkim: FILE: verification (s=sel1, d=example.com, 2048-bit key) succeeded"
-    [GeneratedRegex(@"verification \((?<who>s=[^,]+, d=[^,]+), [^)]*\) (?<verdict>\S+)")]
+    // opendkim 2.11 reports one signature per message (the first it can judge):
+    // "opendkim: FILE: verification (s=s1, d=example.com, 2048-bit key) succeeded"
+    // "opendkim: FILE: verification (s=s1 d=example.com, 2048-bit key, unknown) failed: signature verification failed"
+    [GeneratedRegex(@"verification \((?<s>s=[^,\s]+),? (?<d>d=[^,\s]+), [^)]*\) (?<verdict>[a-z]+)")]
     private static partial Regex Verdict();
 }
