@@ -32,7 +32,7 @@ public sealed class DkimSigningDomain
         Headers = names.Distinct().ToArray();
         HeaderNames = Headers.Select(Encoding.ASCII.GetBytes).ToArray();
         Starts = keys.Select(k => Encoding.ASCII.GetBytes(
-            $"DKIM-Signature: v=1; a={DkimAlgorithmNames.Of(k.Key.Algorithm)}; c={Canonicalization}; d={Domain}; s={k.Selector};\r\n\t")).ToArray();
+            $"DKIM-Signature: v=1; a={DkimAlgorithmNames.Of(k.Key.Algorithm)}; c={Canonicalization};\r\n\td={Domain}; s={k.Selector}; ")).ToArray();
         DomainBytes = Encoding.ASCII.GetBytes(Domain);
         SelectorBytes = keys.Select(k => Encoding.ASCII.GetBytes(k.Selector)).ToArray();
     }
