@@ -24,6 +24,8 @@ switch (commandLine.Command)
         return 0;
     case NodeCommandLine.HashPasswordCommand:
         return await MtaCluster.Node.HashPasswordCommand.RunAsync(commandLine.Rest);
+    case NodeCommandLine.DkimKeygenCommand:
+        return await MtaCluster.Node.DkimKeygenCommand.RunAsync(commandLine);
 }
 
 // Every configuration mistake ends the start here with exit 2 and one line naming the file (or

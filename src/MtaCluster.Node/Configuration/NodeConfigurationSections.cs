@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using MtaCluster.Delivery.Domains;
 using MtaCluster.Delivery.Tenants;
 using MtaCluster.Node.Delivery;
+using MtaCluster.Node.Dkim;
 using MtaCluster.Node.Hosting;
 using MtaCluster.Node.Spooling;
 using MtaCluster.Smtp.Server;
@@ -26,6 +27,7 @@ public static partial class NodeConfigurationSections
         [DnsOptions.Section] = typeof(DnsOptions),
         ["Smtp"] = typeof(SmtpServerOptions),
         [TenantsOptions.Section] = typeof(TenantsOptions),
+        [DkimOptions.Section] = typeof(DkimOptions),
     };
 
     /// <summary>Sections read by the hosting framework itself, whose keys are its own business.</summary>

@@ -69,6 +69,7 @@ public static class NodeConfigurationValidator
         var key = OptionSchema.Resolve(sectionType, segments, 1);
         if (!key.IsKnown) return KeyError(setting, segments, key.UnknownAt, key.Problem!);
         if (TenantConfigurationRules.KeyProblem(segments) is { } badName) return KeyError(setting, segments, 1, badName);
+        if (DkimConfigurationRules.KeyProblem(segments, out var badAt) is { } badDkimName) return KeyError(setting, segments, badAt, badDkimName);
 
         // Null ("~", or an empty key) is "not set": the default, or what a lower layer says.
         if (setting.Value is null) return null;
@@ -78,6 +79,7 @@ public static class NodeConfigurationValidator
             return setting.Value.Length == 0 ? null : ValueError(setting, $"expected {OptionSchema.SectionShape(type)}, not a single value");
         }
         if (TenantConfigurationRules.ValueProblem(segments, setting.Value) is { } problem) return ValueError(setting, problem);
+        if (DkimConfigurationRules.ValueProblem(segments, setting.Value) is { } dkimProblem) return ValueError(setting, dkimProblem);
         if (!ValueExpectation.Converts(type, setting.Value)) return ValueError(setting, $"expected {ValueExpectation.Describe(type)}");
         if (IsAuthUser(segments) && !PasswordHasher.IsWellFormed(setting.Value))
         {

@@ -13,6 +13,7 @@ using MtaCluster.Delivery.Tenants;
 using MtaCluster.Dns;
 using MtaCluster.Node.Delivery;
 using MtaCluster.Node.Configuration;
+using MtaCluster.Node.Dkim;
 using MtaCluster.Node.Smtp;
 using MtaCluster.Node.Spooling;
 using MtaCluster.Smtp.Auth;
@@ -216,8 +217,10 @@ public static class NodeHost
         var options = NodeConfigurationSections.Bind<SmtpServerOptions>(configuration);
         options.DataDirectory ??= node.FullDataDir;
 
+        // Keys are read once, here: one that cannot be used stops the start (DkimSignerFactory).
+        var dkim = DkimSignerFactory.Create(NodeConfigurationSections.Bind<DkimOptions>(configuration), node.FullDataDir, configuration);
         services.AddSingleton<IMessageSpool>(sp => new QueueStoreSpool(sp.GetRequiredService<IQueueStore>(), sharding.MaxShards, sp.GetService<INewWorkListener>(),
-            sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>()));
+            sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>(), dkim));
         services.AddSingleton(sp =>
         {
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();

@@ -4,6 +4,7 @@ using MtaCluster.Actors.Sharding;
 using MtaCluster.Delivery.Scheduling;
 using MtaCluster.Delivery.Tenants;
 using MtaCluster.Mail;
+using MtaCluster.Mime.Dkim;
 using MtaCluster.Smtp.Spool;
 using MtaCluster.Storage;
 
@@ -15,7 +16,8 @@ namespace MtaCluster.Node.Spooling;
 /// index range scan; the message itself under the shard of its id, whose message entity finishes it.
 /// The message's tenant comes from its AUTH user, its lane from X-MtaCluster-Lane when the client
 /// may choose one (authenticated or trusted), else from the tenant; the lane and campaign fields
-/// are taken out before the message is stored. Once the commit is durable the delivery side hears
+/// are taken out before the message is stored, and the DKIM signer (when configured) signs what is
+/// left. Once the commit is durable the delivery side hears
 /// which domains have new work.
 /// </summary>
 public sealed class QueueStoreSpool(
@@ -23,7 +25,8 @@ public sealed class QueueStoreSpool(
     int maxShards,
     INewWorkListener? newWork = null,
     TenantDirectoryHolder? tenants = null,
-    ILogger<QueueStoreSpool>? logger = null) : IMessageSpool
+    ILogger<QueueStoreSpool>? logger = null,
+    DkimSigner? dkim = null) : IMessageSpool
 {
     // Read at each message: a reload of the Tenants section (SIGHUP) applies from the next one.
     private readonly TenantDirectoryHolder _tenants = tenants ?? new TenantDirectoryHolder(new TenantDirectory(null));
@@ -47,6 +50,8 @@ public sealed class QueueStoreSpool(
         var lane = TenantDirectory.LaneFor(tenant, headers.Lane, mayChoose);
         var content = headers.Removals.IsEmpty ? message.Content : new MessageContent(message.Content.Prefix, headers.Without(message.Content.Body));
         if (headers.Lane != RequestedLane.None || headers.CampaignTag == CampaignTag.Invalid) LogHeaders(message, headers, mayChoose, lane);
+        // Signed once, before the commit, over the octets every delivery will send (never per delivery).
+        if (dkim is not null) content = dkim.Sign(content, message.ReceivedAt);
 
         var spooled = new SpoolMessage(
             message.Id,

@@ -112,6 +112,7 @@ public sealed partial class DocumentedExamplesTests : IDisposable
             "Spool" => Read(configuration.GetSection(section).Get<SpoolOptions>(), rest),
             "Sharding" => Read(configuration.GetSection(section).Get<ShardingOptions>(), rest),
             "Tenants" => Read(configuration.GetSection(section).Get<MtaCluster.Delivery.Tenants.TenantsOptions>(), rest),
+            "Dkim" => Read(configuration.GetSection(section).Get<MtaCluster.Node.Dkim.DkimOptions>(), rest),
             _ => throw new Xunit.Sdk.XunitException($"{source}: no binding check for the section of {key}"),
         };
     }

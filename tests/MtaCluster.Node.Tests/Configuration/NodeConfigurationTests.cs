@@ -119,6 +119,7 @@ public sealed class NodeConfigurationTests : IDisposable
         var spool = Bind<MtaCluster.Node.Spooling.SpoolOptions>("Spool");
         Bind<NodeOptions>("Node");
         var tenants = Bind<MtaCluster.Delivery.Tenants.TenantsOptions>("Tenants");
+        var dkim = Bind<MtaCluster.Node.Dkim.DkimOptions>("Dkim");
 
         // The file documents the defaults: it must not quietly differ from them.
         var defaults = new MtaCluster.Smtp.Server.SmtpServerOptions();
@@ -149,6 +150,10 @@ public sealed class NodeConfigurationTests : IDisposable
         Assert.Equal("0.1", config["Delivery:BulkFloor"]);
         // Tenants are examples only: a fresh node has the built-in "default" tenant alone.
         Assert.Empty(tenants);
+        // DKIM domains are examples only: a fresh node signs nothing.
+        Assert.Empty(dkim.Domains);
+        Assert.Null(dkim.DefaultDomain);
+        Assert.Equal(new MtaCluster.Node.Dkim.DkimOptions().ExpireAfter, dkim.ExpireAfter);
     }
 
     [Theory]
