@@ -70,6 +70,7 @@ public sealed class Ed25519PrivateKeyTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task The_PKCS8_file_written_for_a_new_key_is_one_openssl_reads_as_the_same_key()
     {
         Ed25519PrivateKey.Generate(out var seed);

@@ -32,6 +32,7 @@ public sealed partial class DkimEndToEndTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Dkim_keygen_writes_a_private_key_for_the_owner_alone_and_prints_the_record_in_strings_of_at_most_255()
     {
         var rsa = ParseRecord(await NodeCommandAsync("dkim-keygen", "--data-dir", DataDir, "--domain", "Example.com", "--selector", "s1"));
