@@ -7,6 +7,10 @@
 #                                    2 KiB x 1 rcpt, 2 KiB x 10 rcpts and 100 KiB x 1 rcpt; for
 #                                    MtaCluster also the rate until every message is removed from
 #                                    its spool, the messages left and the spool's size (file + -wal)
+#   scripts/bench.sh cluster [RUNS]  smtp-source -> MTA -> smtp-sink, 2 KiB x 1 rcpt, messages/s end to
+#                                    end for Postfix, one node on SQLite, one node on PostgreSQL and
+#                                    three nodes on one PostgreSQL (scripts/cluster.sh; the load split
+#                                    over the three relay ports). All of it shares this machine's cores.
 #   scripts/bench.sh scale           a node restarted on a large queue with delivery on: seconds to
 #                                    listening, peak RSS, time to drain into smtp-sink, and the drain
 #                                    rate against this node's own e2e rate for 2 KiB x 10 rcpts
@@ -39,6 +43,7 @@ cleanup() {
   [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
   [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
   postfix_stop "$work/postfix"
+  [ -d "$work/cluster/run" ] && CLUSTER_DIR="$work/cluster/run" scripts/cluster.sh down >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -342,10 +347,78 @@ bench_scale() {
   printf '| drain msg/s / e2e 2 KiB x 10 rcpts msg/s | %s / %s = %s | >= 0.80 |\n' "$rate" "$ref" "$(ratio "$rate" "$ref")"
 }
 
+# cluster_e2e_run COUNT MESSAGES -> msgs/s: a cluster of COUNT nodes on a fresh PostgreSQL (scripts/cluster.sh),
+# every domain routed to the sink, the messages split over the nodes' relay ports, until the sink saw them all.
+cluster_e2e_run() {
+  local count=$1 n=$2 dir="$work/cluster" t0 t1 before pids=() i per
+  mkdir -p "$dir"
+  cat > "$dir/domains.yaml" <<YAML
+default:
+  route: 127.0.0.1:$SINK_PORT
+  max-connections: 20
+  max-messages-per-connection: 1000
+  tls: none
+YAML
+  # The shards spread over the nodes before the clock starts (a rebalance step per second otherwise).
+  CLUSTER_DIR="$dir/run" BASE_PORT=$CLUSTER_BASE_PORT MTA_Delivery__DomainsFile="$dir/domains.yaml" \
+    MTA_Logging__LogLevel__Default=Warning MTA_Cluster__RebalanceAbsoluteLimit=1024 MTA_Cluster__RebalanceRelativeLimit=1 \
+    scripts/cluster.sh up "$count" >/dev/null 2>"$dir/up.log" || { cat "$dir/up.log" >&2; return 1; }
+  local pg_port; pg_port=$(cat "$dir/run/pg.port")
+  for _ in $(seq 1 600); do
+    [ "$(psql -X -At -h 127.0.0.1 -p "$pg_port" -U postgres -d mtacluster -c \
+      "SELECT max(c) - min(c) <= 1 AND count(*) = $count FROM (SELECT count(*) c FROM shard_leases WHERE owner IS NOT NULL GROUP BY owner) x")" = t ] && break
+    sleep 0.2
+  done
+  before=$(sink_count); before=${before:-0}
+  per=$((n / count))
+  t0=$(now)
+  for i in $(seq 1 "$count"); do
+    smtp-source -s $(( (sessions + count - 1) / count )) -m "$per" -l 2048 -f sender@example.com -t rcpt@example.net \
+      "127.0.0.1:$((CLUSTER_BASE_PORT + 10 * i))" >/dev/null &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  sink_wait $((before + per * count))
+  t1=$(now)
+  CLUSTER_DIR="$dir/run" scripts/cluster.sh down >/dev/null 2>&1
+  rate $((per * count)) "$t0" "$t1"
+}
+
+bench_cluster() {
+  local n=${MESSAGES:-6000} postfix=() sqlite=() pg1=() pg3=() r
+  CLUSTER_BASE_PORT=${CLUSTER_BASE_PORT:-32250}
+  echo "cluster: smtp-source -s $sessions -m $n -l 2048 -> MTA -> smtp-sink, median of $runs (every process shares this machine's cores)"
+  for i in $(seq 1 "$runs"); do
+    sink_start
+    progress "run $i/$runs postfix"
+    postfix_start "$work/postfix" "$POSTFIX_PORT" relay "$SINK_PORT"
+    r=$(e2e_run "$POSTFIX_PORT" "$n" 2048 1); postfix+=("$r"); echo "$r msg/s"
+    postfix_stop "$work/postfix"
+    progress "run $i/$runs one node, SQLite"
+    node_start e2e "$SINK_PORT"
+    r=$(e2e_run "$NODE_PORT" "$n" 2048 1); sqlite+=("$r"); echo "$r msg/s"
+    node_stop
+    progress "run $i/$runs one node, PostgreSQL"
+    r=$(cluster_e2e_run 1 "$n"); pg1+=("$r"); echo "$r msg/s"
+    progress "run $i/$runs three nodes, PostgreSQL"
+    r=$(cluster_e2e_run 3 "$n"); pg3+=("$r"); echo "$r msg/s"
+    sink_stop
+  done
+  local m_postfix m_sqlite m_pg1 m_pg3
+  m_postfix=$(echo "${postfix[*]}" | median); m_sqlite=$(echo "${sqlite[*]}" | median)
+  m_pg1=$(echo "${pg1[*]}" | median); m_pg3=$(echo "${pg3[*]}" | median)
+  printf '\n| e2e 2 KiB x 1 rcpt, %s sessions | msg/s | ratio to Postfix |\n|---|---|---|\n' "$sessions"
+  printf '| Postfix | %s | 1.00x |\n' "$m_postfix"
+  printf '| MtaCluster, one node, SQLite | %s | %sx |\n' "$m_sqlite" "$(ratio "$m_sqlite" "$m_postfix")"
+  printf '| MtaCluster, one node, PostgreSQL | %s | %sx |\n' "$m_pg1" "$(ratio "$m_pg1" "$m_postfix")"
+  printf '| MtaCluster, three nodes, one PostgreSQL | %s | %sx |\n' "$m_pg3" "$(ratio "$m_pg3" "$m_postfix")"
+}
+
 case "$mode" in
   accept) bench_accept ;;
   e2e) bench_e2e ;;
   scale) bench_scale ;;
+  cluster) bench_cluster ;;
   all) bench_accept; bench_e2e ;;
-  *) echo "usage: scripts/bench.sh accept|e2e|scale|all [RUNS]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh accept|e2e|scale|cluster|all [RUNS]" >&2; exit 2 ;;
 esac
