@@ -181,7 +181,7 @@ public sealed partial class ClusterMember
                 JOIN unnest($3::integer[], $4::bigint[]) AS h(shard, epoch) ON l.shard = h.shard
                 WHERE l.epoch = h.epoch AND l.owner = $1 AND l.expires_at > now()
                 ORDER BY l.shard
-                FOR UPDATE OF l)
+                FOR NO KEY UPDATE OF l)
             UPDATE shard_leases AS l SET expires_at = now() + $2
             FROM mine WHERE l.shard = mine.shard
             RETURNING l.shard, l.epoch, l.allocated_to IS DISTINCT FROM $1 AS hand_off

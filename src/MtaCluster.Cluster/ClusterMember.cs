@@ -27,6 +27,7 @@ public sealed partial class ClusterMember : IAsyncDisposable
     private readonly ClusterEventDispatcher _events;
     private readonly PauseGate _pause = new(loops: 2);
     private readonly SemaphoreSlim _membershipLock = new(1, 1);
+    private readonly SemaphoreSlim _releases = new(4, 4);
     private readonly CancellationTokenSource _stop = new();
     private readonly long _beliefTicks;
     private Task _heartbeatLoop = Task.CompletedTask;
@@ -117,6 +118,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
     {
         long epoch = _view.Remove(shard);
         if (epoch == 0) return false;
+        // A leave hands hundreds of shards off at once: a few connections release them in turn, rather
+        // than a connection each, which crowded out the heartbeat's and the leave's own.
+        await _releases.WaitAsync(cancellationToken);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -136,6 +140,10 @@ public sealed partial class ClusterMember : IAsyncDisposable
             // The lease lapses by itself; the new owner only waits a little longer.
             _logger.LogWarning(exception, "Could not release shard {Shard}; its lease will lapse", shard);
             return false;
+        }
+        finally
+        {
+            _releases.Release();
         }
     }
 

@@ -6,7 +6,11 @@ namespace MtaCluster.Cluster;
 /// The cluster's tables: a lease row per shard (<c>shard_leases</c>: the holder, its fencing token
 /// <c>epoch</c> and the database-clock expiry, plus the coordinator's decision <c>allocated_to</c>), the
 /// members (<c>nodes</c>) and the coordinator's own lease (<c>cluster_coordinator</c>). The spool's fenced
-/// writes read <c>shard_leases (owner, epoch)</c> FOR SHARE, so its first four columns are fixed.
+/// writes read <c>shard_leases (owner, epoch)</c> FOR KEY SHARE, so its first four columns are fixed.
+/// The unique index on (shard, epoch) makes the epoch a key column: a takeover, which bumps it, takes
+/// the row's FOR UPDATE lock and waits for fenced writes in flight, while a renewal or a coordinator's
+/// decision (no key column changed) takes FOR NO KEY UPDATE and waits for none of them. With a plain
+/// FOR SHARE fence a renewal queued behind a stream of the node's own writes and lost its leases.
 /// </summary>
 public static class ClusterSchema
 {
@@ -16,6 +20,7 @@ public static class ClusterSchema
     private const string Ddl = """
         CREATE TABLE IF NOT EXISTS shard_leases (shard integer PRIMARY KEY, owner text, epoch bigint NOT NULL DEFAULT 0, expires_at timestamptz);
         ALTER TABLE shard_leases ADD COLUMN IF NOT EXISTS allocated_to text;
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_shard_leases_epoch ON shard_leases (shard, epoch);
         CREATE TABLE IF NOT EXISTS nodes (
             name text PRIMARY KEY,
             state text NOT NULL CHECK (state IN ('joining', 'up', 'leaving', 'down', 'removed')),
@@ -29,6 +34,7 @@ public static class ClusterSchema
     // Read-only: a running cluster's schema is complete, and then nothing below takes a lock a heartbeat waits for.
     private const string CompleteQuery = """
         SELECT to_regclass('nodes') IS NOT NULL AND to_regclass('cluster_coordinator') IS NOT NULL
+           AND to_regclass('ux_shard_leases_epoch') IS NOT NULL
            AND EXISTS (SELECT 1 FROM pg_attribute
                        WHERE attrelid = to_regclass('shard_leases') AND attname = 'allocated_to' AND NOT attisdropped)
         """;

@@ -107,6 +107,19 @@ public interface IQueueStore : IAsyncDisposable
     Task<IReadOnlyList<CompletedMessage>> GetCompletedMessagesAsync(int? shard, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// As <see cref="GetCompletedMessagesAsync(int?, int, CancellationToken)"/> for the shards a cluster
+    /// node owns, oldest completion first across them: a page of every shard's entries would fill up
+    /// with other nodes' (a dead node's, until its shards are taken) and hide this node's own.
+    /// </summary>
+    async Task<IReadOnlyList<CompletedMessage>> GetCompletedMessagesOfShardsAsync(IReadOnlyCollection<int> shards, int limit, CancellationToken cancellationToken = default)
+    {
+        var all = new List<CompletedMessage>();
+        foreach (var shard in shards)
+            all.AddRange(await GetCompletedMessagesAsync(shard, limit, cancellationToken).ConfigureAwait(false));
+        return all.OrderBy(c => c.CompletedAt).ThenBy(c => c.MessageId, StringComparer.Ordinal).Take(limit).ToList();
+    }
+
+    /// <summary>
     /// In one transaction: stores <paramref name="notifications"/> (DSNs, as ordinary messages) and
     /// deletes the message with its recipients, or keeps it until <paramref name="retainUntil"/>
     /// (see <see cref="DeleteRetainedMessagesAsync"/>). Returns false, and stores nothing, when the

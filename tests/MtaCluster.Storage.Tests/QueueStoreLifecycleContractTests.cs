@@ -67,6 +67,28 @@ public abstract partial class QueueStoreContractTests
     }
 
     [Fact]
+    public async Task Completed_messages_of_some_shards_are_read_without_the_others_oldest_first()
+    {
+        var store = await OpenStoreAsync();
+        var byShard = new Dictionary<int, List<string>>();
+        // The other shards' completions come first, as a dead node's would pile up before its shards are taken.
+        foreach (var (shard, minute) in new[] { (9, 1), (9, 2), (9, 3), (4, 4), (2, 5), (4, 6) })
+        {
+            var message = MessageOfShard(shard, Rcpt($"r{minute}@x.test"));
+            await store.EnqueueAsync(message);
+            var r = Assert.Single(await store.GetRecipientsAsync(message.Id));
+            await store.RecordAttemptsAsync([new RecipientAttempt(r.RecipientId, RecipientState.Failed, T0, "550", AttemptedAt: T0.AddMinutes(minute))]);
+            (byShard.TryGetValue(shard, out var ids) ? ids : byShard[shard] = []).Add(message.Id);
+        }
+
+        var page = await store.GetCompletedMessagesOfShardsAsync([2, 4], 2);
+
+        Assert.Equal([byShard[4][0], byShard[2][0]], page.Select(c => c.MessageId));
+        Assert.Equal(3, (await store.GetCompletedMessagesOfShardsAsync([2, 4, 7], 10)).Count);
+        Assert.Empty(await store.GetCompletedMessagesOfShardsAsync([], 10));
+    }
+
+    [Fact]
     public async Task Finishing_queues_the_notifications_and_removes_the_message_in_one_step_and_only_once()
     {
         var store = await OpenStoreAsync();

@@ -177,7 +177,7 @@ internal sealed class CoordinatorRound
             for (int i = 0; i < _changes.Count; i++) (shards[i], names[i]) = _changes[i];
             await using var apply = new NpgsqlCommand("""
                 WITH c AS (SELECT * FROM unnest($1::integer[], $2::text[]) AS c(shard, member)),
-                     moving AS (SELECT l.shard FROM shard_leases AS l JOIN c ON l.shard = c.shard ORDER BY l.shard FOR UPDATE OF l)
+                     moving AS (SELECT l.shard FROM shard_leases AS l JOIN c ON l.shard = c.shard ORDER BY l.shard FOR NO KEY UPDATE OF l)
                 UPDATE shard_leases AS l SET allocated_to = c.member
                 FROM moving JOIN c ON c.shard = moving.shard
                 WHERE l.shard = moving.shard

@@ -67,6 +67,15 @@ public sealed class DeliveryContext(
     /// </summary>
     public IActorRef? Messages { get; internal set; }
 
+    /// <summary>
+    /// Whether this node owns the domain's shard now (a cluster; null: always). Read before every
+    /// transaction and every refill: a node that lost a lease must not send what another node now
+    /// sends, and its stop message may sit behind other work in the entity's mailbox.
+    /// </summary>
+    public Func<string, bool>? IsLocalDomain { get; internal set; }
+
+    public bool OwnsDomain(string domain) => IsLocalDomain?.Invoke(domain) ?? true;
+
     /// <summary>A recipient deferred this long since it was queued is due a delay notice (with <see cref="Messages"/> set).</summary>
     public TimeSpan DelayNoticeAfter { get; internal set; } = TimeSpan.FromHours(4);
 

@@ -56,6 +56,7 @@ public sealed class DeliveryEngine
             ownership,
             forwarder);
         Func<string, bool>? isLocal = ownership is null ? null : IsLocalDomain;
+        context.IsLocalDomain = isLocal;
         scheduler = system.ActorOf(Props.Create(() => new DomainWakeScheduler(Domains, context.Time, context.Options.MaxActiveDomains, context.ActiveDomainSlots, isLocal)),
             "domain-wake-scheduler");
         Scheduler = scheduler;
@@ -124,12 +125,13 @@ public sealed class DeliveryEngine
     /// accepts, unless it runs already. A reload that lifts a hold recovers again, possibly while the
     /// start-up recovery still runs: one sweeper only, and the first caller's view of ownership is its view.
     /// </summary>
-    public void EnsureSweeper(Func<int, bool> ownsShard)
+    /// <param name="ownedShards">The shards owned now, for a sweep that reads only theirs (a cluster).</param>
+    public void EnsureSweeper(Func<int, bool> ownsShard, Func<IReadOnlyCollection<int>>? ownedShards = null)
     {
         lock (_sweeperLock)
         {
             if (_lifecycle is not null && Messages is not null && _sweeper is null)
-                _sweeper = _system.ActorOf(Props.Create(() => new MessageSweeper(Messages, _lifecycle, ownsShard)), "message-sweeper");
+                _sweeper = _system.ActorOf(Props.Create(() => new MessageSweeper(Messages, _lifecycle, ownsShard, ownedShards)), "message-sweeper");
         }
     }
 

@@ -10,8 +10,8 @@ using MtaCluster.Delivery.Throttling;
 using MtaCluster.Mail;
 using MtaCluster.Smtp.Client.Connection;
 using MtaCluster.Smtp.Client.Protocol;
-using MtaCluster.Smtp.Client.Transactions;
 using MtaCluster.Storage;
+using MtaCluster.Smtp.Client.Transactions;
 
 namespace MtaCluster.Delivery.Domains;
 
@@ -173,8 +173,9 @@ internal sealed class DeliveryWorker(
             connection.LocalEndPoint.Address.ToString(),
             connection.TlsProtocol?.ToString(),
             connection.TlsCipherSuite?.ToString());
-        // Hold (SIGHUP) is read before each transaction: the one under way finishes, no further one starts.
-        while (sent < policy.MaxMessagesPerConnection && !Retire && connection.IsUsable && !context.Options.Hold)
+        // Hold (SIGHUP) and the shard's lease are read before each transaction: the one under way
+        // finishes, no further one starts.
+        while (sent < policy.MaxMessagesPerConnection && !Retire && connection.IsUsable && !context.Options.Hold && context.OwnsDomain(domain))
         {
             if (!work.TryRead(out var item))
             {
@@ -289,6 +290,13 @@ internal sealed class DeliveryWorker(
         try
         {
             entity.Tell(await recorder.CommitAsync(CancellationToken.None).ConfigureAwait(false));
+        }
+        catch (ShardLeaseLostException ex)
+        {
+            // Another node owns the domain now and sends what this one could not record: stop here.
+            Retire = true;
+            logger.LogWarning(ex, "outcomes for {Domain} refused: this node lost the shard's lease", domain);
+            entity.Tell(recorder.Unrecorded());
         }
         catch (Exception ex)
         {

@@ -189,7 +189,8 @@ public sealed partial class DomainEntity : ActorBase
             WaitWithoutSlot(now + StoreFailureHoldOff);
             return;
         }
-        if (_suspended || _context.Options.Hold)
+        // A shard whose lease this node lost: its hand-off stops the entity soon; until then nothing more is sent.
+        if (_suspended || _context.Options.Hold || !_context.OwnsDomain(_domain))
         {
             // What open connections were handed but have not started stays here until delivery
             // resumes; they close after the transaction under way.

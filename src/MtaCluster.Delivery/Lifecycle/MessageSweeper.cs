@@ -10,7 +10,9 @@ namespace MtaCluster.Delivery.Lifecycle;
 /// Free pages are the store's own business: the SQLite spool hands them back in its quiet moments, in
 /// steps apart from its commits, rather than once a minute in one step that a commit would wait for.
 /// </summary>
-public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleContext context, Func<int, bool> ownsShard) : ActorBase
+/// <param name="ownedShards">The shards this node owns now, read at each sweep (a cluster); null: every shard <paramref name="ownsShard"/> accepts, read from one page of all.</param>
+public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleContext context, Func<int, bool> ownsShard,
+    Func<IReadOnlyCollection<int>>? ownedShards = null) : ActorBase
 {
     private const string SweepTimer = "sweep";
     private const string MoreTimer = "sweep-more";
@@ -46,7 +48,10 @@ public sealed partial class MessageSweeper(IActorRef messages, MessageLifecycleC
         {
             var page = context.Options.SweepPageSize;
             // One page per sweep: the entities finish it before the next sweep reads the table again.
-            foreach (var completed in await context.Store.GetCompletedMessagesAsync(null, page).ConfigureAwait(false))
+            var completions = ownedShards is null
+                ? await context.Store.GetCompletedMessagesAsync(null, page).ConfigureAwait(false)
+                : await context.Store.GetCompletedMessagesOfShardsAsync(ownedShards(), page).ConfigureAwait(false);
+            foreach (var completed in completions)
             {
                 if (!ownsShard(completed.Shard)) continue;
                 messages.Tell(new FinishMessage(completed.MessageId, completed.Reportable));

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using MtaCluster.Cluster;
 using MtaCluster.Cluster.Wakeups;
 using MtaCluster.Delivery.Domains;
+using MtaCluster.Delivery.Lifecycle;
 using MtaCluster.Storage;
 
 namespace MtaCluster.Node.Clustering;
@@ -37,22 +38,30 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
     private Task _dueScan = Task.CompletedTask;
     private int _sweepQueued;
     private int _disposed;
+    private int _listens;
+    private static readonly IReadOnlyDictionary<long, DateTimeOffset> NoKnownRetryTimes = new Dictionary<long, DateTimeOffset>();
     private readonly TimeSpan _leaveTimeout;
 
     public ClusterService(ClusterMember member, DeliveryEngine engine, ClusterOptions options, PostgresWakeListenerOptions listenerOptions,
-        Hosting.NodeOptions node, ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory)
     {
-        // Within the host's own bound for stopping, with room for delivery and the spool to stop after it.
-        _leaveTimeout = TimeSpan.FromTicks(Math.Min((options.HandOffTimeout + options.FailureTimeout).Ticks, (long)(node.ShutdownTimeout.Ticks * 0.8)));
+        // Long enough for a hand-off's transactions on the wire to finish (their grace on stop) after the
+        // coordinator moved the shard; the host's bound for stopping has this added (NodeHost).
+        _leaveTimeout = LeaveTimeout(options);
         _member = member;
         _engine = engine;
         _options = options;
         _logger = loggerFactory.CreateLogger<ClusterService>();
         _listener = new PostgresWakeListener(listenerOptions, OnWake, loggerFactory.CreateLogger<PostgresWakeListener>());
+        // Wake-ups sent while the listener was away are gone: after each reconnection, look in the store at once.
+        _listener.Listening += OnListening;
         _member.ShardAcquired += (shard, epoch) => Enqueue(shard, () => OnAcquiredAsync(shard, epoch));
         _member.HandOffRequested += shard => Enqueue(shard, () => OnHandOffAsync(shard));
         _member.ShardLost += shard => Enqueue(shard, () => OnLostAsync(shard));
     }
+
+    /// <summary>How long leaving may take: the coordinator's rounds, then every hand-off.</summary>
+    public static TimeSpan LeaveTimeout(ClusterOptions options) => options.HandOffTimeout + options.FailureTimeout;
 
     /// <summary>Whether this node holds the lease of <paramref name="shard"/> now.</summary>
     public bool OwnsShard(int shard) => _member.TryGetEpoch(shard, out _);
@@ -62,7 +71,7 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Before the first lease: the sweeper must ask the live view, not a snapshot.
-        _engine.EnsureSweeper(OwnsShard);
+        _engine.EnsureSweeper(OwnsShard, () => _member.HeldShards());
         _listener.Start();
         await _member.StartAsync(cancellationToken).ConfigureAwait(false);
         LogJoining(_member.NodeName);
@@ -74,18 +83,29 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
         return Task.CompletedTask;
     }
 
-    public async Task StoppingAsync(CancellationToken cancellationToken)
-    {
-        // The hand-offs leaving starts need the delivery engine, which stops after this service.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var clean = await _member.LeaveAsync(_leaveTimeout, CancellationToken.None).ConfigureAwait(false);
-        await DrainShardChangesAsync().ConfigureAwait(false);
-        if (clean) LogLeft(_member.NodeName, clock.Elapsed.TotalMilliseconds);
-        else LogLeftUnclean(_member.NodeName);
-    }
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Here rather than in StoppingAsync, which the host runs for every service before any stops:
+        // the listeners (registered after this service) have closed by now, and delivery (before it)
+        // still runs, as the hand-offs need it.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var clean = await _member.LeaveAsync(_leaveTimeout, CancellationToken.None).ConfigureAwait(false);
+            await DrainShardChangesAsync().ConfigureAwait(false);
+            if (clean) LogLeft(_member.NodeName, clock.Elapsed.TotalMilliseconds);
+            else LogLeftUnclean(_member.NodeName);
+        }
+        catch (Exception ex)
+        {
+            // The database went away while leaving: stop believing in every lease (they lapse), so the
+            // node acts on none of them while delivery stops.
+            LogLeaveFailed(ex);
+            await _member.DisposeAsync().ConfigureAwait(false);
+            await DrainShardChangesAsync().ConfigureAwait(false);
+        }
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _dueScan.ConfigureAwait(false);
         await _recovery.ConfigureAwait(false);
@@ -210,8 +230,13 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
         {
             _engine.OnNewWork([wake.EntityId]);
         }
-        else if (wake.EntityType == WakeNotification.MessageType && Interlocked.Exchange(ref _sweepQueued, 1) == 0)
+        else if (wake.EntityType == WakeNotification.MessageType)
         {
+            // A message wake-up is a completion to finish or delayed recipients to tell the sender of
+            // (another node's outcome, or one held back during a hand-off). The entity reads which from
+            // the store; a delay notice is queued only if one is due and none went out.
+            _engine.Messages?.Tell(new RecipientsDelayed(wake.EntityId, NoKnownRetryTimes));
+            if (Interlocked.Exchange(ref _sweepQueued, 1) != 0) return;
             // Completions come in floods: one sweep (a page of them) per short pause, not one per message.
             _ = Task.Run(async () =>
             {
@@ -220,6 +245,26 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
                 _engine.SweepNow();
             });
         }
+    }
+
+    private void OnListening()
+    {
+        if (Interlocked.Increment(ref _listens) == 1) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _engine.RecoverAsync(OwnsShard, _stopping.Token).ConfigureAwait(false);
+                _engine.SweepNow();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogDueScanFailed(ex);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
     }
 
     private async Task DueScanLoopAsync(CancellationToken cancellationToken)
@@ -250,6 +295,9 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node {Node} left the cluster: every shard handed off ({Elapsed:F0} ms)")]
     private partial void LogLeft(string node, double elapsed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "leaving the cluster failed; this node's leases lapse and the others take its shards after the failure timeout")]
+    private partial void LogLeaveFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node} left the cluster without handing off every shard; the rest lapse and are taken over after the failure timeout")]
     private partial void LogLeftUnclean(string node);

@@ -58,7 +58,11 @@ public static class NodeHost
         // SIGTERM and Ctrl-C stop the host; the console lifetime turns them into StopAsync on every service.
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = nodeOptions.ShutdownTimeout);
+        // A cluster member leaves before it stops: its hand-offs get their own time on top.
+        var leaveTimeout = NodeConfigurationSections.Bind<SpoolOptions>(configuration).Provider == SpoolProvider.PostgreSql
+            ? ClusterService.LeaveTimeout(NodeConfigurationSections.Bind<ClusterOptions>(configuration))
+            : TimeSpan.Zero;
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = nodeOptions.ShutdownTimeout + leaveTimeout);
 
         var sharding = NodeConfigurationSections.Bind<ShardingOptions>(configuration);
         builder.Services.AddSingleton(sharding);

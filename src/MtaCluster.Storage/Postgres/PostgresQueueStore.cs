@@ -258,6 +258,20 @@ public sealed partial class PostgresQueueStore : IQueueStore, IGroupCommitMetric
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<CompletedMessage>> GetCompletedMessagesOfShardsAsync(IReadOnlyCollection<int> shards, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        if (shards.Count == 0) return [];
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, PostgresSchema.SelectCompletedForShards, shards.ToArray(), limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var completed = new List<CompletedMessage>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            completed.Add(ReadCompletion(reader));
+        return completed;
+    }
+
+    /// <inheritdoc />
     public async Task<QueueStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -223,6 +223,10 @@ internal static class PostgresSchema
         "SELECT message_id, shard, completed_at, undelivered FROM message_completions " +
         "WHERE shard = $1 AND retained_until IS NULL ORDER BY completed_at, message_id LIMIT $2";
 
+    public const string SelectCompletedForShards =
+        "SELECT message_id, shard, completed_at, undelivered FROM message_completions " +
+        "WHERE shard = ANY($1) AND retained_until IS NULL ORDER BY completed_at, message_id LIMIT $2";
+
     public const string SelectCompleted =
         "SELECT message_id, shard, completed_at, undelivered FROM message_completions " +
         "WHERE retained_until IS NULL ORDER BY completed_at, message_id LIMIT $1";
@@ -247,9 +251,10 @@ internal static class PostgresSchema
 
     public const string MarkDelayNotice = "UPDATE recipients SET delay_notice_at = $2 WHERE id = ANY($1) AND state = 0";
 
-    // FOR SHARE: a takeover (UPDATE of the row, bumping the epoch) waits until this write commits, or,
-    // having committed first, is what this statement sees (READ COMMITTED re-reads a row it waited for).
-    public const string LockLeases = "SELECT shard, owner, epoch FROM shard_leases WHERE shard = ANY($1) ORDER BY shard FOR SHARE";
+    // FOR KEY SHARE: a takeover (bumping the epoch, a key column of the lease table) waits until this
+    // write commits, or, having committed first, is what this statement sees (READ COMMITTED re-reads a
+    // row it waited for). Renewals change no key column and do not wait for it.
+    public const string LockLeases = "SELECT shard, owner, epoch FROM shard_leases WHERE shard = ANY($1) ORDER BY shard FOR KEY SHARE";
 
     public const string SpoolTables = "('messages', 'recipients', 'message_completions', 'spool_settings', 'domain_suspensions', 'spool_schema')";
 

@@ -5,8 +5,8 @@ namespace MtaCluster.Storage.Postgres;
 /// <summary>
 /// The check a fenced write makes in its own transaction, before it changes anything: every shard it
 /// touches must have a lease row naming this node with the epoch the node holds. The rows are locked
-/// FOR SHARE until the write commits, so a takeover either waits for the write or, having bumped the
-/// epoch first, makes the write see it and be refused.
+/// FOR KEY SHARE until the write commits, so a takeover (its epoch is a key column) either waits for the
+/// write or, having bumped the epoch first, makes the write see it and be refused.
 /// </summary>
 internal static class PostgresShardFence
 {

@@ -9,7 +9,8 @@ namespace MtaCluster.Storage.Tests.Postgres;
 internal static class ShardLeases
 {
     public const string Ddl =
-        "CREATE TABLE IF NOT EXISTS shard_leases (shard integer PRIMARY KEY, owner text, epoch bigint NOT NULL DEFAULT 0, expires_at timestamptz)";
+        "CREATE TABLE IF NOT EXISTS shard_leases (shard integer PRIMARY KEY, owner text, epoch bigint NOT NULL DEFAULT 0, expires_at timestamptz);"
+        + "CREATE UNIQUE INDEX IF NOT EXISTS ux_shard_leases_epoch ON shard_leases (shard, epoch)";
 
     public static Task CreateAsync(PostgresServer server, string database) => server.PsqlAsync(database, Ddl);
 
