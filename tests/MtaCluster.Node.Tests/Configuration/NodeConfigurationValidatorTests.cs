@@ -61,7 +61,7 @@ public sealed class NodeConfigurationValidatorTests : IDisposable
         var error = NodeConfigurationValidator.Validate(Build("Deliveries:\n  Hold: true\nQueueing:\n  X: 1\n"))[0];
         Assert.Equal($"{OverridePath}:1:1: Deliveries: unknown section (did you mean Delivery?)", error.ToString());
         var errors = NodeConfigurationValidator.Validate(Build("Queueing:\n  X: 1\n"));
-        Assert.Contains("unknown section (known: Node, Sharding, Spool, Delivery, Dns, Smtp, Tenants, Dkim, Logging)", Assert.Single(errors).ToString());
+        Assert.Contains("unknown section (known: Node, Sharding, Spool, Cluster, Delivery, Dns, Smtp, Tenants, Dkim, Logging)", Assert.Single(errors).ToString());
     }
 
     [Fact]
