@@ -11,6 +11,9 @@
 #                                    end for Postfix, one node on SQLite, one node on PostgreSQL and
 #                                    three nodes on one PostgreSQL (scripts/cluster.sh; the load split
 #                                    over the three relay ports). All of it shares this machine's cores.
+#   scripts/bench.sh dkim [RUNS]     the accept load three ways in each round: Postfix, a node that does
+#                                    not sign, and a node that signs every message with an RSA-2048 key
+#                                    (dkim-keygen); the signing cost is 1 - signed / unsigned
 #   scripts/bench.sh scale           a node restarted on a large queue with delivery on: seconds to
 #                                    listening, peak RSS, time to drain into smtp-sink, and the drain
 #                                    rate against this node's own e2e rate for 2 KiB x 10 rcpts
@@ -39,6 +42,8 @@ work=$(mktemp -d /tmp/mta-bench.XXXXXX)
 # Postfix and smtp-sink drop privileges to the postfix user, which must be able to enter it.
 chmod 755 "$work"
 node_pid=""; sink_pid=""
+# Extra environment of the next bench node (configuration overrides such as MTA_Dkim__...).
+node_env=()
 cleanup() {
   [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
   [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
@@ -101,7 +106,7 @@ default:
   max-messages-per-connection: 1000
   tls: none
 YAML
-  dotnet "$dll" --config "$dir/bench.yaml" > "$dir/node.log" 2>&1 &
+  env "${node_env[@]}" dotnet "$dll" --config "$dir/bench.yaml" > "$dir/node.log" 2>&1 &
   node_pid=$!
   wait_port "$NODE_PORT" || { cat "$dir/node.log" >&2; return 1; }
 }
@@ -178,6 +183,38 @@ bench_accept() {
   m_ours=$(echo "${ours[*]}" | median); m_theirs=$(echo "${theirs[*]}" | median)
   printf '\n| load | Postfix msg/s | MtaCluster msg/s | ratio |\n|---|---|---|---|\n'
   printf '| accept 2 KiB x 1 rcpt, %s sessions | %s | %s | %sx |\n' "$sessions" "$m_theirs" "$m_ours" "$(ratio "$m_ours" "$m_theirs")"
+}
+
+bench_dkim() {
+  local n=${MESSAGES:-20000} ours=() signed=() theirs=() r key="$work/dkim/s1.example.com.pem"
+  mkdir -p "$work/dkim"
+  dotnet "$node_dll" dkim-keygen --domain example.com --selector s1 --algorithm rsa --bits 2048 --out "$key" >/dev/null
+  # Every message is signed: smtp-source's From has no domain of its own, so the default domain signs it.
+  local signing=(MTA_Dkim__DefaultDomain=example.com MTA_Dkim__Domains__example.com__Selector=s1
+    MTA_Dkim__Domains__example.com__Algorithm=rsa-sha256 "MTA_Dkim__Domains__example.com__KeyPath=$key")
+  echo "dkim: smtp-source -s $sessions -m $n -l 2048, unsigned and RSA-2048 signed, median of $runs"
+  for i in $(seq 1 "$runs"); do
+    progress "run $i/$runs postfix"
+    postfix_start "$work/postfix" "$POSTFIX_PORT" accept
+    r=$(accept_run "$POSTFIX_PORT" "$n"); theirs+=("$r")
+    echo "$r msg/s"
+    postfix_stop "$work/postfix"
+    progress "run $i/$runs mtacluster unsigned"
+    node_env=(); node_start accept
+    r=$(accept_run "$NODE_PORT" "$n"); ours+=("$r")
+    echo "$r msg/s"
+    node_stop
+    progress "run $i/$runs mtacluster signed"
+    node_env=("${signing[@]}"); node_start accept
+    r=$(accept_run "$NODE_PORT" "$n"); signed+=("$r")
+    echo "$r msg/s"
+    node_stop; node_env=()
+  done
+  local m_ours m_signed m_theirs
+  m_ours=$(echo "${ours[*]}" | median); m_signed=$(echo "${signed[*]}" | median); m_theirs=$(echo "${theirs[*]}" | median)
+  printf '\n| load | Postfix msg/s | unsigned msg/s | RSA-2048 signed msg/s | signed / Postfix | signing cost |\n|---|---|---|---|---|---|\n'
+  printf '| accept 2 KiB x 1 rcpt, %s sessions | %s | %s | %s | %sx | %s%% |\n' "$sessions" "$m_theirs" "$m_ours" "$m_signed" \
+    "$(ratio "$m_signed" "$m_theirs")" "$(awk -v s="$m_signed" -v u="$m_ours" 'BEGIN { printf "%.0f", 100 * (1 - s / u) }')"
 }
 
 # e2e_run PORT MESSAGES SIZE RCPTS -> msgs/s, measured until smtp-sink saw every message
@@ -416,9 +453,10 @@ bench_cluster() {
 
 case "$mode" in
   accept) bench_accept ;;
+  dkim) bench_dkim ;;
   e2e) bench_e2e ;;
   scale) bench_scale ;;
   cluster) bench_cluster ;;
   all) bench_accept; bench_e2e ;;
-  *) echo "usage: scripts/bench.sh accept|e2e|scale|cluster|all [RUNS]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh accept|dkim|e2e|scale|cluster|all [RUNS]" >&2; exit 2 ;;
 esac
