@@ -26,6 +26,8 @@ switch (commandLine.Command)
         return await MtaCluster.Node.HashPasswordCommand.RunAsync(commandLine.Rest);
     case NodeCommandLine.DkimKeygenCommand:
         return await MtaCluster.Node.DkimKeygenCommand.RunAsync(commandLine);
+    case NodeCommandLine.SpoolBackupCommand or NodeCommandLine.SpoolRestoreCommand:
+        return await MtaCluster.Node.SpoolBackupCommand.RunAsync(commandLine);
 }
 
 // Every configuration mistake ends the start here with exit 2 and one line naming the file (or
@@ -51,6 +53,13 @@ var configurationErrors = NodeConfigurationValidator.Validate(configuration);
 if (configurationErrors.Count > 0)
 {
     Console.Error.WriteLine(NodeConfigurationValidator.Summary(configurationErrors));
+    return 2;
+}
+
+using var dataDirectoryLock = DataDirectoryLock.TryAcquire(NodeConfigurationSections.Bind<NodeOptions>(configuration).FullDataDir, out var lockRefusal);
+if (dataDirectoryLock is null)
+{
+    Console.Error.WriteLine($"error: {lockRefusal}");
     return 2;
 }
 

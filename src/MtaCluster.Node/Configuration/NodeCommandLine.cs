@@ -6,12 +6,16 @@ public sealed record NodeCommandLine(string Command, string? ConfigPath, string?
     public const string RunCommand = "run";
     public const string HashPasswordCommand = "hash-password";
     public const string DkimKeygenCommand = "dkim-keygen";
+    public const string SpoolBackupCommand = "spool-backup";
+    public const string SpoolRestoreCommand = "spool-restore";
 
     public const string Usage = """
         usage: MtaCluster.Node [run] [--config PATH] [--data-dir DIR]
                MtaCluster.Node hash-password [PASSWORD]     (reads the password from stdin when not given)
                MtaCluster.Node dkim-keygen --domain DOMAIN --selector SELECTOR [--algorithm rsa|ed25519] [--bits 2048] [--out PATH]
                                                             (default PATH: DATA-DIR/dkim/SELECTOR.DOMAIN.pem; prints the TXT record)
+               MtaCluster.Node spool-backup --out FILE      a verified copy of the spool, taken while the node runs
+               MtaCluster.Node spool-restore --from FILE    replaces a stopped node's spool with a backup
 
           --config PATH    a YAML file layered over cluster-config/node.yaml
           --data-dir DIR   where the spool, certificates and logs live (default ./data)
@@ -42,13 +46,13 @@ public sealed record NodeCommandLine(string Command, string? ConfigPath, string?
                 case "-h" or "--help" or "help":
                     command = "help";
                     break;
-                case RunCommand or HashPasswordCommand or DkimKeygenCommand when i == 0:
+                case RunCommand or HashPasswordCommand or DkimKeygenCommand or SpoolBackupCommand or SpoolRestoreCommand when i == 0:
                     command = arg;
                     break;
                 default:
                     if (arg.StartsWith("--config=", StringComparison.Ordinal)) config = arg["--config=".Length..];
                     else if (arg.StartsWith("--data-dir=", StringComparison.Ordinal)) dataDir = arg["--data-dir=".Length..];
-                    else if (arg.StartsWith('-') && command != HashPasswordCommand && command != DkimKeygenCommand) throw new ArgumentException($"unknown option '{arg}'");
+                    else if (arg.StartsWith('-') && command == RunCommand) throw new ArgumentException($"unknown option '{arg}'");
                     else rest.Add(arg);
                     break;
             }
