@@ -14,10 +14,10 @@ namespace MtaCluster.Node.Tests.Cluster;
 /// </summary>
 public sealed partial class ClusterThrottleTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int Messages = 300;
+    private const int Messages = 200;
     private const int Domains = 20;
     private const int MaxConnections = 2;
-    private static readonly TimeSpan HoldEachTransaction = TimeSpan.FromMilliseconds(60);
+    private static readonly TimeSpan HoldEachTransaction = TimeSpan.FromMilliseconds(40);
 
     private readonly string _dir = Directory.CreateTempSubdirectory("mta-cluster-throttle-").FullName;
     private readonly SmtpDialogue _dialogue = new() { AfterData = HoldThenAcceptAsync };
@@ -56,12 +56,17 @@ public sealed partial class ClusterThrottleTests(ITestOutputHelper output) : IAs
     [Fact]
     public async Task Domains_listed_under_an_mx_pattern_see_at_most_its_max_connections_from_the_whole_cluster()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(_nodes.StartAsync("n1"), _nodes.StartAsync("n2"), _nodes.StartAsync("n3"));
+        var started = clock.Elapsed;
         await Poll.UntilAsync(() => _nodes.SettledAsync("n1", "n2", "n3"), TimeSpan.FromSeconds(60), "three nodes share the shards evenly");
+        var settled = clock.Elapsed;
 
         await Task.WhenAll(Enumerable.Range(0, 6).Select(client => SubmitAsync(_nodes.Ports[$"n{client % 3 + 1}"], client, 6)));
 
+        var submitted = clock.Elapsed;
         await Poll.UntilAsync(() => Received().Distinct().Count() >= Messages, TimeSpan.FromSeconds(120), "every message delivered");
+        output.WriteLine($"started {started.TotalSeconds:F1} s, settled {settled.TotalSeconds:F1} s, submitted {submitted.TotalSeconds:F1} s, delivered {clock.Elapsed.TotalSeconds:F1} s");
         foreach (var (name, node) in _nodes.Running.ToList())
         {
             node.Signal(NodeProcess.SIGTERM);
