@@ -127,4 +127,26 @@ public sealed partial class ClusterMember
         others.Parameters.Add(new NpgsqlParameter { Value = _options.FailureTimeout });
         return await others.ExecuteScalarAsync(cancellationToken) is not long count || count > 0;
     }
+
+    /// <summary>
+    /// The other members alive now (joining, up or leaving, with a heartbeat within FailureTimeout), by
+    /// name; none on a database no member has used yet. Asked before this node joins, by a start that
+    /// must not change what the running members rely on (the placement of domains).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> OtherLiveMembersAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('nodes') IS NOT NULL", connection))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken) is not true) return [];
+        }
+        await using var others = new NpgsqlCommand(
+            "SELECT name FROM nodes WHERE name <> $1 AND state IN ('joining', 'up', 'leaving') AND heartbeat_at > now() - $2 ORDER BY name", connection);
+        others.Parameters.Add(new NpgsqlParameter { Value = NodeName });
+        others.Parameters.Add(new NpgsqlParameter { Value = _options.FailureTimeout });
+        var names = new List<string>();
+        await using var reader = await others.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) names.Add(reader.GetString(0));
+        return names;
+    }
 }

@@ -81,7 +81,13 @@ catch (ConfigurationErrorException ex)
 }
 using var runningHost = host;
 // Before any service starts, so a node that would strand queued mail never opens a listener.
-var refusal = await ShardCountCheck.RunAsync(host.Services.GetRequiredService<IQueueStore>(), host.Services.GetRequiredService<ShardingOptions>().MaxShards);
+// A cluster member asks the database which other nodes run: a changed placement must not move their rows.
+var member = host.Services.GetService<MtaCluster.Cluster.ClusterMember>();
+var refusal = await ShardCountCheck.RunAsync(
+    host.Services.GetRequiredService<IQueueStore>(),
+    host.Services.GetRequiredService<MtaCluster.Delivery.Domains.DomainPlacement>(),
+    member is null ? null : new Func<CancellationToken, Task<IReadOnlyList<string>>>(member.OtherLiveMembersAsync),
+    host.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("MtaCluster.Node.Spool"));
 if (refusal is not null)
 {
     Console.Error.WriteLine($"error: {refusal}");

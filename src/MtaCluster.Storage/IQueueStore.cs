@@ -61,6 +61,23 @@ public interface IQueueStore : IAsyncDisposable
     /// </summary>
     Task<int> GetOrStoreShardCountAsync(int maxShards, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The fingerprint of the domain placement the queued rows were filed under (see
+    /// <see cref="StorePlacementAsync"/>), or null when none was ever stored: then every domain was
+    /// placed by its own name.
+    /// </summary>
+    Task<string?> GetPlacementAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stores (or replaces) the fingerprint of the placement the queued rows are filed under, durable when the task completes.</summary>
+    Task StorePlacementAsync(string fingerprint, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Files every pending recipient of <paramref name="domain"/> under <paramref name="shard"/> (its domain's
+    /// placement changed while it had mail queued); final ones keep theirs. Not fenced: it runs at start,
+    /// before the node owns a shard and while no other node runs. Returns how many rows moved.
+    /// </summary>
+    Task<int> RefileDomainAsync(string domain, int shard, CancellationToken cancellationToken = default);
+
     /// <summary>Records (or replaces) an operator's suspension of a domain, durable when the task completes.</summary>
     Task SuspendDomainAsync(DomainSuspension suspension, CancellationToken cancellationToken = default);
 

@@ -71,6 +71,54 @@ public sealed class DomainPolicyHolderTests : IDisposable
     }
 
     [Fact]
+    public void A_reload_that_changes_the_listed_domains_warns_that_their_placement_waits_for_a_restart()
+    {
+        const string listed = "mx-patterns:\n  - name: google\n    match: [\"*.google.com\"]\n    domains: [gmail.com]\n";
+        var path = Path.Combine(_dir, "domains.yaml");
+        File.WriteAllText(path, listed);
+        var holder = new DomainPolicyHolder(DomainPolicyLoader.Load(path));
+        var placement = DomainPlacement.From(holder.Current.Configuration, 64);
+        var logger = new ListLogger();
+        var reloader = new DomainPolicyReloader(holder, path, logger, placement);
+
+        File.WriteAllText(path, "default: { max-connections: 5 }\n" + listed);
+        Assert.NotNull(reloader.Reload());
+        Assert.DoesNotContain(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+
+        File.WriteAllText(path, listed.Replace("[gmail.com]", "[gmail.com, googlemail.com]", StringComparison.Ordinal));
+        Assert.NotNull(reloader.Reload());
+        var warning = Assert.Single(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains("placement takes effect at restart", warning.Message);
+        // The policy follows the file at once; the placement stays the one taken at start.
+        Assert.Equal("mx:google", holder.Current.Resolver.Resolve("googlemail.com").ThrottleKey);
+        Assert.False(placement.IsListed("googlemail.com"));
+    }
+
+    [Fact]
+    public void A_cluster_node_warns_once_per_domain_that_joins_a_group_by_its_mx_alone()
+    {
+        var holder = new DomainPolicyHolder(DomainPolicyLoader.Parse("mx-patterns:\n  - name: google\n    match: [\"*.google.com\"]\n    domains: [gmail.com]\n"));
+        var context = new DeliveryContext(null!, null!, holder, null!, new DeliveryOptions(), NullLoggerFactory.Instance);
+        var resolver = holder.Current.Resolver;
+        var byMx = resolver.ResolveWithMx("hosted.test", ["aspmx.l.google.com"]);
+        var logger = new ListLogger();
+
+        // A single node holds every group's counters: nothing to say.
+        context.WarnIfGroupLimitsPerNode(byMx, logger);
+        Assert.Empty(logger.Entries);
+
+        context.IsLocalDomain = _ => true;
+        context.WarnIfGroupLimitsPerNode(byMx, logger);
+        context.WarnIfGroupLimitsPerNode(byMx, logger);
+        context.WarnIfGroupLimitsPerNode(resolver.ResolveWithMx("gmail.com", ["aspmx.l.google.com"]), logger);
+        context.WarnIfGroupLimitsPerNode(resolver.ResolveWithMx("other.test", ["mx.other.test"]), logger);
+        var warning = Assert.Single(logger.Entries);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, warning.Level);
+        Assert.Contains("hosted.test joined throttle group mx:google by its MX hosts", warning.Message);
+        Assert.Contains("list it under the pattern's domains:", warning.Message);
+    }
+
+    [Fact]
     public void A_throttle_group_takes_reloaded_limits_and_keeps_its_open_connections()
     {
         var before = DomainPolicyLoader.Parse("default: { max-connections: 3 }\n").Default;

@@ -212,7 +212,7 @@ public class DomainPolicyResolverTests
     {
         // What an operator does: uncomment every example (the file's convention, shared with node.yaml's test).
         var lines = File.ReadAllLines(ExampleFile());
-        Assert.Equal(5, CommentedExamples.Find(lines).Count);
+        Assert.Equal(6, CommentedExamples.Find(lines).Count);
         var yaml = CommentedExamples.UncommentAll(lines);
 
         var resolver = new DomainPolicyResolver(DomainPolicyLoader.Parse(yaml, "uncommented domains.yaml"));
@@ -225,6 +225,8 @@ public class DomainPolicyResolverTests
         Assert.Equal(new StaticRoute("smtp-relay.example.net", 587), resolver.Resolve("example.com").Policy.Route);
         Assert.Equal(new TenantRateLimits(20, null), resolver.Resolve("example.com").Policy.LimitsFor("acme"));
         Assert.Equal(new TenantRateLimits(100, null), resolver.Default.LimitsFor("acme"));
+        Assert.Equal("mx:google", resolver.Resolve("googlemail.com").ThrottleKey);
+        Assert.True(resolver.Resolve("gmail.com").IsListed);
     }
 
     private static string ExampleFile()

@@ -382,6 +382,45 @@ public abstract partial class QueueStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_placement_fingerprint_is_absent_until_stored_then_replaced_and_kept_across_a_reopen()
+    {
+        var store = await OpenStoreAsync();
+        Assert.Null(await store.GetPlacementAsync());
+        await store.StorePlacementAsync("sha256:one");
+        await store.StorePlacementAsync("sha256:two");
+        Assert.Equal("sha256:two", await store.GetPlacementAsync());
+        await CloseStoreAsync(store);
+
+        var reopened = await OpenStoreAsync();
+        Assert.Equal("sha256:two", await reopened.GetPlacementAsync());
+    }
+
+    [Fact]
+    public async Task Refiling_a_domain_moves_its_pending_recipients_to_the_new_shard_and_leaves_final_ones_and_other_domains()
+    {
+        var store = await OpenStoreAsync();
+        await store.EnqueueAsync(Message(T0, Rcpt("a@moved.test", shard: 3), Rcpt("b@moved.test", shard: 3), Rcpt("c@stays.test", shard: 3)));
+        await store.EnqueueAsync(Message(T0, Rcpt("d@moved.test", shard: 3)));
+        var due = await store.GetDueRecipientsAsync(3, T0.AddSeconds(1), 100);
+        Assert.Equal(4, due.Count);
+        var delivered = due.Single(r => r.Address == "b@moved.test");
+        await store.RecordAttemptsAsync([new RecipientAttempt(delivered.RecipientId, RecipientState.Delivered, T0, "250 ok")]);
+
+        Assert.Equal(2, await store.RefileDomainAsync("moved.test", 9));
+
+        Assert.Equal(["a@moved.test", "d@moved.test"], (await store.GetDueRecipientsAsync(9, T0.AddSeconds(1), 100)).Select(r => r.Address).Order());
+        Assert.All(await store.GetDueRecipientsForDomainAsync("moved.test", T0.AddSeconds(1), 100), r => Assert.Equal(9, r.Shard));
+        Assert.Equal(["c@stays.test"], (await store.GetDueRecipientsAsync(3, T0.AddSeconds(1), 100)).Select(r => r.Address));
+        var work = (await store.GetPendingDomainsAsync(null, 10)).Domains.ToDictionary(d => d.Domain, d => d.Shard);
+        Assert.Equal(9, work["moved.test"]);
+        Assert.Equal(3, work["stays.test"]);
+        // Final rows keep the shard they were filed under; a second re-file to the same shard moves nothing.
+        Assert.Equal(3, (await store.GetRecipientsAsync(delivered.MessageId)).Single(r => r.Address == "b@moved.test").Shard);
+        Assert.Equal(0, await store.RefileDomainAsync("moved.test", 9));
+        Assert.Equal(0, await store.RefileDomainAsync("unknown.test", 9));
+    }
+
+    [Fact]
     public async Task A_suspension_is_stored_replaced_and_lifted_and_survives_a_reopen()
     {
         var store = await OpenStoreAsync();

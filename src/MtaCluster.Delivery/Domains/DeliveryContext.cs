@@ -76,6 +76,25 @@ public sealed class DeliveryContext(
 
     public bool OwnsDomain(string domain) => IsLocalDomain?.Invoke(domain) ?? true;
 
+    /// <summary>Where each domain lives (set by the <see cref="DeliveryEngine"/>); null before one is built.</summary>
+    public DomainPlacement? Placement { get; internal set; }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _perNodeGroupWarned = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A cluster node's domain that joined an MX-rollup group by its MX hosts alone lives on its own shard,
+    /// so the node owning it counts it against the group apart from the group's other domains: the group's
+    /// limits hold per node for it. Said once per domain and node life, with what makes them exact.
+    /// </summary>
+    internal void WarnIfGroupLimitsPerNode(DomainPolicyMatch match, ILogger logger)
+    {
+        if (IsLocalDomain is null || match.Kind != PolicyMatchKind.MxPattern || match.IsListed) return;
+        if (Placement?.IsListed(match.Domain) == true) return;
+        if (!_perNodeGroupWarned.TryAdd(match.Domain, 0)) return;
+        logger.LogWarning("{Domain} joined throttle group {Group} by its MX hosts: its group limits hold per node, not cluster-wide; "
+            + "list it under the pattern's domains: in domains.yaml (effective at restart) to make them exact", match.Domain, match.ThrottleKey);
+    }
+
     /// <summary>A recipient deferred this long since it was queued is due a delay notice (with <see cref="Messages"/> set).</summary>
     public TimeSpan DelayNoticeAfter { get; internal set; } = TimeSpan.FromHours(4);
 

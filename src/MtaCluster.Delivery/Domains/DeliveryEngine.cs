@@ -31,21 +31,25 @@ public sealed class DeliveryEngine
     private readonly Lock _sweeperLock = new();
 
     private readonly IShardOwnership? _ownership;
-    private readonly HashCodeMessageExtractor _domainShards;
+    private readonly DomainShardExtractor _domainShards;
 
     /// <param name="lifecycle">What message entities need (DSNs, removal); null runs delivery without them, and finished mail stays in the spool.</param>
     /// <param name="ownership">Which shards this node owns (a cluster); null: all of them.</param>
     /// <param name="forwarder">Where messages for entities of shards owned elsewhere go (a cluster's wake-up bus).</param>
+    /// <param name="placement">The shard of each domain; null places every domain by its own name.</param>
     public DeliveryEngine(ActorSystem system, DeliveryContext context, int maxShards, TimeSpan passivateIdleEntityAfter, MessageLifecycleContext? lifecycle = null,
-        IShardOwnership? ownership = null, IShardForwarder? forwarder = null)
+        IShardOwnership? ownership = null, IShardForwarder? forwarder = null, DomainPlacement? placement = null)
     {
+        Placement = placement ?? DomainPlacement.ByName(maxShards);
+        if (Placement.MaxShards != maxShards) throw new ArgumentException($"The placement is for {Placement.MaxShards} shards, the engine for {maxShards}.", nameof(placement));
         _ownership = ownership;
         _lifecycle = lifecycle;
         _system = system;
         _context = context;
         _maxShards = maxShards;
         _logger = context.LoggerFactory.CreateLogger<DeliveryEngine>();
-        var extractor = HashCodeMessageExtractor.Create(maxShards, m => (m as IDomainMessage)?.Domain);
+        // The entity id is the domain; its shard is the domain's placement (a listed domain's group key).
+        var extractor = new DomainShardExtractor(Placement);
         _domainShards = extractor;
         IActorRef? scheduler = null;
         Domains = system.StartShardRegion(
@@ -57,6 +61,7 @@ public sealed class DeliveryEngine
             forwarder);
         Func<string, bool>? isLocal = ownership is null ? null : IsLocalDomain;
         context.IsLocalDomain = isLocal;
+        context.Placement = Placement;
         scheduler = system.ActorOf(Props.Create(() => new DomainWakeScheduler(Domains, context.Time, context.Options.MaxActiveDomains, context.ActiveDomainSlots, isLocal)),
             "domain-wake-scheduler");
         Scheduler = scheduler;
@@ -73,6 +78,9 @@ public sealed class DeliveryEngine
             context.DelayNoticeAfter = lifecycle.Options.DelayNoticeAfter;
         }
     }
+
+    /// <summary>Where each domain's entity and recipient rows live, fixed at start.</summary>
+    public DomainPlacement Placement { get; }
 
     /// <summary>The shard region of <see cref="MessageEntity"/>, or null without a lifecycle.</summary>
     public IActorRef? Messages { get; }
@@ -150,7 +158,7 @@ public sealed class DeliveryEngine
         var id = shard.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var regions = Messages is null ? new[] { Domains } : [Domains, Messages];
         await Task.WhenAll(regions.Select(region => region.Ask<ShardStopped>(new HandOff(id), timeout, cancellationToken))).ConfigureAwait(false);
-        Scheduler.Tell(new ForgetDomains(domain => ShardHash.ShardOf(domain, _maxShards) == shard));
+        Scheduler.Tell(new ForgetDomains(domain => Placement.ShardOf(domain) == shard));
     }
 
     /// <summary>The shard's owner is settled (this node took it, or another one will): what the regions held back for it goes there now.</summary>
@@ -171,5 +179,20 @@ public sealed class DeliveryEngine
     {
         if (_context.Options.Hold) return;
         foreach (var domain in domains) Scheduler.Tell(new WakeForNewWork(domain));
+    }
+
+    /// <summary>Routes a domain message to the shard of the domain's placement.</summary>
+    private sealed class DomainShardExtractor(DomainPlacement placement) : HashCodeMessageExtractor(placement.MaxShards)
+    {
+        private readonly string?[] _shardIds = new string?[placement.MaxShards];
+
+        public override string? EntityId(object message) => (message as IDomainMessage)?.Domain;
+
+        public override string ShardId(string entityId, object message)
+        {
+            var shard = placement.ShardOf(entityId);
+            // Cached so routing a message allocates no shard-id string; a race only builds an equal string twice.
+            return _shardIds[shard] ??= shard.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 }

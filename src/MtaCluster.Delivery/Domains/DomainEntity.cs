@@ -303,6 +303,7 @@ public sealed partial class DomainEntity : ActorBase
                 // Workers still running on the old group return their slots to it themselves.
                 _logger.LogInformation("{Domain} follows policy {Policy} by its MX hosts", _domain, withMx.Policy.Key);
                 ApplyPolicy(withMx);
+                _context.WarnIfGroupLimitsPerNode(withMx, _logger);
             }
         }
         return true;

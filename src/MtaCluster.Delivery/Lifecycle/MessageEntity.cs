@@ -174,7 +174,7 @@ public sealed partial class MessageEntity : ActorBase
         return new SpoolMessage(
             id,
             ReversePath: "",
-            [new SpoolRecipient(sender, domain, ShardHash.ShardOf(domain, _context.MaxShards), Notify: DsnNotify.Never)],
+            [new SpoolRecipient(sender, domain, _context.Placement.ShardOf(domain), Notify: DsnNotify.Never)],
             content,
             report.Date,
             // The report carries the original's bytes as they came, which may be 8-bit (the global forms of an

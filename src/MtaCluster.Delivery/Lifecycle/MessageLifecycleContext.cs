@@ -23,6 +23,9 @@ public sealed class MessageLifecycleContext(
     public IDeliveryReportComposer Composer { get; } = composer;
     public MessageLifecycleOptions Options { get; } = options;
     public int MaxShards { get; } = maxShards;
+
+    /// <summary>The shard of a DSN's recipient row: its domain's placement, as for any mail accepted.</summary>
+    public Domains.DomainPlacement Placement { get; init; } = Domains.DomainPlacement.ByName(maxShards);
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
     public TimeProvider Time { get; } = time ?? TimeProvider.System;
 

@@ -12,8 +12,10 @@ public sealed class DomainPolicyConfiguration
         IReadOnlyDictionary<string, DomainPolicy> wildcards,
         IReadOnlyList<MxPolicy> mxPolicies,
         IReadOnlyDictionary<string, EgressPool> pools,
-        IReadOnlyList<BounceRule> bounceRules)
+        IReadOnlyList<BounceRule> bounceRules,
+        IReadOnlyDictionary<string, MxPolicy> listed)
     {
+        Listed = listed;
         Source = source;
         Default = @default;
         Exact = exact;
@@ -36,6 +38,9 @@ public sealed class DomainPolicyConfiguration
 
     /// <summary>MX-pattern policies in file order.</summary>
     public IReadOnlyList<MxPolicy> MxPolicies { get; }
+
+    /// <summary>The MX pattern of each domain listed by name under an <c>mx-patterns</c> entry's <c>domains:</c>, keyed by normalised domain.</summary>
+    public IReadOnlyDictionary<string, MxPolicy> Listed { get; }
 
     public IReadOnlyDictionary<string, EgressPool> Pools { get; }
 

@@ -48,6 +48,7 @@ internal sealed class DomainPolicyConfigurationBuilder(string source)
         }
 
         var mxPolicies = new List<MxPolicy>();
+        var listed = new Dictionary<string, MxPolicy>(StringComparer.Ordinal);
         var mxNames = new HashSet<string>(StringComparer.Ordinal);
         var index = 0;
         foreach (var entry in options.MxPatterns ?? [])
@@ -92,7 +93,10 @@ internal sealed class DomainPolicyConfigurationBuilder(string source)
                 }
             }
 
-            mxPolicies.Add(new MxPolicy(name, patterns, Resolve(entry, @default, "mx:" + name, path)));
+            var members = ListedDomains(entry.Domains, path + ".domains", name, exact, listed);
+            var mxPolicy = new MxPolicy(name, patterns, Resolve(entry, @default, "mx:" + name, path)) { ListedDomains = members };
+            foreach (var member in members) listed[member] = mxPolicy;
+            mxPolicies.Add(mxPolicy);
         }
 
         var rules = BuildRules(options.BounceRules);
@@ -101,7 +105,45 @@ internal sealed class DomainPolicyConfigurationBuilder(string source)
             throw new DomainPolicyConfigException(source, _errors);
         }
 
-        return new DomainPolicyConfiguration(source, @default, exact, wildcards, mxPolicies, _pools, rules);
+        return new DomainPolicyConfiguration(source, @default, exact, wildcards, mxPolicies, _pools, rules, listed);
+    }
+
+    /// <summary>
+    /// The domains an MX pattern lists by name. A name is one exact statement about a domain, so the same
+    /// name under two patterns, or also as a <c>domains:</c> key, is refused rather than ranked: either
+    /// would leave the operator guessing which limits and which counters the domain gets.
+    /// </summary>
+    private List<string> ListedDomains(List<string>? names, string path, string pattern,
+        Dictionary<string, DomainPolicy> exact, Dictionary<string, MxPolicy> listedElsewhere)
+    {
+        var members = new List<string>();
+        for (var i = 0; i < (names?.Count ?? 0); i++)
+        {
+            var itemPath = $"{path}[{i}]";
+            var domain = DomainPolicyResolver.NormalizeDomain(names![i] ?? string.Empty);
+            if (!IsDomainPattern(domain) || domain.StartsWith("*.", StringComparison.Ordinal))
+            {
+                Error(itemPath, $"'{names[i]}' is not a domain name (list exact domains as A-labels; wildcards are not placed by name)");
+            }
+            else if (members.Contains(domain))
+            {
+                Error(itemPath, $"'{domain}' is listed twice under mx-pattern '{pattern}'");
+            }
+            else if (listedElsewhere.TryGetValue(domain, out var other))
+            {
+                Error(itemPath, $"'{domain}' is already listed under mx-pattern '{other.Name}'; a domain belongs to one group");
+            }
+            else if (exact.ContainsKey(domain))
+            {
+                Error(itemPath, $"'{domain}' also has an exact entry under domains; set its limits in one place (the group's, here, or its own there)");
+            }
+            else
+            {
+                members.Add(domain);
+            }
+        }
+
+        return members;
     }
 
     private DomainPolicy Resolve(DomainPolicyOptions? entry, DomainPolicy parent, string key, string path)

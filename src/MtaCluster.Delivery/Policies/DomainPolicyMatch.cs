@@ -10,4 +10,11 @@ namespace MtaCluster.Delivery.Policies;
 /// <c>mx:</c>name for an MX pattern, so every domain hosted on the same receiver shares one set of limits
 /// (PowerMTA's MX rollup).
 /// </param>
-public sealed record DomainPolicyMatch(string Domain, DomainPolicy Policy, PolicyMatchKind Kind, string ThrottleKey);
+public sealed record DomainPolicyMatch(string Domain, DomainPolicy Policy, PolicyMatchKind Kind, string ThrottleKey)
+{
+    /// <summary>
+    /// An MX-pattern match by the domain's name (listed under the pattern's <c>domains:</c>) rather than by
+    /// its MX hosts: such a domain is placed on the group's shard, so the group's limits hold cluster-wide.
+    /// </summary>
+    public bool IsListed { get; init; }
+}

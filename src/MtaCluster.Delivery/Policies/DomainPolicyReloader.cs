@@ -8,7 +8,8 @@ namespace MtaCluster.Delivery.Policies;
 /// a typo must never turn a tuned node into one delivering under defaults.
 /// </summary>
 /// <param name="path">The file loaded at start; null when the node runs on the built-in defaults.</param>
-public sealed class DomainPolicyReloader(DomainPolicyHolder holder, string? path, ILogger logger)
+/// <param name="placement">The domains' placement taken at start, which a reload does not change.</param>
+public sealed class DomainPolicyReloader(DomainPolicyHolder holder, string? path, ILogger logger, Domains.DomainPlacement? placement = null)
 {
     public string? Path { get; } = path;
 
@@ -33,6 +34,12 @@ public sealed class DomainPolicyReloader(DomainPolicyHolder holder, string? path
         var previous = holder.Replace(configuration);
         var changes = DomainPolicyChanges.Between(previous.Configuration, configuration);
         logger.LogInformation("{File} reloaded: {Changes}", System.IO.Path.GetFileName(Path), changes.Summary());
+        if (placement is not null && Domains.DomainPlacement.From(configuration, placement.MaxShards).Fingerprint != placement.Fingerprint)
+        {
+            // Queued rows carry their shard and every node must place alike: moving domains is a restart's work.
+            logger.LogWarning("{File}: the domains listed under mx-patterns changed; their placement takes effect at restart "
+                + "(until then the group's limits hold per node for the domains added or moved)", System.IO.Path.GetFileName(Path));
+        }
         return changes;
     }
 }

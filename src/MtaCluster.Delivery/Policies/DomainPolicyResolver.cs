@@ -1,9 +1,10 @@
 namespace MtaCluster.Delivery.Policies;
 
 /// <summary>
-/// Finds the policy for a destination domain. Precedence: exact domain, then the most specific
-/// <c>*.</c>wildcard, then (when the MX hosts are known) the first MX pattern matching the most preferred
-/// MX host, then <c>default</c>. Immutable; a configuration reload builds a new resolver.
+/// Finds the policy for a destination domain. Precedence: exact domain (a <c>domains:</c> key or a
+/// name listed under an MX pattern's <c>domains:</c>; the loader refuses a name in both), then the most
+/// specific <c>*.</c>wildcard, then (when the MX hosts are known) the first MX pattern matching the most
+/// preferred MX host, then <c>default</c>. Immutable; a configuration reload builds a new resolver.
 /// </summary>
 public sealed class DomainPolicyResolver
 {
@@ -21,7 +22,7 @@ public sealed class DomainPolicyResolver
     /// <exception cref="DomainPolicyConfigException">The file is invalid.</exception>
     public static DomainPolicyResolver Load(string path) => new(DomainPolicyLoader.Load(path));
 
-    /// <summary>The policy by domain name alone: exact, wildcard, default.</summary>
+    /// <summary>The policy by domain name alone: exact, listed under an MX pattern, wildcard, default.</summary>
     public DomainPolicyMatch Resolve(string domain)
     {
         var name = NormalizeDomain(domain);
@@ -70,6 +71,12 @@ public sealed class DomainPolicyResolver
         if (Configuration.Exact.TryGetValue(name, out var exact))
         {
             return new DomainPolicyMatch(name, exact, PolicyMatchKind.Exact, name);
+        }
+
+        // Listed by name: the group's policy and counters before any MX lookup, also under a static route.
+        if (Configuration.Listed.TryGetValue(name, out var group))
+        {
+            return new DomainPolicyMatch(name, group.Policy, PolicyMatchKind.MxPattern, group.ThrottleKey) { IsListed = true };
         }
 
         // Walk up one label at a time so the longest matching suffix wins: *.eu.example.com beats *.example.com.

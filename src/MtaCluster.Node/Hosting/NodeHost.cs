@@ -168,10 +168,14 @@ public static class NodeHost
             : DomainPolicyLoader.Load(domainsFile));
         options.Accounting.Directory = Path.Combine(node.FullDataDir, options.Accounting.Directory);
 
+        // Taken once: every node must place a domain alike, and queued rows carry the shard they were filed under.
+        var placement = DomainPlacement.From(policies.Current.Configuration, sharding.MaxShards);
+
         services.AddSingleton(options);
         services.AddSingleton(policies);
+        services.AddSingleton(placement);
         // SIGHUP reads the same file again (see ReloadService).
-        services.AddSingleton(sp => new DomainPolicyReloader(policies, domainsFile, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload")));
+        services.AddSingleton(sp => new DomainPolicyReloader(policies, domainsFile, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload"), placement));
         services.AddSingleton(sp => new LookupClient(dns.ToLookupClientOptions(), sp.GetRequiredService<ILogger<LookupClient>>()));
         services.AddSingleton(sp => new AccountingLog(options.Accounting, logger: sp.GetRequiredService<ILogger<AccountingLog>>()));
         services.AddSingleton(sp =>
@@ -204,11 +208,14 @@ public static class NodeHost
                 sp.GetRequiredService<ILoggerFactory>(),
                 recipients => engine!.OnNewWork(recipients.Select(r => r.Domain).Distinct()),
                 // By name: a policy that applies by MX pattern is not known before the domain's MX lookup.
-                maxAgeOf: domain => policies.Current.Resolver.Resolve(domain).Policy.Retry.MaxAge);
+                maxAgeOf: domain => policies.Current.Resolver.Resolve(domain).Policy.Retry.MaxAge)
+            {
+                Placement = placement,
+            };
             engine = clustered
                 ? new DeliveryEngine(sp.GetRequiredService<ActorSystem>(), context, sharding.MaxShards, sharding.PassivateIdleEntityAfter, lifecycle,
-                    sp.GetRequiredService<ClusterMember>().Ownership, sp.GetRequiredService<StoreWakeForwarder>())
-                : new DeliveryEngine(sp.GetRequiredService<ActorSystem>(), context, sharding.MaxShards, sharding.PassivateIdleEntityAfter, lifecycle);
+                    sp.GetRequiredService<ClusterMember>().Ownership, sp.GetRequiredService<StoreWakeForwarder>(), placement)
+                : new DeliveryEngine(sp.GetRequiredService<ActorSystem>(), context, sharding.MaxShards, sharding.PassivateIdleEntityAfter, lifecycle, placement: placement);
             return engine;
         });
         services.AddSingleton<DeliveryService>();
@@ -224,7 +231,7 @@ public static class NodeHost
         // Keys are read once, here: one that cannot be used stops the start (DkimSignerFactory).
         var dkim = DkimSignerFactory.Create(NodeConfigurationSections.Bind<DkimOptions>(configuration), node.FullDataDir, configuration);
         services.AddSingleton<IMessageSpool>(sp => new QueueStoreSpool(sp.GetRequiredService<IQueueStore>(), sharding.MaxShards, sp.GetService<INewWorkListener>(),
-            sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>(), dkim));
+            sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>(), dkim, sp.GetRequiredService<DomainPlacement>()));
         services.AddSingleton(sp =>
         {
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();

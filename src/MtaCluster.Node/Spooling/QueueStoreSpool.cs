@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MtaCluster.Actors.Sharding;
+using MtaCluster.Delivery.Domains;
 using MtaCluster.Delivery.Scheduling;
 using MtaCluster.Delivery.Tenants;
 using MtaCluster.Mail;
@@ -26,8 +27,12 @@ public sealed class QueueStoreSpool(
     INewWorkListener? newWork = null,
     TenantDirectoryHolder? tenants = null,
     ILogger<QueueStoreSpool>? logger = null,
-    DkimSigner? dkim = null) : IMessageSpool
+    DkimSigner? dkim = null,
+    DomainPlacement? placement = null) : IMessageSpool
 {
+    // The shard of a recipient row is its domain's entity's: by name, or a listed domain's group key.
+    private readonly DomainPlacement _placement = placement ?? DomainPlacement.ByName(maxShards);
+
     // Read at each message: a reload of the Tenants section (SIGHUP) applies from the next one.
     private readonly TenantDirectoryHolder _tenants = tenants ?? new TenantDirectoryHolder(new TenantDirectory(null));
     private readonly ILogger _logger = logger ?? NullLogger<QueueStoreSpool>.Instance;
@@ -40,7 +45,7 @@ public sealed class QueueStoreSpool(
         for (var i = 0; i < recipients.Length; i++)
         {
             var r = message.Recipients[i];
-            recipients[i] = new SpoolRecipient(r.Address, r.Domain, ShardHash.ShardOf(r.Domain, maxShards), r.OriginalRecipient, r.Notify);
+            recipients[i] = new SpoolRecipient(r.Address, r.Domain, _placement.ShardOf(r.Domain), r.OriginalRecipient, r.Notify);
         }
 
         // Only the client's part can hold the fields: the prefix is the server's own trace header.

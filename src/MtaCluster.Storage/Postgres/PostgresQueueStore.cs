@@ -195,6 +195,35 @@ public sealed partial class PostgresQueueStore : IQueueStore, IGroupCommitMetric
             : throw new InvalidDataException($"The spool's stored shard count '{stored}' is not a number.");
     }
 
+    private const string PlacementSetting = "placement";
+
+    /// <inheritdoc />
+    public async Task<string?> GetPlacementAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var select = Command(connection, PostgresSchema.SelectSetting, PlacementSetting);
+        return await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    /// <inheritdoc />
+    public async Task StorePlacementAsync(string fingerprint, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fingerprint);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var upsert = Command(connection, PostgresSchema.UpsertSetting, PlacementSetting, fingerprint);
+        await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> RefileDomainAsync(string domain, int shard, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        ArgumentOutOfRangeException.ThrowIfNegative(shard);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var update = Command(connection, PostgresSchema.RefileDomain, domain, shard);
+        return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc />
     public async Task SuspendDomainAsync(DomainSuspension suspension, CancellationToken cancellationToken = default)
     {

@@ -149,6 +149,11 @@ internal static class PostgresSchema
 
     public const string InsertSettingIfAbsent = "INSERT INTO spool_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
 
+    public const string UpsertSetting = "INSERT INTO spool_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+    // state = 0 literally, as in the due scans: the domain index's (domain, state) prefix finds the rows.
+    public const string RefileDomain = "UPDATE recipients SET shard = $2 WHERE domain = $1 AND state = 0 AND shard <> $2";
+
     public const string UpsertSuspension =
         "INSERT INTO domain_suspensions (domain, suspended_at, until, reason) VALUES ($1, $2, $3, $4) " +
         "ON CONFLICT (domain) DO UPDATE SET suspended_at = excluded.suspended_at, until = excluded.until, reason = excluded.reason";

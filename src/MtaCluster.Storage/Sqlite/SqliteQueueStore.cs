@@ -428,6 +428,35 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics,
 
     private const string MaxShardsSetting = "max_shards";
 
+    private const string PlacementSetting = "placement";
+
+    /// <inheritdoc />
+    public async Task<string?> GetPlacementAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SelectSetting;
+        command.Parameters.AddWithValue("$key", PlacementSetting);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    /// <inheritdoc />
+    public Task StorePlacementAsync(string fingerprint, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fingerprint);
+        return Writer.SubmitAsync(new SqliteStatementOperation(SqliteSchema.UpsertSetting, ("$key", PlacementSetting), ("$value", fingerprint)), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> RefileDomainAsync(string domain, int shard, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        ArgumentOutOfRangeException.ThrowIfNegative(shard);
+        var refile = new SqliteRefileDomainOperation(domain, shard);
+        await Writer.SubmitAsync(refile, cancellationToken).ConfigureAwait(false);
+        return refile.Moved;
+    }
+
     /// <inheritdoc />
     public Task SuspendDomainAsync(DomainSuspension suspension, CancellationToken cancellationToken = default)
     {

@@ -158,6 +158,10 @@ internal static class SqliteSchema
 
     public const string InsertSettingIfAbsent = "INSERT INTO spool_settings (key, value) VALUES ($key, $value) ON CONFLICT (key) DO NOTHING";
 
+    public const string UpsertSetting = "INSERT INTO spool_settings (key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+    public const string RefileDomain = "UPDATE recipients SET shard = $shard WHERE domain = $domain AND state = 0 AND shard <> $shard";
+
     public const string UpsertSuspension =
         "INSERT INTO domain_suspensions (domain, suspended_at, until, reason) VALUES ($domain, $suspended_at, $until, $reason) " +
         "ON CONFLICT (domain) DO UPDATE SET suspended_at = excluded.suspended_at, until = excluded.until, reason = excluded.reason";
