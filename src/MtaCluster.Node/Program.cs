@@ -72,7 +72,18 @@ catch (ConfigurationErrorException ex)
 }
 using var runningHost = host;
 // Before any service starts, so a node that would strand queued mail never opens a listener.
-var refusal = await ShardCountCheck.RunAsync(host.Services.GetRequiredService<IQueueStore>(), host.Services.GetRequiredService<ShardingOptions>().MaxShards);
+string? refusal;
+try
+{
+    refusal = await ShardCountCheck.RunAsync(host.Services.GetRequiredService<IQueueStore>(), host.Services.GetRequiredService<ShardingOptions>().MaxShards);
+}
+catch (Exception ex) when (SpoolUnreachable.Describe(ex, host.Services.GetRequiredService<SpoolOptions>()) is { } unreachable)
+{
+    // Nothing can be accepted without the spool: one line saying which setting and why, and exit 1
+    // (a configuration mistake the validator catches exits 2).
+    Console.Error.WriteLine($"error: {unreachable}");
+    return 1;
+}
 if (refusal is not null)
 {
     Console.Error.WriteLine($"error: {refusal}");
