@@ -43,7 +43,7 @@ internal sealed class ClusterNodes : IAsyncDisposable
               MaxShards: {Shards}
             Spool:
               Provider: PostgreSql
-              ConnectionString: "{_connectionString}"
+              ConnectionString: "{_connectionString};Application Name={name}"
             Cluster:
               FailureTimeout: {FailureTimeout:c}
               HeartbeatInterval: 00:00:00.500
@@ -63,6 +63,17 @@ internal sealed class ClusterNodes : IAsyncDisposable
     }
 
     public void Forget(string name) => _running.Remove(name);
+
+    /// <summary>What each node's sessions are doing (their application name is the node's): state, whether in a transaction, and lease or node row locks held or awaited.</summary>
+    public Task<string> SessionsAsync() => QueryAsync("""
+        SELECT a.application_name || ' ' || a.state || coalesce(' xact ' || round(extract(epoch FROM now() - a.xact_start)::numeric, 1) || 's', '')
+            || coalesce(' waits on ' || a.wait_event_type || '/' || a.wait_event, '')
+            || coalesce(' locks ' || (SELECT string_agg(DISTINCT c.relname || ':' || l.mode || CASE WHEN l.granted THEN '' ELSE '(waiting)' END, ',')
+                FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation WHERE l.pid = a.pid AND c.relname IN ('shard_leases', 'nodes', 'cluster_coordinator')), '')
+        FROM pg_stat_activity AS a
+        WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND (a.state <> 'idle' OR a.xact_start IS NOT NULL)
+        ORDER BY 1
+        """);
 
     /// <summary>Runs SQL against the cluster's database (outside the nodes) and returns its rows, one per line.</summary>
     public Task<string> QueryAsync(string sql) => _server.PsqlAsync(_database, sql);
