@@ -31,6 +31,19 @@ internal sealed class ClusterNodes : IAsyncDisposable
 
     public Dictionary<string, int> Ports { get; } = [];
 
+    /// <summary>The safety-net scan of owned shards; a test that shows wake-ups arrive sets it long.</summary>
+    public TimeSpan DueScanInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A domain (<paramref name="prefix"/>N.example.org) whose shard <paramref name="owner"/> holds now (from the lease rows).</summary>
+    public async Task<string> DomainOwnedByAsync(string owner, string prefix)
+    {
+        var shards = (await QueryAsync($"SELECT shard FROM shard_leases WHERE owner = '{owner}' AND expires_at > now()")).Trim()
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToHashSet();
+        Assert.NotEmpty(shards);
+        return Enumerable.Range(0, 10_000).Select(n => $"{prefix}{n}.example.org")
+            .First(domain => shards.Contains(MtaCluster.Actors.Sharding.ShardHash.ShardOf(domain, Shards)));
+    }
+
     public IReadOnlyDictionary<string, NodeProcess> Running => _running;
 
     public async Task<NodeProcess> StartAsync(string name, string extra = "")
@@ -47,7 +60,7 @@ internal sealed class ClusterNodes : IAsyncDisposable
             Cluster:
               FailureTimeout: {FailureTimeout:c}
               HeartbeatInterval: 00:00:00.500
-              DueScanInterval: 00:00:05
+              DueScanInterval: {DueScanInterval:c}
               HandOffTimeout: 00:00:25
             Delivery:
               DomainsFile: {_domainsFile}
