@@ -42,6 +42,9 @@ public sealed partial class PostgresQueueStore : IQueueStore, IGroupCommitMetric
         _dataSource = builder.Build();
     }
 
+    /// <summary>The store's sessions, with the settings it gives them (for tests of those settings).</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
     /// <inheritdoc />
     public GroupCommitStatistics GetGroupCommitStatistics() =>
         _writer?.Statistics ?? new GroupCommitStatistics(0, 0, 0, 0, 0);
