@@ -69,7 +69,6 @@ public sealed partial class ClusterDsnTests(ITestOutputHelper output) : IAsyncLi
             && (await _nodes.QueryAsync("SELECT count(*) FROM messages")).Trim() == "0", TimeSpan.FromSeconds(90), "every message complete and its DSN sent");
         // A second DSN from another node would come from the same store state: give it a few beats to show up.
         await Task.Delay(TimeSpan.FromSeconds(3));
-        await StopAllAsync();
 
         var originals = Received().Where(text => !text.Contains("report-type=delivery-status", StringComparison.OrdinalIgnoreCase)).ToList();
         var dsns = Dsns();
@@ -122,18 +121,6 @@ public sealed partial class ClusterDsnTests(ITestOutputHelper output) : IAsyncLi
 
     private List<string> Dsns() => Received().Where(text => text.Contains("report-type=delivery-status", StringComparison.OrdinalIgnoreCase)).ToList();
 
-    private async Task StopAllAsync()
-    {
-        foreach (var (name, node) in _nodes.Running.ToList())
-        {
-            node.Signal(NodeProcess.SIGTERM);
-            var exit = await node.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            if (exit != 0) output.WriteLine(node.OutputText);
-            Assert.Equal(0, exit);
-            _nodes.Forget(name);
-            await node.DisposeAsync();
-        }
-    }
 
     [GeneratedRegex(@"Message-ID: <(orig-\d+@home\.test)>")]
     private static partial Regex OriginalId();
