@@ -104,6 +104,7 @@ public sealed partial class ClusterMember
         _view.Snapshot(_heldShards, _heldEpochs);
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await RoundLocks.LimitWaitAsync(connection, transaction, _options.LockTimeout, cancellationToken);
         string? state = await BeatAsync(connection, transaction, cancellationToken);
         if (state is null || (!_leaving && state is MemberStates.Down or MemberStates.Removed))
         {
@@ -204,14 +205,22 @@ public sealed partial class ClusterMember
 
     // A shard allocated here is taken only when nobody holds it: released, never held, or lapsed by the
     // database's clock. A live holder hands it off first; taking it bumps the epoch, fencing the old one.
+    // A row still locked by the old holder's fenced write (FOR KEY SHARE, which the epoch bump must wait
+    // for) is skipped until a later beat: waiting for it here would hold this node's own renewals, in the
+    // same transaction, behind a write that never ends while its node is frozen.
     private async Task<List<(int Shard, long Epoch)>> AcquireAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         CancellationToken cancellationToken)
     {
         var acquired = new List<(int, long)>();
         await using var command = new NpgsqlCommand("""
-            UPDATE shard_leases SET owner = $1, epoch = epoch + 1, expires_at = now() + $2
-            WHERE allocated_to = $1 AND shard < $3 AND (owner IS NULL OR expires_at IS NULL OR expires_at <= now())
-            RETURNING shard, epoch
+            WITH free AS (
+                SELECT shard FROM shard_leases
+                WHERE allocated_to = $1 AND shard < $3 AND (owner IS NULL OR expires_at IS NULL OR expires_at <= now())
+                ORDER BY shard
+                FOR UPDATE SKIP LOCKED)
+            UPDATE shard_leases AS l SET owner = $1, epoch = l.epoch + 1, expires_at = now() + $2
+            FROM free WHERE l.shard = free.shard
+            RETURNING l.shard, l.epoch
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = NodeName });
         command.Parameters.Add(new NpgsqlParameter { Value = _options.FailureTimeout });

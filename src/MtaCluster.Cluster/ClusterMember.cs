@@ -48,6 +48,11 @@ public sealed partial class ClusterMember : IAsyncDisposable
         int seconds = Math.Max(1, (int)Math.Ceiling(options.RoundTimeout.TotalSeconds));
         builder.Timeout = Math.Min(builder.Timeout, seconds);
         builder.CommandTimeout = Math.Min(builder.CommandTimeout, seconds);
+        // A member frozen inside a heartbeat (SIGSTOP, a paused VM) would hold its node row and lease rows
+        // locked for as long as it stays frozen, and the coordinator marking it down would wait as long:
+        // the server ends such a session well before the lease lapses.
+        string idle = $"-c idle_in_transaction_session_timeout={(long)options.IdleInTransactionTimeout.TotalMilliseconds}";
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? idle : builder.Options + " " + idle;
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         _view = new LeaseView(options.MaxShards);
         _coordinator = new CoordinatorRound(options);

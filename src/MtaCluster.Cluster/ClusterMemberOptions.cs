@@ -39,6 +39,12 @@ public sealed record ClusterMemberOptions
     /// </summary>
     internal TimeSpan RoundTimeout => FailureTimeout;
 
+    /// <summary>The server ends a member's session idle inside a transaction this long: half the lease.</summary>
+    internal TimeSpan IdleInTransactionTimeout => FailureTimeout / 2;
+
+    /// <summary>How long a round's statements wait for a row lock before the round gives up until the next beat.</summary>
+    internal TimeSpan LockTimeout => HeartbeatInterval;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(ConnectionString)) throw new ArgumentException("Cluster: a connection string is required.");

@@ -83,11 +83,22 @@ using var runningHost = host;
 // Before any service starts, so a node that would strand queued mail never opens a listener.
 // A cluster member asks the database which other nodes run: a changed placement must not move their rows.
 var member = host.Services.GetService<MtaCluster.Cluster.ClusterMember>();
-var refusal = await ShardCountCheck.RunAsync(
-    host.Services.GetRequiredService<IQueueStore>(),
-    host.Services.GetRequiredService<MtaCluster.Delivery.Domains.DomainPlacement>(),
-    member is null ? null : new Func<CancellationToken, Task<IReadOnlyList<string>>>(member.OtherLiveMembersAsync),
-    host.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("MtaCluster.Node.Spool"));
+string? refusal;
+try
+{
+    refusal = await ShardCountCheck.RunAsync(
+        host.Services.GetRequiredService<IQueueStore>(),
+        host.Services.GetRequiredService<MtaCluster.Delivery.Domains.DomainPlacement>(),
+        member is null ? null : new Func<CancellationToken, Task<IReadOnlyList<string>>>(member.OtherLiveMembersAsync),
+        host.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("MtaCluster.Node.Spool"));
+}
+catch (Exception ex) when (SpoolUnreachable.Describe(ex, host.Services.GetRequiredService<SpoolOptions>()) is { } unreachable)
+{
+    // Nothing can be accepted without the spool: one line saying which setting and why, and exit 1
+    // (a configuration mistake the validator catches exits 2).
+    Console.Error.WriteLine($"error: {unreachable}");
+    return 1;
+}
 if (refusal is not null)
 {
     Console.Error.WriteLine($"error: {refusal}");

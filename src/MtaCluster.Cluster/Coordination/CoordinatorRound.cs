@@ -32,6 +32,7 @@ internal sealed class CoordinatorRound
     public async Task<CoordinatorRoundResult?> RunAsync(NpgsqlConnection connection, long startedAt, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await RoundLocks.LimitWaitAsync(connection, transaction, _options.LockTimeout, cancellationToken);
         string? eligible = await EligibleAsync(connection, transaction, cancellationToken);
         if (!string.Equals(eligible, _options.NodeName, StringComparison.Ordinal))
         {

@@ -95,6 +95,8 @@ public static class NodeHost
                     // Every owner write carries this node's lease epochs; the store refuses stale ones.
                     Fencing = sp.GetRequiredService<ClusterMember>().Fencing,
                     Notify = true,
+                    // Below the lease: a frozen node's fenced write lets a takeover through before its lease has lapsed.
+                    IdleInTransactionTimeout = PostgresQueueStoreOptions.IdleInTransactionTimeoutWithin(sp.GetRequiredService<ClusterOptions>().FailureTimeout),
                 },
                 sp.GetRequiredService<ILogger<PostgresQueueStore>>(),
                 sp.GetRequiredService<ILoggerFactory>())

@@ -32,13 +32,18 @@ public sealed partial class PostgresQueueStore : IQueueStore, IGroupCommitMetric
         var settings = builder.ConnectionStringBuilder;
         // The 250 promise rests on this: a commit returns only once its WAL is flushed, whatever the
         // server's or the role's default says.
-        settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? "-c synchronous_commit=on" : settings.Options + " -c synchronous_commit=on";
+        // A frozen node's open transaction must not hold lease rows for good (see IdleInTransactionTimeout).
+        var sessionSettings = $"-c synchronous_commit=on -c idle_in_transaction_session_timeout={(long)options.IdleInTransactionTimeout.TotalMilliseconds}";
+        settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? sessionSettings : settings.Options + " " + sessionSettings;
         settings.CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds);
         // The same few statements run all day: prepared once per physical connection, by Npgsql.
         if (settings.MaxAutoPrepare == 0) settings.MaxAutoPrepare = 64;
         if (loggerFactory is not null) builder.UseLoggerFactory(loggerFactory);
         _dataSource = builder.Build();
     }
+
+    /// <summary>The store's sessions, with the settings it gives them (for tests of those settings).</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
 
     /// <inheritdoc />
     public GroupCommitStatistics GetGroupCommitStatistics() =>

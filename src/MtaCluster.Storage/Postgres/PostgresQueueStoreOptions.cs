@@ -24,6 +24,16 @@ public sealed class PostgresQueueStoreOptions
     /// <summary>How long one statement may run (a lock wait, a stalled server) before the write fails.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The server ends a session of this store that sits inside a transaction, sending nothing, this long
+    /// (<c>idle_in_transaction_session_timeout</c>). None of the store's transactions waits on anything but
+    /// the database between statements, so only a node that stopped running (SIGSTOP, a VM paused, a
+    /// swap storm) gets there; without it, the lease rows its fenced write locked would keep the node
+    /// that takes its shards over waiting for as long as it stays frozen. Keep it below the cluster's
+    /// failure timeout.
+    /// </summary>
+    public TimeSpan IdleInTransactionTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Octets a body stream fetches per round trip (at least; a larger read fetches what it asks for).</summary>
     public int BodyReadChunkBytes { get; init; } = 256 * 1024;
 
@@ -40,6 +50,13 @@ public sealed class PostgresQueueStoreOptions
     /// </summary>
     public bool Notify { get; init; }
 
+    /// <summary>The default, or half of <paramref name="failureTimeout"/> when that is shorter.</summary>
+    public static TimeSpan IdleInTransactionTimeoutWithin(TimeSpan failureTimeout)
+    {
+        var half = failureTimeout / 2;
+        return half < TimeSpan.FromSeconds(5) ? half : TimeSpan.FromSeconds(5);
+    }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(ConnectionString);
@@ -48,5 +65,6 @@ public sealed class PostgresQueueStoreOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(CommandTimeout, TimeSpan.FromSeconds(1));
         ArgumentOutOfRangeException.ThrowIfLessThan(BodyReadChunkBytes, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(IdleInTransactionTimeout, TimeSpan.FromMilliseconds(100));
     }
 }

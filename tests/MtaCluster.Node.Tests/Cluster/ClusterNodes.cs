@@ -31,6 +31,19 @@ internal sealed class ClusterNodes : IAsyncDisposable
 
     public Dictionary<string, int> Ports { get; } = [];
 
+    /// <summary>The safety-net scan of owned shards; a test that shows wake-ups arrive sets it long.</summary>
+    public TimeSpan DueScanInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A domain (<paramref name="prefix"/>N.example.org) whose shard <paramref name="owner"/> holds now (from the lease rows).</summary>
+    public async Task<string> DomainOwnedByAsync(string owner, string prefix)
+    {
+        var shards = (await QueryAsync($"SELECT shard FROM shard_leases WHERE owner = '{owner}' AND expires_at > now()")).Trim()
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToHashSet();
+        Assert.NotEmpty(shards);
+        return Enumerable.Range(0, 10_000).Select(n => $"{prefix}{n}.example.org")
+            .First(domain => shards.Contains(MtaCluster.Actors.Sharding.ShardHash.ShardOf(domain, Shards)));
+    }
+
     public IReadOnlyDictionary<string, NodeProcess> Running => _running;
 
     public async Task<NodeProcess> StartAsync(string name, string extra = "")
@@ -43,11 +56,11 @@ internal sealed class ClusterNodes : IAsyncDisposable
               MaxShards: {Shards}
             Spool:
               Provider: PostgreSql
-              ConnectionString: "{_connectionString}"
+              ConnectionString: "{_connectionString};Application Name={name}"
             Cluster:
               FailureTimeout: {FailureTimeout:c}
               HeartbeatInterval: 00:00:00.500
-              DueScanInterval: 00:00:05
+              DueScanInterval: {DueScanInterval:c}
               HandOffTimeout: 00:00:25
             Delivery:
               DomainsFile: {_domainsFile}
@@ -63,6 +76,17 @@ internal sealed class ClusterNodes : IAsyncDisposable
     }
 
     public void Forget(string name) => _running.Remove(name);
+
+    /// <summary>What each node's sessions are doing (their application name is the node's): state, whether in a transaction, and lease or node row locks held or awaited.</summary>
+    public Task<string> SessionsAsync() => QueryAsync("""
+        SELECT a.application_name || ' ' || a.state || coalesce(' xact ' || round(extract(epoch FROM now() - a.xact_start)::numeric, 1) || 's', '')
+            || coalesce(' waits on ' || a.wait_event_type || '/' || a.wait_event, '')
+            || coalesce(' locks ' || (SELECT string_agg(DISTINCT c.relname || ':' || l.mode || CASE WHEN l.granted THEN '' ELSE '(waiting)' END, ',')
+                FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation WHERE l.pid = a.pid AND c.relname IN ('shard_leases', 'nodes', 'cluster_coordinator')), '')
+        FROM pg_stat_activity AS a
+        WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND (a.state <> 'idle' OR a.xact_start IS NOT NULL)
+        ORDER BY 1
+        """);
 
     /// <summary>Runs SQL against the cluster's database (outside the nodes) and returns its rows, one per line.</summary>
     public Task<string> QueryAsync(string sql) => _server.PsqlAsync(_database, sql);
