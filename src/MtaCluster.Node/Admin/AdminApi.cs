@@ -23,6 +23,8 @@ public sealed class AdminApi(
     ShardingOptions sharding,
     DomainPolicyHolder policies,
     DeliveryEngine engine,
+    PrometheusExporter exporter,
+    Func<int> shardsOwned,
     IClusterStatusSource? cluster = null,
     TimeProvider? time = null)
 {
@@ -64,6 +66,12 @@ public sealed class AdminApi(
                 return;
             }
             await c.Response.WriteAsJsonAsync(message, AdminJson.Options, c.RequestAborted).ConfigureAwait(false);
+        });
+        routes.MapGet("/metrics", async (HttpContext c) =>
+        {
+            var text = await ScrapeAsync(c.RequestAborted).ConfigureAwait(false);
+            c.Response.ContentType = PrometheusExporter.ContentType;
+            await c.Response.WriteAsync(text, c.RequestAborted).ConfigureAwait(false);
         });
         MapMore?.Invoke(routes);
         // Anything else under the token is a mistake of the caller's: say so in the API's own shape.
@@ -144,6 +152,32 @@ public sealed class AdminApi(
                 r.State == RecipientState.Pending ? r.NextAttemptAt : null, r.LastAttemptAt, r.LastReply, r.RemoteMta, r.DelayNoticeAt,
                 r.OriginalRecipient, r.Notify.ToString())).ToList(),
             dsn, completion?.CompletedAt, completion?.RetainedUntil);
+    }
+
+    /// <summary>
+    /// The exposition: the instruments' counts since the node started, and, read now, the queue's depth
+    /// by state (the summary's one pass over recipients), the shards owned and the running entities.
+    /// </summary>
+    public async Task<string> ScrapeAsync(CancellationToken cancellationToken)
+    {
+        var summary = await store.GetQueueSummaryAsync(cancellationToken).ConfigureAwait(false);
+        var entities = await CountEntitiesAsync(cancellationToken).ConfigureAwait(false);
+        var t = summary.Totals;
+        var age = AgeSeconds(summary.OldestPendingQueuedAt) ?? 0;
+        return exporter.Scrape(
+        [
+            new PrometheusExporter.Gauge("mta_queue_recipients", "Recipients in the spool by state (delivered includes relayed; finished mail is removed unless retained).",
+            [
+                (PrometheusExporter.Labels(("state", "pending")), t.Pending),
+                (PrometheusExporter.Labels(("state", "delivered")), t.Delivered),
+                (PrometheusExporter.Labels(("state", "failed")), t.Failed),
+                (PrometheusExporter.Labels(("state", "expired")), t.Expired),
+            ]),
+            new PrometheusExporter.Gauge("mta_queue_messages", "Messages in the spool.", [("", t.Messages)]),
+            new PrometheusExporter.Gauge("mta_queue_oldest_age_seconds", "Age of the oldest pending recipient; 0 when none is pending.", [("", age)]),
+            new PrometheusExporter.Gauge("mta_shards_owned", "Shards this node owns (every shard on a node of its own).", [("", shardsOwned())]),
+            new PrometheusExporter.Gauge("mta_active_entities", "Domain and message entities running on this node.", entities is { } n ? [("", n)] : []),
+        ]);
     }
 
     private static PolicyView Describe(DomainPolicyMatch match)

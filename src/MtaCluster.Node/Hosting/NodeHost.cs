@@ -143,13 +143,23 @@ public static class NodeHost
             var failureTimeout = NodeConfigurationSections.Bind<ClusterOptions>(configuration).FailureTimeout;
             services.AddSingleton<IClusterStatusSource>(_ => new PostgresClusterStatus(spool.ConnectionString!, failureTimeout));
         }
-        services.AddSingleton(sp => new AdminApi(
-            sp.GetRequiredService<IQueueStore>(),
-            node,
-            sp.GetRequiredService<ShardingOptions>(),
-            sp.GetRequiredService<DomainPolicyHolder>(),
-            sp.GetRequiredService<DeliveryEngine>(),
-            sp.GetService<IClusterStatusSource>()));
+        // Listening from the host's build on, so the first accepted message is counted.
+        var exporter = new PrometheusExporter();
+        services.AddSingleton(exporter);
+        services.AddSingleton(sp =>
+        {
+            var maxShards = sp.GetRequiredService<ShardingOptions>().MaxShards;
+            var member = clustered ? sp.GetRequiredService<ClusterMember>() : null;
+            return new AdminApi(
+                sp.GetRequiredService<IQueueStore>(),
+                node,
+                sp.GetRequiredService<ShardingOptions>(),
+                sp.GetRequiredService<DomainPolicyHolder>(),
+                sp.GetRequiredService<DeliveryEngine>(),
+                exporter,
+                member is null ? () => maxShards : () => member.HeldShardCount,
+                sp.GetService<IClusterStatusSource>());
+        });
         services.AddSingleton<AdminEndpointService>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminEndpointService>());
     }
