@@ -41,10 +41,9 @@ pg_up() {
 
 node_up() {
   local i=$1 name="node$1"
-  local relay=$((BASE_PORT + 10 * i)) submission=$((BASE_PORT + 10 * i + 1)) submissions=$((BASE_PORT + 10 * i + 2))
+  local relay=$((BASE_PORT + 10 * i)) submission=$((BASE_PORT + 10 * i + 1)) submissions=$((BASE_PORT + 10 * i + 2)) admin=$((BASE_PORT + 10 * i + 3))
   mkdir -p "$CLUSTER_DIR/$name"
-  # The nodes serve no admin endpoint yet: its port is shown as "-" (null in JSON).
-  echo "$relay $submission -" > "$CLUSTER_DIR/$name/ports"
+  echo "$relay $submission $admin" > "$CLUSTER_DIR/$name/ports"
   MTA_Node__Name=$name \
   MTA_Node__DataDir="$CLUSTER_DIR/$name" \
   MTA_Spool__ConnectionString="Host=127.0.0.1;Port=$(cat "$CLUSTER_DIR/pg.port");Username=postgres;Database=mtacluster" \
@@ -53,10 +52,11 @@ node_up() {
   MTA_Smtp__Listeners__submission__Port=$submission \
   MTA_Smtp__Listeners__submissions__Address=127.0.0.1 \
   MTA_Smtp__Listeners__submissions__Port=$submissions \
+  MTA_Admin__Listen=127.0.0.1:$admin \
     setsid dotnet "$node_dll" --config cluster-config/examples/cluster-node.yaml \
     >"$CLUSTER_DIR/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$CLUSTER_DIR/$name/pid"
-  log "$name: pid $!, relay 127.0.0.1:$relay, submission 127.0.0.1:$submission, log $CLUSTER_DIR/logs/$name.log"
+  log "$name: pid $!, relay 127.0.0.1:$relay, submission 127.0.0.1:$submission, admin 127.0.0.1:$admin (scripts/pbm 127.0.0.1:$admin --token \$(cat $CLUSTER_DIR/$name/admin.token) cluster show), log $CLUSTER_DIR/logs/$name.log"
 }
 
 node_state() {

@@ -18,6 +18,8 @@ need=(
   "/usr/bin/psql:postgresql"
   "/usr/sbin/opendkim:opendkim"
   "/usr/sbin/opendkim-testkey:opendkim-tools"
+  # The strict judge of /metrics (tests run it with /usr/bin/python3).
+  "/usr/lib/python3/dist-packages/prometheus_client/parser.py:python3-prometheus-client"
 )
 missing=()
 for entry in "${need[@]}"; do

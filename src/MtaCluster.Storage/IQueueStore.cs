@@ -168,4 +168,27 @@ public interface IQueueStore : IAsyncDisposable
 
     /// <summary>Counts for the control plane and tests: messages, and recipients by state.</summary>
     Task<QueueStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="GetStatisticsAsync"/> and the oldest pending recipient's queue time, in the same one
+    /// pass over the recipients that the counts by state need (no index holds them).
+    /// </summary>
+    Task<QueueSummary> GetQueueSummaryAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The <paramref name="limit"/> domains with the most pending recipients, most first (then by name),
+    /// each with its oldest queue time and its last attempt's reply. One pass over the pending
+    /// recipients grouped by domain, then one range scan of each listed domain's pending rows for its
+    /// last reply: the cost of a summary, paid per request, never per domain of the spool beyond that pass.
+    /// </summary>
+    Task<IReadOnlyList<DomainQueue>> GetTopDomainsAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One domain's queue: a range scan of its pending recipients on (domain, state). A domain with
+    /// nothing pending has <see cref="DomainQueue.Pending"/> 0 and no oldest time.
+    /// </summary>
+    Task<DomainQueue> GetDomainQueueAsync(string domain, CancellationToken cancellationToken = default);
+
+    /// <summary>The message's completion record (one primary-key seek), or null while a recipient is pending or once the message is gone.</summary>
+    Task<MessageCompletion?> GetMessageCompletionAsync(string messageId, CancellationToken cancellationToken = default);
 }

@@ -20,6 +20,8 @@ public sealed class NodeProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
+    public const string AdminListenVariable = "MTA_Admin__Listen";
+
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
@@ -42,6 +44,9 @@ public sealed class NodeProcess : IAsyncDisposable
         // A node must not pick up the test runner's MTA_ settings by accident.
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("MTA_", StringComparison.Ordinal)).ToList()) info.Environment.Remove(key);
         info.Environment["DOTNET_gcServer"] = "0";
+        // Nodes run side by side in tests: none may take the admin endpoint's default port 9110. A test
+        // about the endpoint passes MTA_Admin__Listen itself (a variable outranks node.yaml).
+        info.Environment[AdminListenVariable] = "127.0.0.1:0";
         if (environment is not null)
         {
             foreach (var (key, value) in environment) info.Environment[key] = value;

@@ -68,7 +68,15 @@ internal sealed class DeliveryWorker(
             }
             connected = true;
             lease.Budget.OnConnected();
-            await SendAsync(connection.Connection, cancellationToken, transactionStop.Token).ConfigureAwait(false);
+            DeliveryMetrics.OutboundConnections.Add(1);
+            try
+            {
+                await SendAsync(connection.Connection, cancellationToken, transactionStop.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                DeliveryMetrics.OutboundConnections.Add(-1);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -250,7 +258,9 @@ internal sealed class DeliveryWorker(
             Return = message.DsnReturn,
             EnvelopeId = message.EnvelopeId,
         };
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await connection.SendAsync(transaction, cancellationToken).ConfigureAwait(false);
+        DeliveryMetrics.DeliveryLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         for (var i = 0; i < item.Recipients.Length; i++)
         {
             var outcome = result.Recipients[i];

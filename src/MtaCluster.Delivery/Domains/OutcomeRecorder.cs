@@ -141,6 +141,27 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
         });
     }
 
+    // Counted once committed, as the accounting log is written: a refused commit counts nothing.
+    private static void Count(AccountingRecord record)
+    {
+        switch (record.Type)
+        {
+            case AccountingRecordType.Delivered:
+                DeliveryMetrics.Delivered.Add(1);
+                break;
+            case AccountingRecordType.Deferred:
+                DeliveryMetrics.Deferred.Add(1);
+                return;
+            case AccountingRecordType.Bounced:
+                DeliveryMetrics.Bounced.Add(1, new KeyValuePair<string, object?>("category", record.Category ?? "other"));
+                break;
+            case AccountingRecordType.Expired:
+                DeliveryMetrics.Expired.Add(1);
+                break;
+        }
+        DeliveryMetrics.TimeInQueue.Record(record.QueueSeconds);
+    }
+
     private static string Timestamp(DateTimeOffset? at) =>
         at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "none";
 
@@ -180,7 +201,11 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
                     foreach (var (messageId, recipients) in _delayed) messages.Tell(new Lifecycle.RecipientsDelayed(messageId, recipients));
             }
         }
-        foreach (var record in _records) context.Accounting.Record(record);
+        foreach (var record in _records)
+        {
+            context.Accounting.Record(record);
+            Count(record);
+        }
         if (logger is not null && logger.IsEnabled(LogLevel.Information))
         {
             foreach (var record in _records)

@@ -103,6 +103,7 @@ public sealed partial class MessageEntity : ActorBase
         if (!await _context.Store.FinishMessageAsync(_messageId, notifications, retainUntil).ConfigureAwait(false))
             return;
         var relayed = reported.Count(r => r.State == RecipientState.Relayed);
+        DeliveryMetrics.DsnsSent.Add(notifications.Count);
         foreach (var dsn in notifications)
         {
             LogFinalNotified(_messageId, dsn.Id, dsn.Recipients[0].Address, reported.Count - relayed, relayed);
@@ -143,6 +144,7 @@ public sealed partial class MessageEntity : ActorBase
             LogDelayNoticeDropped(_messageId);
             return;
         }
+        DeliveryMetrics.DsnsSent.Add(1);
         LogDelayNotified(_messageId, notice.Id, original.ReversePath, due.Length);
         _context.OnNewWork(notice.Recipients);
     }

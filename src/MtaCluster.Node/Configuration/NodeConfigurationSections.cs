@@ -28,6 +28,7 @@ public static partial class NodeConfigurationSections
         ["Smtp"] = typeof(SmtpServerOptions),
         [TenantsOptions.Section] = typeof(TenantsOptions),
         [DkimOptions.Section] = typeof(DkimOptions),
+        [Admin.AdminOptions.Section] = typeof(Admin.AdminOptions),
     };
 
     /// <summary>Sections read by the hosting framework itself, whose keys are its own business.</summary>

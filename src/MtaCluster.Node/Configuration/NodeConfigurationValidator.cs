@@ -80,6 +80,7 @@ public static class NodeConfigurationValidator
         }
         if (TenantConfigurationRules.ValueProblem(segments, setting.Value) is { } problem) return ValueError(setting, problem);
         if (DkimConfigurationRules.ValueProblem(segments, setting.Value) is { } dkimProblem) return ValueError(setting, dkimProblem);
+        if (AdminConfigurationRules.ValueProblem(segments, setting.Value) is { } adminProblem) return ValueError(setting, adminProblem);
         if (!ValueExpectation.Converts(type, setting.Value)) return ValueError(setting, $"expected {ValueExpectation.Describe(type)}");
         if (IsAuthUser(segments) && !PasswordHasher.IsWellFormed(setting.Value))
         {

@@ -25,6 +25,7 @@ using MtaCluster.Storage.Sqlite;
 using MtaCluster.Cluster;
 using MtaCluster.Cluster.Wakeups;
 using MtaCluster.Node.Clustering;
+using MtaCluster.Node.Admin;
 
 namespace MtaCluster.Node.Hosting;
 
@@ -127,7 +128,42 @@ public static class NodeHost
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterService>());
         }
         AddSmtpServer(builder.Services, configuration, nodeOptions, sharding);
+        // Last: it starts once the node is whole and stops first, so it never reports a half-built node.
+        AddAdminEndpoint(builder.Services, configuration, nodeOptions, spool, clustered);
         return builder.Build();
+    }
+
+    private static void AddAdminEndpoint(IServiceCollection services, IConfigurationRoot configuration, NodeOptions node, SpoolOptions spool, bool clustered)
+    {
+        var admin = NodeConfigurationSections.Bind<AdminOptions>(configuration);
+        if (!admin.Enabled) return;
+        services.AddSingleton(admin);
+        // Read (or made) now, so a data dir the token cannot be written to stops the start with its reason.
+        services.AddSingleton(AdminToken.Load(admin, node.FullDataDir));
+        if (clustered)
+        {
+            var failureTimeout = NodeConfigurationSections.Bind<ClusterOptions>(configuration).FailureTimeout;
+            services.AddSingleton<IClusterStatusSource>(_ => new PostgresClusterStatus(spool.ConnectionString!, failureTimeout));
+        }
+        // Listening from the host's build on, so the first accepted message is counted.
+        var exporter = new PrometheusExporter();
+        services.AddSingleton(exporter);
+        services.AddSingleton(sp =>
+        {
+            var maxShards = sp.GetRequiredService<ShardingOptions>().MaxShards;
+            var member = clustered ? sp.GetRequiredService<ClusterMember>() : null;
+            return new AdminApi(
+                sp.GetRequiredService<IQueueStore>(),
+                node,
+                sp.GetRequiredService<ShardingOptions>(),
+                sp.GetRequiredService<DomainPolicyHolder>(),
+                sp.GetRequiredService<DeliveryEngine>(),
+                exporter,
+                member is null ? () => maxShards : () => member.HeldShardCount,
+                sp.GetService<IClusterStatusSource>());
+        });
+        services.AddSingleton<AdminEndpointService>();
+        services.AddHostedService(sp => sp.GetRequiredService<AdminEndpointService>());
     }
 
     private static void AddClusterMember(IServiceCollection services, IConfigurationRoot configuration, NodeOptions node, ShardingOptions sharding, SpoolOptions spool)

@@ -41,6 +41,7 @@ public sealed class QueueStoreSpool(
 
     public async ValueTask AcceptAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var recipients = new SpoolRecipient[message.Recipients.Count];
         for (var i = 0; i < recipients.Length; i++)
         {
@@ -76,6 +77,8 @@ public sealed class QueueStoreSpool(
             headers.CampaignTag == CampaignTag.Valid ? headers.Campaign : null);
 
         await store.EnqueueAsync(spooled, cancellationToken).ConfigureAwait(false);
+        NodeMetrics.Accepted.Add(1);
+        NodeMetrics.AcceptLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         newWork?.OnNewWork(recipients);
     }
 

@@ -141,6 +141,7 @@ public sealed class SmtpServer : IAsyncDisposable
             await RefuseAsync(connection).ConfigureAwait(false);
             return;
         }
+        SmtpServerMetrics.InboundConnections.Add(1);
         try
         {
             await _handler.HandleConnectionAsync(connection, _stopping.Token).ConfigureAwait(false);
@@ -151,6 +152,7 @@ public sealed class SmtpServer : IAsyncDisposable
         }
         finally
         {
+            SmtpServerMetrics.InboundConnections.Add(-1);
             _limiter.Release(client);
             await connection.DisposeAsync().ConfigureAwait(false);
         }

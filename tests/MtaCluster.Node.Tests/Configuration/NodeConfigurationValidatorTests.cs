@@ -61,7 +61,7 @@ public sealed class NodeConfigurationValidatorTests : IDisposable
         var error = NodeConfigurationValidator.Validate(Build("Deliveries:\n  Hold: true\nQueueing:\n  X: 1\n"))[0];
         Assert.Equal($"{OverridePath}:1:1: Deliveries: unknown section (did you mean Delivery?)", error.ToString());
         var errors = NodeConfigurationValidator.Validate(Build("Queueing:\n  X: 1\n"));
-        Assert.Contains("unknown section (known: Node, Sharding, Spool, Cluster, Delivery, Dns, Smtp, Tenants, Dkim, Logging)", Assert.Single(errors).ToString());
+        Assert.Contains("unknown section (known: Node, Sharding, Spool, Cluster, Delivery, Dns, Smtp, Tenants, Dkim, Admin, Logging)", Assert.Single(errors).ToString());
     }
 
     [Fact]
@@ -76,6 +76,13 @@ public sealed class NodeConfigurationValidatorTests : IDisposable
     {
         var error = SingleError(Build(environment: new() { ["MTA_Smtp__Auth__Userz__app1"] = "x" }));
         Assert.Equal("environment variable MTA_Smtp__Auth__Userz__app1: Smtp:Auth:Userz: unknown setting (did you mean Users?)", error.ToString());
+    }
+
+    [Fact]
+    public void An_unknown_admin_setting_is_refused_with_the_nearest_known_one()
+    {
+        var error = SingleError(Build("Admin:\n  PublicMetric: true\n"));
+        Assert.Equal($"{OverridePath}:2:3: Admin:PublicMetric: unknown setting (did you mean PublicMetrics?)", error.ToString());
     }
 
     [Fact]
@@ -94,6 +101,11 @@ public sealed class NodeConfigurationValidatorTests : IDisposable
     [InlineData("MTA_Spool__MinFreeBytes", "lots", "expected a whole number")]
     [InlineData("MTA_Delivery__Client__EnabledSslProtocols", "Tls4", "expected one or more of")]
     [InlineData("MTA_Delivery__Accounting__RotateInterval", "hourly", "expected a duration")]
+    [InlineData("MTA_Admin__Listen", "9110", "expected address:port")]
+    [InlineData("MTA_Admin__Listen", "localhost:9110", "expected address:port")]
+    [InlineData("MTA_Admin__Listen", "127.0.0.1:99999", "expected address:port")]
+    [InlineData("MTA_Admin__Enabled", "yes", "expected true or false")]
+    [InlineData("MTA_Admin__PublicMetrics", "on", "expected true or false")]
     public void A_value_of_the_wrong_type_names_the_variable_the_value_and_what_is_expected(string variable, string value, string expected)
     {
         var error = SingleError(Build(environment: new() { [variable] = value }));
@@ -114,6 +126,12 @@ public sealed class NodeConfigurationValidatorTests : IDisposable
     [InlineData("MTA_Dns__Servers__1", "127.0.0.1:53")]
     [InlineData("MTA_Logging__LogLevel__MtaCluster", "Debug")]
     [InlineData("MTA_node__dataDIR", "/var/spool/mta")]
+    [InlineData("MTA_Admin__Listen", "0")]
+    [InlineData("MTA_Admin__Listen", "127.0.0.1:0")]
+    [InlineData("MTA_Admin__Listen", "[::1]:9110")]
+    [InlineData("MTA_Admin__Listen", "0.0.0.0:9110")]
+    [InlineData("MTA_Admin__Token", "s3cret-token")]
+    [InlineData("MTA_Admin__Enabled", "false")]
     public void Values_the_binder_takes_pass(string variable, string value)
     {
         Assert.Empty(NodeConfigurationValidator.Validate(Build(environment: new() { [variable] = value })));

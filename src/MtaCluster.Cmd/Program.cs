@@ -1,0 +1,1 @@
+return await MtaCluster.Cmd.PbmApp.RunAsync(args);

@@ -1,0 +1,70 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using MtaCluster.Testing;
+
+namespace MtaCluster.Cmd.Tests;
+
+/// <summary>
+/// One real node for a test class, with mail that stays queued: its route points at a loopback port
+/// nobody listens on, so every attempt is deferred. Three recipients at big.test, one at small.test,
+/// and the first attempt at big.test already recorded (its last error) before any test runs.
+/// </summary>
+public sealed class QueuedNodeFixture : IAsyncLifetime
+{
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("pbm-").FullName;
+
+    public NodeProcess Node { get; private set; } = null!;
+
+    public string Endpoint { get; private set; } = "";
+
+    public string Token { get; private set; } = "";
+
+    /// <summary>The queue id of the message to a@big.test, b@big.test and c@small.test.</summary>
+    public string MessageId { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var smtpPort = FreePort.Next();
+        var adminPort = FreePort.Next();
+        Endpoint = $"127.0.0.1:{adminPort}";
+        var domains = await NodeConfig.WriteRouteToAsync(Path.Combine(Directory, "domains.yaml"), FreePort.Next());
+        var config = await NodeConfig.WriteRelayNodeAsync(Path.Combine(Directory, "node.yaml"), Path.Combine(Directory, "data"), smtpPort, $"""
+            Delivery:
+              DomainsFile: {domains}
+            """);
+        Node = NodeProcess.Start(Directory, ["--config", config], new Dictionary<string, string>
+        {
+            [NodeProcess.AdminListenVariable] = Endpoint,
+            ["MTA_Node__Name"] = "pbm-node",
+        });
+        await Node.WaitForOutputAsync("Admin endpoint listening on", TimeSpan.FromSeconds(60));
+        await Node.WaitForOutputAsync("SMTP listener relay", TimeSpan.FromSeconds(60));
+        Token = (await File.ReadAllTextAsync(Path.Combine(Directory, "data", "admin.token"))).Trim();
+
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        await using (var client = await LineSmtpClient.ConnectAsync(smtpPort, timeout.Token))
+        {
+            await client.CommandAsync("EHLO app.example.com", timeout.Token);
+            var content = Encoding.ASCII.GetBytes("From: <app@example.com>\r\nSubject: pbm\r\n\r\nstays queued\r\n");
+            var reply = await client.SendAsync("app@example.com", ["a@big.test", "b@big.test", "c@small.test"], content, timeout.Token);
+            MessageId = reply[(reply.LastIndexOf(' ') + 1)..].Trim();
+            await client.SendAsync("app@example.com", ["d@big.test"], content, timeout.Token);
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{Endpoint}") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        await Poll.UntilAsync(async () =>
+        {
+            var top = JsonDocument.Parse(await http.GetStringAsync("/api/queue/top?n=1")).RootElement;
+            return top.GetProperty("domains").GetArrayLength() == 1
+                && top.GetProperty("domains")[0].GetProperty("last_error").ValueKind == JsonValueKind.String;
+        }, TimeSpan.FromSeconds(60), "big.test's first deferral recorded");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Node.DisposeAsync();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
