@@ -26,7 +26,8 @@ public sealed class AdminApi(
     PrometheusExporter exporter,
     Func<int> shardsOwned,
     IClusterStatusSource? cluster = null,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    DomainPlacement? placement = null)
 {
     public const int DefaultTopCount = 10;
     public const int MaxTopCount = 1000;
@@ -129,7 +130,7 @@ public sealed class AdminApi(
         var queue = await store.GetDomainQueueAsync(name, cancellationToken).ConfigureAwait(false);
         var suspension = await store.GetDomainSuspensionAsync(name, cancellationToken).ConfigureAwait(false);
         var match = policies.Current.Resolver.Resolve(name);
-        return new DomainView(name, ShardHash.ShardOf(name, sharding.MaxShards), queue.Pending, queue.OldestQueuedAt, AgeSeconds(queue.OldestQueuedAt),
+        return new DomainView(name, placement?.ShardOf(name) ?? ShardHash.ShardOf(name, sharding.MaxShards), queue.Pending, queue.OldestQueuedAt, AgeSeconds(queue.OldestQueuedAt),
             queue.LastReply, queue.LastAttemptAt,
             suspension is null || !suspension.IsInForce(_time.GetUtcNow()) ? null : new SuspensionView(suspension.SuspendedAt, suspension.Until, suspension.Reason),
             Describe(match));

@@ -160,7 +160,9 @@ public static class NodeHost
                 sp.GetRequiredService<DeliveryEngine>(),
                 exporter,
                 member is null ? () => maxShards : () => member.HeldShardCount,
-                sp.GetService<IClusterStatusSource>());
+                sp.GetService<IClusterStatusSource>(),
+                // The shard a domain's mail is filed under: a domain listed under an MX pattern lives with its group.
+                placement: sp.GetRequiredService<DomainPlacement>());
         });
         services.AddSingleton<AdminEndpointService>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminEndpointService>());
