@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text;
-using System.Text.RegularExpressions;
 using MtaCluster.Testing;
 using Xunit.Abstractions;
 
@@ -11,7 +9,7 @@ namespace MtaCluster.Node.Tests.Cluster;
 /// smtp-sink: every message arrives; a node killed mid-delivery loses nothing and its shards are owned
 /// again by the others; a node that leaves with SIGTERM mid-load hands its shards off with no duplicate.
 /// </summary>
-public sealed partial class ClusterDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ClusterDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Messages = 1500;
     private const int Domains = 150;
@@ -146,36 +144,11 @@ public sealed partial class ClusterDeliveryTests(ITestOutputHelper output) : IAs
         await smtp.CommandAsync($"EHLO client{client}.example.com", timeout.Token);
         for (var n = client; n < Messages; n += clients)
         {
-            var to = $"user{n}@d{n % Domains}.example.net";
-            var content = Encoding.ASCII.GetBytes(
-                $"From: <app@example.com>\r\nTo: <{to}>\r\nSubject: cluster {n}\r\n" +
-                $"Message-ID: <{n}.{Guid.NewGuid():N}@example.com>\r\n\r\nmessage {n}\r\n");
-            var reply = await smtp.SendAsync("app@example.com", [to], content, timeout.Token);
+            var to = ClusterMail.Recipient(n, Domains);
+            var reply = await smtp.SendAsync("app@example.com", [to], ClusterMail.Content(n, to), timeout.Token);
             Assert.StartsWith("250", reply);
         }
     }
 
-    /// <summary>The test number of every message the sink holds, once per transaction that brought it.</summary>
-    private List<int> Received()
-    {
-        var numbers = new List<int>();
-        foreach (var file in Directory.GetFiles(_sink.DumpDirectory!))
-        {
-            string text;
-            try
-            {
-                text = File.ReadAllText(file);
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            var match = SubjectPattern().Match(text);
-            if (match.Success) numbers.Add(int.Parse(match.Groups[1].Value));
-        }
-        return numbers;
-    }
-
-    [GeneratedRegex(@"^Subject: cluster (\d+)\r?$", RegexOptions.Multiline)]
-    private static partial Regex SubjectPattern();
+    private List<int> Received() => ClusterMail.Received(_sink);
 }
