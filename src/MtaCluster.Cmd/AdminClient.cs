@@ -16,9 +16,17 @@ public sealed class AdminClient(string endpoint, TokenSource token, TimeSpan? ti
     public string Endpoint => endpoint;
 
     /// <summary>The document at <paramref name="path"/> and its raw text (what --json prints).</summary>
-    public async Task<(JsonElement Json, string Text)> GetAsync(string path, CancellationToken cancellationToken)
+    public Task<(JsonElement Json, string Text)> GetAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="method"/> to <paramref name="path"/>, with <paramref name="body"/> as JSON when
+    /// given; the answer's document and raw text (what --json prints).
+    /// </summary>
+    public async Task<(JsonElement Json, string Text)> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = System.Net.Http.Json.JsonContent.Create(body, body.GetType(), options: BodyOptions);
         if (token.Token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
         HttpResponseMessage response;
         try
@@ -55,6 +63,8 @@ public sealed class AdminClient(string endpoint, TokenSource token, TimeSpan? ti
             return (json, text);
         }
     }
+
+    private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
 

@@ -74,48 +74,11 @@ public sealed partial class PbmApp(TextReader input, TextWriter output, TextWrit
         root.Add(json);
         root.Add(token);
 
-        Command Leaf(string name, string description, Func<System.CommandLine.ParseResult, string> path, Action<IAnsiConsole, JsonElement> view)
-        {
-            var command = new Command(name, description);
-            command.SetAction(async (result, ct) =>
-            {
-                using var client = new AdminClient(endpoint, TokenSource.Find(result.GetValue(token), environment, workingDirectory));
-                var (document, text) = await client.GetAsync(path(result), ct).ConfigureAwait(false);
-                if (result.GetValue(json)) await output.WriteLineAsync(text).ConfigureAwait(false);
-                else view(_console, document);
-                return Ok;
-            });
-            return command;
-        }
-
-        var cluster = new Command("cluster", "The cluster's members");
-        cluster.Add(Leaf("show", "A line per node: address | status | shards | entities | up since", _ => "/api/cluster", Views.ClusterShow));
-        cluster.Add(Leaf("status", "The cluster in brief: nodes up, shards owned", _ => "/api/cluster", Views.ClusterStatus));
-        root.Add(cluster);
-
-        var mta = new Command("mta", "The mail: queues, domains, messages");
-        var queue = new Command("queue", "The queue");
-        queue.Add(Leaf("summary", "Recipients by state, and the oldest queued", _ => "/api/queue", Views.QueueSummary));
-        var count = new Option<int>("-n", "--count") { Description = "How many domains", DefaultValueFactory = _ => 10 };
-        count.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("-n must be from 1 to 1000");
-        });
-        var top = Leaf("top", "The domains with most mail queued: oldest, last error, throttle", r => $"/api/queue/top?n={r.GetValue(count)}", Views.QueueTop);
-        top.Add(count);
-        queue.Add(top);
-        var domain = new Argument<string>("domain") { Description = "A destination domain" };
-        var show = Leaf("show", "One domain's queue, last error and effective policy (and why)", r => $"/api/domains/{Uri.EscapeDataString(r.GetValue(domain)!)}", Views.DomainShow);
-        show.Add(domain);
-        queue.Add(show);
-        mta.Add(queue);
-        var message = new Command("message", "One message");
-        var id = new Argument<string>("id") { Description = "The queue id (as in '250 Ok: queued as ...')" };
-        var messageShow = Leaf("show", "Envelope, recipients, states, attempts, last replies, DSN", r => $"/api/messages/{Uri.EscapeDataString(r.GetValue(id)!)}", Views.MessageShow);
-        messageShow.Add(id);
-        message.Add(messageShow);
-        mta.Add(message);
-        root.Add(mta);
+        var kit = new PbmCommandKit(endpoint, json, token, _console, output, error, environment, workingDirectory);
+        // One line per palette; each file under Palettes/ adds its own commands.
+        Palettes.ClusterPalette.Add(root, kit);
+        Palettes.QueuePalette.Add(root, kit);
+        Palettes.MessagePalette.Add(root, kit);
         return root;
     }
 

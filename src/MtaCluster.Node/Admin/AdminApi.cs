@@ -39,9 +39,6 @@ public sealed class AdminApi(
     /// <summary>Where the endpoint listens (set once Kestrel has bound), shown as this node's address.</summary>
     public string ListenAddress { get; set; } = "";
 
-    /// <summary>Extra routes on the same host (/metrics), mapped with the API's.</summary>
-    public Action<IEndpointRouteBuilder>? MapMore { get; set; }
-
     public void Map(IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/cluster", (HttpContext c) => Json(c, GetClusterAsync(c.RequestAborted)));
@@ -74,9 +71,6 @@ public sealed class AdminApi(
             c.Response.ContentType = PrometheusExporter.ContentType;
             await c.Response.WriteAsync(text, c.RequestAborted).ConfigureAwait(false);
         });
-        MapMore?.Invoke(routes);
-        // Anything else under the token is a mistake of the caller's: say so in the API's own shape.
-        routes.MapFallback((HttpContext c) => Error(c, StatusCodes.Status404NotFound, "not_found", $"no route {c.Request.Path}"));
     }
 
     /// <summary>
@@ -226,15 +220,7 @@ public sealed class AdminApi(
         }
     }
 
-    private static async Task Json<T>(HttpContext context, Task<T> answer)
-    {
-        var value = await answer.ConfigureAwait(false);
-        await context.Response.WriteAsJsonAsync(value, AdminJson.Options, context.RequestAborted).ConfigureAwait(false);
-    }
+    private static Task Json<T>(HttpContext context, Task<T> answer) => AdminResults.Json(context, answer);
 
-    private static Task Error(HttpContext context, int status, string error, string message)
-    {
-        context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new AdminError(error, message), AdminJson.Options, context.RequestAborted);
-    }
+    private static Task Error(HttpContext context, int status, string error, string message) => AdminResults.Error(context, status, error, message);
 }

@@ -20,6 +20,7 @@ public sealed class AdminEndpointService(
     AdminOptions options,
     AdminToken token,
     AdminApi api,
+    IEnumerable<IAdminRoutes> moreRoutes,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("MtaCluster.Node.Admin");
@@ -49,6 +50,9 @@ public sealed class AdminEndpointService(
         app.Use(RequireTokenAsync);
         app.UseRouting();
         api.Map(app);
+        foreach (var routes in moreRoutes) routes.Map(app);
+        // Anything else under the token is a mistake of the caller's: say so in the API's own shape.
+        app.MapFallback((HttpContext c) => AdminResults.Error(c, StatusCodes.Status404NotFound, "not_found", $"no route {c.Request.Path}"));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
 
