@@ -45,6 +45,8 @@ public static class BrowserSession
     public static Task WriteLoginAsync(HttpContext context, int status, bool refused)
     {
         context.Response.StatusCode = status;
+        // A 401 names its scheme; browsers prompt only for Basic and the like, so this one shows the form.
+        if (status == StatusCodes.Status401Unauthorized) context.Response.Headers.WWWAuthenticate = "Bearer";
         StatusPageRoutes.PageHeaders(context.Response);
         context.Response.ContentType = "text/html; charset=utf-8";
         var message = refused ? "<p class=\"refused\" id=\"login-refused\" role=\"alert\">token refused</p>" : "";
