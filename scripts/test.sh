@@ -20,6 +20,10 @@ need=(
   "/usr/sbin/opendkim-testkey:opendkim-tools"
   # The strict judge of /metrics (tests run it with /usr/bin/python3).
   "/usr/lib/python3/dist-packages/prometheus_client/parser.py:python3-prometheus-client"
+  # The status page test's browser: Playwright's bundled driver (it needs only libc) drives Debian's
+  # Chromium, since Playwright's own browser download cannot be had offline; a font to render its text.
+  "/usr/bin/chromium:chromium"
+  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
 )
 missing=()
 for entry in "${need[@]}"; do
@@ -42,6 +46,8 @@ fi
 # port 25 or 53 to be free.
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Playwright never fetches a browser here: the tests launch /usr/bin/chromium.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 # --- build -----------------------------------------------------------------------------------
 log "building MtaCluster.sln (Release)"

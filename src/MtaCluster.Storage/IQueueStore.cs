@@ -88,6 +88,12 @@ public interface IQueueStore : IAsyncDisposable
     Task<DomainSuspension?> GetDomainSuspensionAsync(string domain, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The suspensions in force at <paramref name="now"/> (no end, or an end after it), by domain name,
+    /// at most <paramref name="limit"/> of them; ended ones that were never resumed are left out.
+    /// </summary>
+    Task<IReadOnlyList<DomainSuspension>> GetSuspendedDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The message envelope, or null when it is gone. The body is not read here: <see cref="StoredMessage.Body"/>
     /// reads it when asked (a DSN reads only the header of it; the sender's address needs none of it).
     /// </summary>

@@ -81,6 +81,12 @@ public sealed class AdminEndpointService(
             await next(context).ConfigureAwait(false);
             return;
         }
+        // The login form is how a browser gets its cookie: it checks the token itself.
+        if (BrowserSession.IsExempt(context.Request.Path))
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
         var header = context.Request.Headers.Authorization.ToString();
         const string Scheme = "Bearer ";
         if (header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) && token.Matches(header.AsSpan(Scheme.Length).Trim()))
@@ -88,11 +94,24 @@ public sealed class AdminEndpointService(
             await next(context).ConfigureAwait(false);
             return;
         }
+        // The status page's cookie is good for reads only, so no form on another site can drive an action.
+        var cookie = BrowserSession.Presented(context);
+        if (cookie is not null && BrowserSession.IsRead(context) && token.MatchesSession(cookie))
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+        if (header.Length == 0 && BrowserSession.IsPage(context))
+        {
+            await BrowserSession.WriteLoginAsync(context, StatusCodes.Status401Unauthorized, refused: false).ConfigureAwait(false);
+            return;
+        }
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = "Bearer";
-        var error = header.Length == 0
-            ? new AdminError("unauthorized", "this endpoint needs the admin token: Authorization: Bearer <token>")
-            : new AdminError("unauthorized", "the admin token was refused");
+        var error = header.Length > 0 ? new AdminError("unauthorized", "the admin token was refused")
+            : cookie is not null && !BrowserSession.IsRead(context)
+                ? new AdminError("unauthorized", "the status page's session is good for reading only: this needs Authorization: Bearer <token>")
+            : new AdminError("unauthorized", "this endpoint needs the admin token: Authorization: Bearer <token>");
         await context.Response.WriteAsJsonAsync(error, AdminJson.Options, context.RequestAborted).ConfigureAwait(false);
     }
 }

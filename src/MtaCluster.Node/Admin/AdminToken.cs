@@ -46,6 +46,22 @@ public sealed class AdminToken
         return CryptographicOperations.FixedTimeEquals(digest, _digest);
     }
 
+    /// <summary>
+    /// The status page's session cookie: derived from the token (an HMAC of a fixed label keyed by its
+    /// digest), so the cookie stays good across restarts while the token does, and a stolen cookie
+    /// does not reveal the token that actions need.
+    /// </summary>
+    public string SessionValue() => Convert.ToBase64String(HMACSHA256.HashData(_digest, "MtaCluster status page session"u8))
+        .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>True when <paramref name="presented"/> is <see cref="SessionValue"/>, compared in constant time as the token is.</summary>
+    public bool MatchesSession(ReadOnlySpan<char> presented)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented.ToArray()), digest);
+        return CryptographicOperations.FixedTimeEquals(digest, SHA256.HashData(Encoding.UTF8.GetBytes(SessionValue())));
+    }
+
     public static string NewValue() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
         .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

@@ -164,6 +164,11 @@ public static class NodeHost
                 // The shard a domain's mail is filed under: a domain listed under an MX pattern lives with its group.
                 placement: sp.GetRequiredService<DomainPlacement>());
         });
+        // The status page's chart: this node's counts in 10 s buckets, listening from here on as the exporter does.
+        var throughput = ThroughputHistory.ForNode(TimeProvider.System);
+        services.AddSingleton(throughput);
+        services.AddSingleton<IAdminRoutes>(sp => new StatusRoutes(sp.GetRequiredService<IQueueStore>(), throughput, node.EffectiveName, TimeProvider.System));
+        services.AddSingleton<IAdminRoutes>(sp => new StatusPageRoutes(sp.GetRequiredService<AdminToken>()));
         services.AddSingleton<AdminEndpointService>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminEndpointService>());
     }
