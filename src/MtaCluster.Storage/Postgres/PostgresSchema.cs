@@ -211,6 +211,16 @@ internal static class PostgresSchema
     // different domains' owners). Each takes this lock before it looks for pending recipients, and the
     // look is a statement of its own: under READ COMMITTED it then sees the other's committed outcome,
     // so one of them always completes the message. NO KEY UPDATE does not block the FK checks of inserts.
+    // Both a range of ix_recipients_domain_due: the domain's pending rows only.
+    public const string FlushDomain =
+        "UPDATE recipients SET next_attempt_at = $2 WHERE domain = $1 AND state = 0 AND next_attempt_at > $2";
+
+    public const string PurgeDomain =
+        "DELETE FROM recipients WHERE domain = $1 AND state = 0 RETURNING id, message_id, address";
+
+    public const string DeleteMessagesWithoutRecipients =
+        "DELETE FROM messages m WHERE m.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id) RETURNING m.id";
+
     public const string LockMessages = "SELECT id FROM messages WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
 
     // Only when no recipient is in any state but delivered (1): none pending, none to report on.

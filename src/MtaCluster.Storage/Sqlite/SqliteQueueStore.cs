@@ -477,6 +477,24 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics,
     }
 
     /// <inheritdoc />
+    public async Task<int> FlushDomainAsync(string domain, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        var flush = new SqliteFlushDomainOperation(domain, now);
+        await Writer.SubmitAsync(flush, cancellationToken).ConfigureAwait(false);
+        return flush.Moved;
+    }
+
+    /// <inheritdoc />
+    public async Task<DomainPurge> PurgeDomainAsync(string domain, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        var purge = new SqlitePurgeDomainOperation(domain, now);
+        await Writer.SubmitAsync(purge, cancellationToken).ConfigureAwait(false);
+        return purge.Result;
+    }
+
+    /// <inheritdoc />
     public async Task<DomainSuspension?> GetDomainSuspensionAsync(string domain, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(domain);

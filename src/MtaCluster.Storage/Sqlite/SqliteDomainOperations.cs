@@ -1,0 +1,45 @@
+namespace MtaCluster.Storage.Sqlite;
+
+/// <summary>An operator's flush of a domain, through the single writer so it is ordered with the outcomes being recorded.</summary>
+internal sealed class SqliteFlushDomainOperation(string domain, DateTimeOffset now) : SqliteWriteOperation
+{
+    /// <summary>Recipients made due, once the write has run.</summary>
+    public int Moved { get; private set; }
+
+    public override void Execute(SqliteSpoolWriter writer) =>
+        Moved = writer.ExecuteStatement(SqliteSchema.FlushDomain, [("$domain", domain), ("$now", now.ToUnixTimeMilliseconds())]);
+}
+
+/// <summary>
+/// An operator's purge of a domain's pending recipients. In the writer's transaction, so an outcome
+/// recorded for one of them either comes first (the row is final and stays) or finds no row.
+/// </summary>
+internal sealed class SqlitePurgeDomainOperation(string domain, DateTimeOffset now) : SqliteWriteOperation
+{
+    public DomainPurge Result { get; private set; } = null!;
+
+    public override void Execute(SqliteSpoolWriter writer)
+    {
+        // Everything is computed afresh: a batch rolled back and rerun runs this again.
+        var purged = new List<PurgedRecipient>();
+        foreach (var row in writer.Query(SqliteSchema.PurgeDomain, [("$domain", domain)]))
+            purged.Add(new PurgedRecipient((long)row[0]!, (string)row[1]!, (string)row[2]!));
+        var removed = 0;
+        var completed = new List<CompletedMessage>();
+        foreach (var messageId in purged.Select(p => p.MessageId).Distinct(StringComparer.Ordinal))
+        {
+            if (writer.ExecuteStatement(SqliteSchema.DeleteMessageWithoutRecipients, [("$id", messageId)]) > 0)
+            {
+                removed++;
+                continue;
+            }
+            // Its other recipients may all be final now: the message is complete, and its owner finishes it.
+            if (writer.MarkCompleteIfDone(messageId, now) is { } done)
+            {
+                if (done.Removed) removed++;
+                else completed.Add(done);
+            }
+        }
+        Result = new DomainPurge(domain, purged, removed, completed);
+    }
+}
