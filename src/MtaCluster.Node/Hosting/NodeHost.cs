@@ -164,6 +164,14 @@ public static class NodeHost
                 // The shard a domain's mail is filed under: a domain listed under an MX pattern lives with its group.
                 placement: sp.GetRequiredService<DomainPlacement>());
         });
+        services.AddSingleton<IAdminRoutes>(sp => new DomainActionRoutes(
+            sp.GetRequiredService<IQueueStore>(),
+            sp.GetRequiredService<DeliveryEngine>(),
+            sp.GetRequiredService<DomainPolicyHolder>(),
+            node,
+            sp.GetRequiredService<ShardingOptions>(),
+            sp.GetRequiredService<ILogger<DomainActionRoutes>>(),
+            sp.GetRequiredService<DomainPlacement>()));
         services.AddSingleton<AdminEndpointService>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminEndpointService>());
     }
