@@ -1,15 +1,5 @@
 namespace MtaCluster.Storage.Sqlite;
 
-/// <summary>An operator's flush of a domain, through the single writer so it is ordered with the outcomes being recorded.</summary>
-internal sealed class SqliteFlushDomainOperation(string domain, DateTimeOffset now) : SqliteWriteOperation
-{
-    /// <summary>Recipients made due, once the write has run.</summary>
-    public int Moved { get; private set; }
-
-    public override void Execute(SqliteSpoolWriter writer) =>
-        Moved = writer.ExecuteStatement(SqliteSchema.FlushDomain, [("$domain", domain), ("$now", now.ToUnixTimeMilliseconds())]);
-}
-
 /// <summary>
 /// An operator's purge of a domain's pending recipients. In the writer's transaction, so an outcome
 /// recorded for one of them either comes first (the row is final and stays) or finds no row.
