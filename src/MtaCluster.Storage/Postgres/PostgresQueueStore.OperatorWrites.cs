@@ -27,6 +27,18 @@ public sealed partial class PostgresQueueStore
     public async Task<DomainPurge> PurgeDomainAsync(string domain, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(domain);
+        var parts = new List<DomainPurge>();
+        DomainPurge part;
+        do
+        {
+            part = await PurgePartAsync(domain, now, cancellationToken).ConfigureAwait(false);
+            parts.Add(part);
+        } while (part.Recipients.Count == IQueueStore.PurgePartSize);
+        return DomainPurge.Combine(domain, parts);
+    }
+
+    private async Task<DomainPurge> PurgePartAsync(string domain, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         // Rows are locked in the order outcomes lock them (recipients, then their messages), yet a
         // deadlock with an owner's batch of several recipients stays possible: PostgreSQL breaks it by
         // failing one side, and this side tries again rather than fail the operator's command.
@@ -34,7 +46,7 @@ public sealed partial class PostgresQueueStore
         {
             try
             {
-                return await PurgeOnceAsync(domain, now, cancellationToken).ConfigureAwait(false);
+                return await PurgePartOnceAsync(domain, now, cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException ex) when (ex.SqlState == DeadlockDetected && attempt < 3)
             {
@@ -42,12 +54,12 @@ public sealed partial class PostgresQueueStore
         }
     }
 
-    private async Task<DomainPurge> PurgeOnceAsync(string domain, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<DomainPurge> PurgePartOnceAsync(string domain, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var purged = new List<PurgedRecipient>();
-        await using (var delete = Command(connection, PostgresSchema.PurgeDomain, domain))
+        await using (var delete = Command(connection, PostgresSchema.PurgeDomainPart, domain, IQueueStore.PurgePartSize))
         await using (var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -65,19 +77,15 @@ public sealed partial class PostgresQueueStore
                 lockMessages.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = messages });
                 await lockMessages.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-            var gone = new HashSet<string>(StringComparer.Ordinal);
-            await using (var deleteEmpty = new NpgsqlCommand(PostgresSchema.DeleteMessagesWithoutRecipients, connection))
+            removed += await DeleteMessagesAsync(connection, PostgresSchema.DeleteMessagesWithoutRecipients, messages, cancellationToken).ConfigureAwait(false);
+            if (_options.RemoveDeliveredOnCompletion)
+                removed += await DeleteMessagesAsync(connection, PostgresSchema.DeleteMessagesAllDelivered, messages, cancellationToken).ConfigureAwait(false);
+            await using (var mark = new NpgsqlCommand(PostgresSchema.MarkCompleteIfLastOfMany, connection))
             {
-                deleteEmpty.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = messages });
-                await using var reader = await deleteEmpty.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) gone.Add(reader.GetString(0));
-            }
-            removed = gone.Count;
-            foreach (var messageId in messages.Where(m => !gone.Contains(m)))
-            {
-                if (await MarkCompleteIfDoneAsync(connection, messageId, now, cancellationToken).ConfigureAwait(false) is not { } done) continue;
-                if (done.Removed) removed++;
-                else completed.Add(done);
+                mark.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = messages });
+                mark.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now.ToUnixTimeMilliseconds() });
+                await using var reader = await mark.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) completed.Add(ReadCompletion(reader));
             }
             if (_options.Notify && completed.Count > 0)
             {
@@ -89,5 +97,12 @@ public sealed partial class PostgresQueueStore
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new DomainPurge(domain, purged, removed, completed);
+    }
+
+    private static async Task<int> DeleteMessagesAsync(NpgsqlConnection connection, string sql, string[] messages, CancellationToken cancellationToken)
+    {
+        await using var delete = new NpgsqlCommand(sql, connection);
+        delete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = messages });
+        return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -215,11 +215,24 @@ internal static class PostgresSchema
     public const string FlushDomain =
         "UPDATE recipients SET next_attempt_at = $2 WHERE domain = $1 AND state = 0 AND next_attempt_at > $2";
 
-    public const string PurgeDomain =
-        "DELETE FROM recipients WHERE domain = $1 AND state = 0 RETURNING id, message_id, address";
+    // A part of the queue at a time ($2 rows). state = 0 outside the subquery too: a row an outcome made
+    // final meanwhile is checked again after the wait for its lock, and kept.
+    public const string PurgeDomainPart =
+        "DELETE FROM recipients WHERE id IN (SELECT id FROM recipients WHERE domain = $1 AND state = 0 LIMIT $2) AND state = 0 " +
+        "RETURNING id, message_id, address";
 
     public const string DeleteMessagesWithoutRecipients =
         "DELETE FROM messages m WHERE m.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id) RETURNING m.id";
+
+    // As DeleteMessageIfAllDelivered and MarkCompleteIfLast, for many messages in one statement.
+    public const string DeleteMessagesAllDelivered =
+        "DELETE FROM messages m WHERE m.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.state <> 1) RETURNING m.id";
+
+    public const string MarkCompleteIfLastOfMany =
+        "INSERT INTO message_completions (message_id, shard, completed_at, undelivered) " +
+        "SELECT m.id, m.shard, $2, (SELECT count(*) FROM recipients f WHERE f.message_id = m.id AND f.state IN (2, 3, 4)) " +
+        "FROM messages m WHERE m.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = m.id AND p.state = 0) " +
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id, shard, completed_at, undelivered";
 
     public const string LockMessages = "SELECT id FROM messages WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
 

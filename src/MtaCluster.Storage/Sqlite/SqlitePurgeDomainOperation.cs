@@ -1,10 +1,12 @@
 namespace MtaCluster.Storage.Sqlite;
 
 /// <summary>
-/// An operator's purge of a domain's pending recipients. In the writer's transaction, so an outcome
-/// recorded for one of them either comes first (the row is final and stays) or finds no row.
+/// Part of an operator's purge of a domain's pending recipients: at most <paramref name="limit"/> of
+/// them, so the single writer, and every message waiting to be spooled behind it, is held for a few
+/// milliseconds at a time however long the queue. In the writer's transaction, so an outcome recorded
+/// for one of them either comes first (the row is final and stays) or finds no row.
 /// </summary>
-internal sealed class SqlitePurgeDomainOperation(string domain, DateTimeOffset now) : SqliteWriteOperation
+internal sealed class SqlitePurgeDomainOperation(string domain, DateTimeOffset now, int limit) : SqliteWriteOperation
 {
     public DomainPurge Result { get; private set; } = null!;
 
@@ -12,7 +14,7 @@ internal sealed class SqlitePurgeDomainOperation(string domain, DateTimeOffset n
     {
         // Everything is computed afresh: a batch rolled back and rerun runs this again.
         var purged = new List<PurgedRecipient>();
-        foreach (var row in writer.Query(SqliteSchema.PurgeDomain, [("$domain", domain)]))
+        foreach (var row in writer.Query(SqliteSchema.PurgeDomainPart, [("$domain", domain), ("$limit", limit)]))
             purged.Add(new PurgedRecipient((long)row[0]!, (string)row[1]!, (string)row[2]!));
         var removed = 0;
         var completed = new List<CompletedMessage>();

@@ -171,11 +171,12 @@ internal static class SqliteSchema
     public const string SelectSuspension = "SELECT domain, suspended_at, until, reason FROM domain_suspensions WHERE domain = $domain";
 
     // Both on ix_recipients_domain_due: a range of the domain's pending rows, whatever the rest of the spool holds.
-    public const string FlushDomain =
-        "UPDATE recipients SET next_attempt_at = $now WHERE domain = $domain AND state = 0 AND next_attempt_at > $now";
+    public const string FlushDomainPart =
+        "UPDATE recipients SET next_attempt_at = $now WHERE id IN " +
+        "(SELECT id FROM recipients WHERE domain = $domain AND state = 0 AND next_attempt_at > $now LIMIT $limit)";
 
-    public const string PurgeDomain =
-        "DELETE FROM recipients WHERE domain = $domain AND state = 0 RETURNING id, message_id, address";
+    public const string PurgeDomainPart =
+        "DELETE FROM recipients WHERE id IN (SELECT id FROM recipients WHERE domain = $domain AND state = 0 LIMIT $limit) RETURNING id, message_id, address";
 
     public const string DeleteMessageWithoutRecipients =
         "DELETE FROM messages WHERE id = $id AND NOT EXISTS (SELECT 1 FROM recipients WHERE message_id = $id)";
