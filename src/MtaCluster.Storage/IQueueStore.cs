@@ -94,6 +94,29 @@ public interface IQueueStore : IAsyncDisposable
     Task<IReadOnlyList<DomainSuspension>> GetSuspendedDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// An operator's flush: every pending recipient of <paramref name="domain"/> not due yet becomes due
+    /// at <paramref name="now"/>, durable when the task completes. Returns how many moved. Not fenced:
+    /// it is an external change, like a new message, made from any node; a recipient an owner holds in
+    /// flight gets its outcome written over it, which is newer and wins.
+    /// </summary>
+    Task<int> FlushDomainAsync(string domain, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Pending recipients a purge deletes per transaction (see <see cref="PurgeDomainAsync"/>).</summary>
+    const int PurgePartSize = 1000;
+
+    /// <summary>
+    /// An operator's purge (as <c>postsuper -d</c>): deletes every pending recipient of
+    /// <paramref name="domain"/> without a DSN, deletes the messages left with no recipient at all, and
+    /// marks complete those left with only final recipients (their DSN or removal follows as usual, and
+    /// is returned in <see cref="DomainPurge.Completed"/>). Final recipients are kept. It works in
+    /// transactions of <see cref="PurgePartSize"/> recipients, each of them whole (their messages
+    /// removed or completed in it), so a large queue never holds the spool's writers for long. Not
+    /// fenced (see <see cref="FlushDomainAsync"/>): an owner's outcome for a recipient deleted here
+    /// finds no row and is ignored, so it neither fails nor brings the row back.
+    /// </summary>
+    Task<DomainPurge> PurgeDomainAsync(string domain, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The message envelope, or null when it is gone. The body is not read here: <see cref="StoredMessage.Body"/>
     /// reads it when asked (a DSN reads only the header of it; the sender's address needs none of it).
     /// </summary>

@@ -137,6 +137,20 @@ public sealed record DomainSuspension(string Domain, DateTimeOffset SuspendedAt,
     public bool IsInForce(DateTimeOffset now) => Until is not { } until || until > now;
 }
 
+/// <summary>What <see cref="IQueueStore.PurgeDomainAsync"/> removed.</summary>
+/// <param name="Recipients">Pending recipients deleted, one per address and message.</param>
+/// <param name="RemovedMessages">Messages deleted because no recipient was left.</param>
+/// <param name="Completed">Messages left with only final recipients, marked complete in the same transaction.</param>
+public sealed record DomainPurge(string Domain, IReadOnlyList<PurgedRecipient> Recipients, int RemovedMessages, IReadOnlyList<CompletedMessage> Completed)
+{
+    /// <summary>The purge as a whole, from the parts it was done in.</summary>
+    public static DomainPurge Combine(string domain, IReadOnlyList<DomainPurge> parts) => parts.Count == 1 ? parts[0] :
+        new(domain, parts.SelectMany(p => p.Recipients).ToList(), parts.Sum(p => p.RemovedMessages), parts.SelectMany(p => p.Completed).ToList());
+}
+
+/// <summary>A pending recipient a purge deleted: enough for an accounting line.</summary>
+public sealed record PurgedRecipient(long RecipientId, string MessageId, string Address);
+
 /// <summary>
 /// A message whose every recipient is final: recorded in the same transaction as its last
 /// recipient's outcome, and gone once <see cref="IQueueStore.FinishMessageAsync"/> has run.

@@ -8,7 +8,7 @@ namespace MtaCluster.Cmd.Tests;
 /// Two nodes on one PostgreSQL spool: either one answers for the whole cluster, with a line per
 /// member and the shards each owns, and the queue of mail accepted by the other.
 /// </summary>
-public sealed class PbmClusterTests : IAsyncLifetime
+public sealed partial class PbmClusterTests : IAsyncLifetime
 {
     private const int Shards = 32;
     private const string Token = "cluster-admin-token";

@@ -20,12 +20,15 @@ public sealed class QueuedNodeFixture : IAsyncLifetime
 
     public string Token { get; private set; } = "";
 
+    /// <summary>The node's relay listener, for tests that queue mail of their own.</summary>
+    public int SmtpPort { get; private set; }
+
     /// <summary>The queue id of the message to a@big.test, b@big.test and c@small.test.</summary>
     public string MessageId { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
-        var smtpPort = FreePort.Next();
+        var smtpPort = SmtpPort = FreePort.Next();
         var adminPort = FreePort.Next();
         Endpoint = $"127.0.0.1:{adminPort}";
         var domains = await NodeConfig.WriteRouteToAsync(Path.Combine(Directory, "domains.yaml"), FreePort.Next());

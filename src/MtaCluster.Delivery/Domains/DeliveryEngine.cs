@@ -181,6 +181,13 @@ public sealed class DeliveryEngine
         foreach (var domain in domains) Scheduler.Tell(new WakeForNewWork(domain));
     }
 
+    /// <summary>
+    /// An operator's change to the domain is in the store (suspended, resumed, flushed, purged): tell its entity,
+    /// here or, through the region's forwarder, on the node that owns it. Even on hold (nothing is sent
+    /// then), so the entity's view of the suspension stays the store's.
+    /// </summary>
+    public void OnControlChanged(string domain, DomainControlChange change) => Domains.Tell(new DomainControlChanged(domain, change));
+
     /// <summary>Routes a domain message to the shard of the domain's placement.</summary>
     private sealed class DomainShardExtractor(DomainPlacement placement) : HashCodeMessageExtractor(placement.MaxShards)
     {

@@ -51,6 +51,12 @@ public sealed class DeliveryOptions
     public TimeSpan StoreFailureHoldOff { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How often a delivering domain reads its suspension from the spool again. An operator's suspend
+    /// or resume wakes the owner at once; this bounds how long one whose wake-up was lost goes unseen.
+    /// </summary>
+    public TimeSpan SuspensionRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// A recipient still deferred this long after it was queued gets a delay DSN (RFC 3464 Action:
     /// delayed), at most one per such interval, when its NOTIFY includes DELAY or is absent.
     /// </summary>

@@ -53,6 +53,7 @@ public sealed partial class DomainEntity : ActorBase
     private bool _suspended;
     private DateTimeOffset? _suspendedUntil;
     private bool _suspensionRead;
+    private DateTimeOffset _suspensionReadAt;
     // This entity told the scheduler its active-domain slot is free, and has not been woken since.
     private bool _idleReported;
     // A connection to the domain failed: start no further ones until another connection has shown
@@ -90,20 +91,22 @@ public sealed partial class DomainEntity : ActorBase
         _scheduler.Tell(new WakeForNewWork(_domain));
     }
 
-    /// <summary>An operator's suspension outlives restarts and passivation: it is in the store. False while it cannot be read.</summary>
+    /// <summary>
+    /// An operator's suspension outlives restarts and passivation: it is in the store, written by
+    /// whichever node the operator asked, so it is read again on that node's word
+    /// (<see cref="DomainControlChanged"/>) and every <see cref="DeliveryOptions.SuspensionRecheckInterval"/>
+    /// while delivering. False while it cannot be read.
+    /// </summary>
     private async Task<bool> ReadSuspensionAsync()
     {
         if (_suspensionRead) return true;
         try
         {
-            if (await _context.Store.GetDomainSuspensionAsync(_domain).ConfigureAwait(false) is { } suspension
-                && suspension.IsInForce(_context.Time.GetUtcNow()))
-            {
-                _suspended = true;
-                _suspendedUntil = suspension.Until;
-                if (suspension.Until is { } until) ScheduleWake(until);
-            }
+            var suspension = await _context.Store.GetDomainSuspensionAsync(_domain).ConfigureAwait(false);
+            var now = _context.Time.GetUtcNow();
             _suspensionRead = true;
+            _suspensionReadAt = now;
+            ApplySuspension(suspension is not null && suspension.IsInForce(now) ? suspension : null);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -111,6 +114,68 @@ public sealed partial class DomainEntity : ActorBase
             _logger.LogWarning(ex, "{Domain}: cannot read its suspension from the spool; trying again in {Delay}", _domain, StoreFailureHoldOff);
             return false;
         }
+    }
+
+    /// <summary>Puts the stored suspension (null: none in force) in force, saying so when that changes anything.</summary>
+    private void ApplySuspension(DomainSuspension? suspension)
+    {
+        var was = _suspended;
+        _suspended = suspension is not null;
+        _suspendedUntil = suspension?.Until;
+        if (suspension?.Until is { } until) ScheduleWake(until);
+        if (_suspended && !was)
+        {
+            // Transactions under way finish; what connections were handed but have not started waits here.
+            _waitingForSlot = false;
+            ReturnReadyToBacklog();
+            RetireWorkers(keep: 0);
+            _logger.LogInformation("delivery to {Domain} suspended until {Until}: {Reason}", _domain, (object?)suspension!.Until ?? "resumed", suspension.Reason ?? "no reason given");
+        }
+        else if (!_suspended && was)
+        {
+            _logger.LogInformation("delivery to {Domain} resumed", _domain);
+        }
+    }
+
+    /// <summary>
+    /// The operator's change is in the store already: read it. A resumed or flushed domain asks the
+    /// scheduler for a slot (the wake that follows pumps it); a suspended one lets its slot go.
+    /// </summary>
+    private async Task OnControlChangedAsync(DomainControlChanged control)
+    {
+        if (control.Change == DomainControlChange.Purge) DropUnstartedWork();
+        if (control.Change == DomainControlChange.Flush)
+        {
+            // In an MX rollup group the pause is the group's: a flush of one of its domains ends it for all.
+            _backoff.Reset();
+            OnLimitsChanged();
+            _holdUntil = null;
+            _logger.LogInformation("{Domain} flushed: its queue is due now and any backoff is over", _domain);
+        }
+        _suspensionRead = false;
+        await ReadSuspensionAsync().ConfigureAwait(false);
+        if (_suspended)
+        {
+            ReportIdleIfQuiet();
+            return;
+        }
+        MayHaveMore();
+        _scheduler.Tell(new WakeForNewWork(_domain));
+    }
+
+    /// <summary>
+    /// Forgets the recipients fetched but not handed to a connection yet: they are only a copy of the
+    /// store's rows, so those still pending there are fetched again. Transactions under way finish.
+    /// </summary>
+    private void DropUnstartedWork()
+    {
+        ReturnReadyToBacklog();
+        foreach (var item in _backlog.Concat(_sends.RemoveAll().Select(s => s.Item)))
+        {
+            foreach (var recipient in item.Recipients) ForgetInFlight(recipient.RecipientId);
+        }
+        _backlog.Clear();
+        _queuesWithMore.Clear();
     }
 
     protected override async ValueTask OnReceiveAsync(object message)
@@ -132,6 +197,9 @@ public sealed partial class DomainEntity : ActorBase
             case WorkerStopped stopped:
                 await OnWorkerStoppedAsync(stopped).ConfigureAwait(false);
                 await PumpAsync().ConfigureAwait(false);
+                break;
+            case DomainControlChanged control:
+                await OnControlChangedAsync(control).ConfigureAwait(false);
                 break;
             case SuspendDomain suspend:
                 await _context.Store.SuspendDomainAsync(new DomainSuspension(_domain, _context.Time.GetUtcNow(), suspend.Until, suspend.Reason)).ConfigureAwait(false);
@@ -184,6 +252,8 @@ public sealed partial class DomainEntity : ActorBase
             _suspendedUntil = null;
             _logger.LogInformation("delivery to {Domain} resumed: its suspension ended", _domain);
         }
+        // Another node may have written a suspend or a resume whose wake-up never came.
+        if (_suspensionRead && now - _suspensionReadAt >= _context.Options.SuspensionRecheckInterval) _suspensionRead = false;
         if (!await ReadSuspensionAsync().ConfigureAwait(false))
         {
             WaitWithoutSlot(now + StoreFailureHoldOff);

@@ -21,6 +21,25 @@ public sealed record SuspendDomain(string Domain, DateTimeOffset? Until = null, 
 
 public sealed record ResumeDomain(string Domain) : IDomainMessage;
 
+/// <summary>
+/// An operator changed the domain's control state in the store: the entity reads its suspension
+/// again, and acts on what else <paramref name="Change"/> says. Sent by whichever node the operator
+/// asked; to the owner on another node it travels as a wake-up through the store.
+/// </summary>
+public sealed record DomainControlChanged(string Domain, DomainControlChange Change = DomainControlChange.Suspension) : IDomainMessage;
+
+public enum DomainControlChange
+{
+    /// <summary>Suspended or resumed.</summary>
+    Suspension,
+
+    /// <summary>Its queue was made due now: any backoff pause and hold-off end, so it goes now.</summary>
+    Flush,
+
+    /// <summary>Its pending recipients were deleted: work fetched and not yet started is dropped (and fetched again if still there).</summary>
+    Purge,
+}
+
 /// <summary>Asks the entity for a <see cref="DomainStatus"/>.</summary>
 public sealed record GetDomainStatus(string Domain) : IDomainMessage;
 

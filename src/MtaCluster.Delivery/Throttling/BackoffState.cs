@@ -119,6 +119,19 @@ public sealed class BackoffState
         return true;
     }
 
+    /// <summary>Leaves backoff at once, with the policy's own limits and no pause (an operator's flush).</summary>
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            InBackoff = false;
+            Step = 0;
+            ConsecutiveSuccesses = 0;
+            _resumeAt = null;
+            EffectiveLimits = NormalLimits;
+        }
+    }
+
     /// <summary>Replaces the policy limits (a configuration reload) while keeping the backoff position.</summary>
     public void UpdateNormalLimits(ThrottleLimits normalLimits)
     {

@@ -175,7 +175,7 @@ public sealed class AdminApi(
         ]);
     }
 
-    private static PolicyView Describe(DomainPolicyMatch match)
+    internal static PolicyView Describe(DomainPolicyMatch match)
     {
         var p = match.Policy;
         var why = match.Kind switch

@@ -230,6 +230,10 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
         {
             _engine.OnNewWork([wake.EntityId]);
         }
+        else if (WakeNotification.DomainControlIndex(wake.EntityType) is >= 0 and var change)
+        {
+            _engine.OnControlChanged(wake.EntityId, (DomainControlChange)change);
+        }
         else if (wake.EntityType == WakeNotification.MessageType)
         {
             // A message wake-up is a completion to finish or delayed recipients to tell the sender of

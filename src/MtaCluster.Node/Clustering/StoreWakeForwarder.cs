@@ -38,6 +38,8 @@ public sealed partial class StoreWakeForwarder : IShardForwarder, IAsyncDisposab
     {
         var type = typeName switch
         {
+            // An operator's change must reach the entity as such, not as a plain wake, so the owner reads it.
+            DeliveryEngine.DomainTypeName when envelope.Message is DomainControlChanged control => WakeNotification.DomainControlTypes[(int)control.Change],
             DeliveryEngine.DomainTypeName => WakeNotification.DomainType,
             DeliveryEngine.MessageTypeName => WakeNotification.MessageType,
             _ => null,

@@ -169,6 +169,14 @@ public static class NodeHost
         services.AddSingleton(throughput);
         services.AddSingleton<IAdminRoutes>(sp => new StatusRoutes(sp.GetRequiredService<IQueueStore>(), throughput, node.EffectiveName, TimeProvider.System));
         services.AddSingleton<IAdminRoutes>(sp => new StatusPageRoutes(sp.GetRequiredService<AdminToken>()));
+        services.AddSingleton<IAdminRoutes>(sp => new DomainActionRoutes(
+            sp.GetRequiredService<IQueueStore>(),
+            sp.GetRequiredService<DeliveryEngine>(),
+            sp.GetRequiredService<DomainPolicyHolder>(),
+            node,
+            sp.GetRequiredService<ShardingOptions>(),
+            sp.GetRequiredService<ILogger<DomainActionRoutes>>(),
+            sp.GetRequiredService<DomainPlacement>()));
         services.AddSingleton<AdminEndpointService>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminEndpointService>());
     }

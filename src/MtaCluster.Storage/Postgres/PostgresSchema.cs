@@ -211,6 +211,29 @@ internal static class PostgresSchema
     // different domains' owners). Each takes this lock before it looks for pending recipients, and the
     // look is a statement of its own: under READ COMMITTED it then sees the other's committed outcome,
     // so one of them always completes the message. NO KEY UPDATE does not block the FK checks of inserts.
+    // Both a range of ix_recipients_domain_due: the domain's pending rows only.
+    public const string FlushDomain =
+        "UPDATE recipients SET next_attempt_at = $2 WHERE domain = $1 AND state = 0 AND next_attempt_at > $2";
+
+    // A part of the queue at a time ($2 rows). state = 0 outside the subquery too: a row an outcome made
+    // final meanwhile is checked again after the wait for its lock, and kept.
+    public const string PurgeDomainPart =
+        "DELETE FROM recipients WHERE id IN (SELECT id FROM recipients WHERE domain = $1 AND state = 0 LIMIT $2) AND state = 0 " +
+        "RETURNING id, message_id, address";
+
+    public const string DeleteMessagesWithoutRecipients =
+        "DELETE FROM messages m WHERE m.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id) RETURNING m.id";
+
+    // As DeleteMessageIfAllDelivered and MarkCompleteIfLast, for many messages in one statement.
+    public const string DeleteMessagesAllDelivered =
+        "DELETE FROM messages m WHERE m.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.state <> 1) RETURNING m.id";
+
+    public const string MarkCompleteIfLastOfMany =
+        "INSERT INTO message_completions (message_id, shard, completed_at, undelivered) " +
+        "SELECT m.id, m.shard, $2, (SELECT count(*) FROM recipients f WHERE f.message_id = m.id AND f.state IN (2, 3, 4)) " +
+        "FROM messages m WHERE m.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = m.id AND p.state = 0) " +
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id, shard, completed_at, undelivered";
+
     public const string LockMessages = "SELECT id FROM messages WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
 
     // Only when no recipient is in any state but delivered (1): none pending, none to report on.

@@ -476,6 +476,40 @@ public sealed partial class SqliteQueueStore : IQueueStore, IGroupCommitMetrics,
         return Writer.SubmitAsync(new SqliteStatementOperation(SqliteSchema.DeleteSuspension, ("$domain", domain)), cancellationToken);
     }
 
+    // Rows a flush moves per transaction of the single writer: a few milliseconds each, so mail being
+    // spooled meanwhile waits no longer than that (one statement over 100,000 rows held it 0.6 s).
+    private const int FlushPartSize = 5000;
+
+    /// <inheritdoc />
+    public async Task<int> FlushDomainAsync(string domain, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        var moved = 0;
+        SqliteFlushDomainOperation part;
+        do
+        {
+            part = new SqliteFlushDomainOperation(domain, now, FlushPartSize);
+            await Writer.SubmitAsync(part, cancellationToken).ConfigureAwait(false);
+            moved += part.Moved;
+        } while (part.Moved == FlushPartSize);
+        return moved;
+    }
+
+    /// <inheritdoc />
+    public async Task<DomainPurge> PurgeDomainAsync(string domain, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        var parts = new List<DomainPurge>();
+        SqlitePurgeDomainOperation part;
+        do
+        {
+            part = new SqlitePurgeDomainOperation(domain, now, IQueueStore.PurgePartSize);
+            await Writer.SubmitAsync(part, cancellationToken).ConfigureAwait(false);
+            parts.Add(part.Result);
+        } while (part.Result.Recipients.Count == IQueueStore.PurgePartSize);
+        return DomainPurge.Combine(domain, parts);
+    }
+
     /// <inheritdoc />
     public async Task<DomainSuspension?> GetDomainSuspensionAsync(string domain, CancellationToken cancellationToken = default)
     {

@@ -170,6 +170,17 @@ internal static class SqliteSchema
 
     public const string SelectSuspension = "SELECT domain, suspended_at, until, reason FROM domain_suspensions WHERE domain = $domain";
 
+    // Both on ix_recipients_domain_due: a range of the domain's pending rows, whatever the rest of the spool holds.
+    public const string FlushDomainPart =
+        "UPDATE recipients SET next_attempt_at = $now WHERE id IN " +
+        "(SELECT id FROM recipients WHERE domain = $domain AND state = 0 AND next_attempt_at > $now LIMIT $limit)";
+
+    public const string PurgeDomainPart =
+        "DELETE FROM recipients WHERE id IN (SELECT id FROM recipients WHERE domain = $domain AND state = 0 LIMIT $limit) RETURNING id, message_id, address";
+
+    public const string DeleteMessageWithoutRecipients =
+        "DELETE FROM messages WHERE id = $id AND NOT EXISTS (SELECT 1 FROM recipients WHERE message_id = $id)";
+
     // Every column but the body: the rowid and size are what a read of the body through an
     // incremental-I/O handle needs, and the body's overflow pages are never touched.
     public const string SelectMessage =
