@@ -79,6 +79,8 @@ public sealed partial class PbmApp(TextReader input, TextWriter output, TextWrit
         Palettes.ClusterPalette.Add(root, kit);
         Palettes.QueuePalette.Add(root, kit);
         Palettes.MessagePalette.Add(root, kit);
+        Palettes.MessageActions.Add(root, kit);
+        Palettes.EventsPalette.Add(root, kit);
         return root;
     }
 

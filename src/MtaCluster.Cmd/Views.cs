@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace MtaCluster.Cmd;
 
 /// <summary>How each answer of the admin API is shown to a person: lines and tables, times in UTC, ages in words.</summary>
-public static class Views
+public static partial class Views
 {
     public static void ClusterShow(IAnsiConsole console, JsonElement cluster)
     {
