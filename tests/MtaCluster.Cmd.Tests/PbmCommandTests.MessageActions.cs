@@ -27,15 +27,13 @@ public sealed partial class PbmCommandTests
         await using var filtered = TailProcess.Start(node.Directory, WithToken("mta", "events", "tail", "--domain", "TAIL.test", "--type", "bounced"));
         await Poll.UntilAsync(() => allErrors.Text.Contains("tailing events from") && filtered.Error.Contains("tailing events from"), Patience, "both tails subscribed");
 
-        var id = await SendAsync("a@tail.test", "b@tail.test", "c@other.test");
+        var id = await SendAsync("tail", "a@tail.test", "b@tail.test", "c@other.test");
         // Each recipient's deferral (the route is dead) reaches the tail as it is recorded.
         await Poll.UntilAsync(() => Records(all).Count(r => Is(r, "deferred", id)) == 3, Patience, "three deferrals on the tail");
 
         var bounce = await PbmAsync(WithToken("mta", "message", "bounce", id));
         Assert.True(bounce.ExitCode == 0, bounce.Error);
         Assert.Contains($"{id}: 3 recipients bounced (554 5.0.0 bounced by the operator)", bounce.Output);
-        var again = Json(await PbmAsync(WithToken("mta", "message", "bounce", id, "--json")));
-        Assert.Equal((id, 0), (again.GetProperty("id").GetString(), again.GetProperty("bounced_recipients").GetInt32()));
 
         await Poll.UntilAsync(() => Records(all).Count(r => Is(r, "bounced", id)) == 3, Patience, "three bounces on the tail");
         var bounced = Records(all).Where(r => Is(r, "bounced", id)).ToList();
@@ -50,9 +48,9 @@ public sealed partial class PbmCommandTests
         Assert.All(filtered.Lines, line => Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ  bounced    [ab]@tail\.test  tail\.test  554 5\.0\.0 bounced by the operator$", line));
 
         // One DSN to the sender, reporting all three; the message and the DSN then leave the spool.
-        await Poll.UntilAsync(() => Directory.GetFiles(node.HomeSink.DumpDirectory!).Length > 0, Patience, "the DSN at home.test");
+        await Poll.UntilAsync(() => DsnsOf("tail").Length > 0, Patience, "the DSN at home.test");
         await Poll.UntilAsync(async () => (await GetAsync("/api/queue")).GetProperty("messages").GetInt64() == 2, Patience, "the bounced message and its DSN gone");
-        var dsn = await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(node.HomeSink.DumpDirectory!)));
+        var dsn = Assert.Single(DsnsOf("tail"));
         Assert.Contains("report-type=delivery-status", dsn);
         foreach (var rcpt in new[] { "a@tail.test", "b@tail.test", "c@other.test" }) Assert.Contains($"Final-Recipient: rfc822; {rcpt}", dsn);
         Assert.Equal(3, CountOf(dsn, "Action: failed"));
@@ -65,7 +63,7 @@ public sealed partial class PbmCommandTests
     [Fact]
     public async Task Message_retry_makes_the_pending_recipients_due_now_delete_removes_the_message_and_an_unknown_id_exits_1()
     {
-        var id = await SendAsync("r@hold.test", "s@hold.test");
+        var id = await SendAsync("retry", "r@hold.test", "s@hold.test");
         await Poll.UntilAsync(async () => (await AttemptsAsync(id)).All(a => a == 1), Patience, "the first deferrals");
 
         var retry = await PbmAsync(WithToken("mta", "message", "retry", id));
@@ -80,10 +78,15 @@ public sealed partial class PbmCommandTests
         Assert.True(delete.ExitCode == 0, delete.Error);
         Assert.Contains($"{id}: removed from the spool with its 2 recipients, no DSN sent", delete.Output);
         Assert.Equal(PbmApp.Failed, (await PbmAsync(WithToken("mta", "message", "show", id))).ExitCode);
-        var other = await SendAsync("t@hold.test");
+        var other = await SendAsync("delete", "t@hold.test");
         var deleted = Json(await PbmAsync(WithToken("mta", "message", "delete", other, "--json")));
         Assert.Equal((other, 1), (deleted.GetProperty("id").GetString(), deleted.GetProperty("removed_recipients").GetInt32()));
-        Assert.Equal(2, (await GetAsync("/api/queue")).GetProperty("messages").GetInt64());
+        var third = await SendAsync("bounce-json", "u@hold.test");
+        var bounced = Json(await PbmAsync(WithToken("mta", "message", "bounce", third, "--json")));
+        Assert.Equal((third, 1), (bounced.GetProperty("id").GetString(), bounced.GetProperty("bounced_recipients").GetInt32()));
+        await Poll.UntilAsync(() => DsnsOf("bounce-json").Length > 0, Patience, "the JSON bounce's DSN");
+        await Poll.UntilAsync(async () => (await GetAsync("/api/queue")).GetProperty("messages").GetInt64() == 2, Patience, "the queue as it was");
+        Assert.Empty(DsnsOf("retry").Concat(DsnsOf("delete")));
 
         foreach (var action in new[] { "bounce", "retry", "delete" })
         {
@@ -98,16 +101,22 @@ public sealed partial class PbmCommandTests
         Assert.Equal(PbmApp.Usage, (await PbmAsync(WithToken("mta", "events", "tail", "--type", "sent"))).ExitCode);
     }
 
-    private async Task<string> SendAsync(params string[] recipients)
+    /// <summary>Sends a message from ops@home.test whose subject carries <paramref name="tag"/> (its DSN quotes it); returns its queue id.</summary>
+    private async Task<string> SendAsync(string tag, params string[] recipients)
     {
         using var timeout = new CancellationTokenSource(Patience);
         await using var client = await LineSmtpClient.ConnectAsync(node.SmtpPort, timeout.Token);
         await client.CommandAsync("EHLO ops.home.test", timeout.Token);
-        var content = Encoding.ASCII.GetBytes("From: <ops@home.test>\r\nSubject: operator actions\r\n\r\nfor pbm\r\n");
+        var content = Encoding.ASCII.GetBytes($"From: <ops@home.test>\r\nSubject: operator action {tag}\r\n\r\nfor pbm\r\n");
         var reply = await client.SendAsync("ops@home.test", recipients, content, timeout.Token);
         Assert.StartsWith("250", reply);
         return reply[(reply.LastIndexOf(' ') + 1)..].Trim();
     }
+
+    /// <summary>The DSNs home.test received for the messages sent with <paramref name="tag"/>.</summary>
+    private string[] DsnsOf(string tag) =>
+        Directory.GetFiles(node.HomeSink.DumpDirectory!).Select(File.ReadAllText)
+            .Where(t => System.Text.RegularExpressions.Regex.IsMatch(t, $@"(?m)^Subject: operator action {tag}\r?$")).ToArray();
 
     private async Task<JsonElement> GetAsync(string path)
     {
