@@ -81,6 +81,8 @@ public sealed partial class PbmApp(TextReader input, TextWriter output, TextWrit
         Palettes.MessagePalette.Add(root, kit);
         Palettes.DomainPalette.Add(root, kit);
         Palettes.QueuePurge.Add(root, kit);
+        Palettes.MessageActions.Add(root, kit);
+        Palettes.EventsPalette.Add(root, kit);
         return root;
     }
 

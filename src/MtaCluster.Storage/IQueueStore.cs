@@ -7,7 +7,7 @@ namespace MtaCluster.Storage;
 /// delivery state the domain entities work from. SQLite is the embedded provider; PostgreSQL
 /// joins it for the cluster. Every provider runs the same abstract test suite.
 /// </summary>
-public interface IQueueStore : IAsyncDisposable
+public partial interface IQueueStore : IAsyncDisposable
 {
     /// <summary>Creates the schema when missing. Idempotent.</summary>
     Task InitializeAsync(CancellationToken cancellationToken = default);

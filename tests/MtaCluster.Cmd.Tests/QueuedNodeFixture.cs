@@ -8,7 +8,9 @@ namespace MtaCluster.Cmd.Tests;
 /// <summary>
 /// One real node for a test class, with mail that stays queued: its route points at a loopback port
 /// nobody listens on, so every attempt is deferred. Three recipients at big.test, one at small.test,
-/// and the first attempt at big.test already recorded (its last error) before any test runs.
+/// and the first attempt at big.test already recorded (its last error) before any test runs. Mail to
+/// home.test alone is delivered, to <see cref="HomeSink"/>, which keeps what it receives: the DSNs of
+/// tests' messages sent from an address there.
 /// </summary>
 public sealed class QueuedNodeFixture : IAsyncLifetime
 {
@@ -17,6 +19,12 @@ public sealed class QueuedNodeFixture : IAsyncLifetime
     public NodeProcess Node { get; private set; } = null!;
 
     public string Endpoint { get; private set; } = "";
+
+    /// <summary>Receives home.test's mail, each message kept as a file.</summary>
+    public SmtpSink HomeSink { get; private set; } = null!;
+
+    /// <summary>The node's relay listener.</summary>
+    public int SmtpPort { get; private set; }
 
     public string Token { get; private set; } = "";
 
@@ -31,7 +39,9 @@ public sealed class QueuedNodeFixture : IAsyncLifetime
         var smtpPort = SmtpPort = FreePort.Next();
         var adminPort = FreePort.Next();
         Endpoint = $"127.0.0.1:{adminPort}";
-        var domains = await NodeConfig.WriteRouteToAsync(Path.Combine(Directory, "domains.yaml"), FreePort.Next());
+        HomeSink = await SmtpSink.StartAsync(dump: true);
+        var domains = await NodeConfig.WriteRouteToAsync(Path.Combine(Directory, "domains.yaml"), FreePort.Next(),
+            $"domains:\n  home.test:\n    route: 127.0.0.1:{HomeSink.EndPoint.Port}\n    tls: none\n");
         var config = await NodeConfig.WriteRelayNodeAsync(Path.Combine(Directory, "node.yaml"), Path.Combine(Directory, "data"), smtpPort, $"""
             Delivery:
               DomainsFile: {domains}
@@ -68,6 +78,7 @@ public sealed class QueuedNodeFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Node.DisposeAsync();
+        await HomeSink.DisposeAsync();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

@@ -243,7 +243,8 @@ internal sealed class DeliveryWorker(
         using var loaded = await context.Store.LoadMessageAsync(item.MessageId, cancellationToken).ConfigureAwait(false);
         if (loaded is null)
         {
-            // Removed from the spool while queued here (an operator deleted it): nothing to send.
+            // Removed from the spool while queued here (an operator deleted it), or nothing of it is pending
+            // any more (an operator bounced it): nothing to send, and the store has the recipients' state.
             foreach (var r in item.Recipients) recorder.Add(r, null, AttemptOutcome.SendAgain, default, details);
             await SettleAsync(recorder).ConfigureAwait(false);
             return;

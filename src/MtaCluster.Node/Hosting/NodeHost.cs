@@ -177,6 +177,9 @@ public static class NodeHost
             sp.GetRequiredService<ShardingOptions>(),
             sp.GetRequiredService<ILogger<DomainActionRoutes>>(),
             sp.GetRequiredService<DomainPlacement>()));
+        services.AddSingleton(sp => new MessageOperatorActions(sp.GetRequiredService<DeliveryEngine>()));
+        services.AddSingleton<IAdminRoutes, MessageActionRoutes>();
+        services.AddSingleton<IAdminRoutes>(sp => new EventRoutes(sp.GetRequiredService<AccountingEventFeed>()));
         services.AddSingleton<AdminEndpointService>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminEndpointService>());
     }
@@ -231,6 +234,8 @@ public static class NodeHost
         services.AddSingleton(sp => new DomainPolicyReloader(policies, domainsFile, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload"), placement));
         services.AddSingleton(sp => new LookupClient(dns.ToLookupClientOptions(), sp.GetRequiredService<ILogger<LookupClient>>()));
         services.AddSingleton(sp => new AccountingLog(options.Accounting, logger: sp.GetRequiredService<ILogger<AccountingLog>>()));
+        // The live stream of the admin endpoint's /api/events, beside the log.
+        services.AddSingleton<AccountingEventFeed>();
         services.AddSingleton(sp =>
         {
             var lookup = sp.GetRequiredService<LookupClient>();
@@ -238,7 +243,8 @@ public static class NodeHost
                 sp.GetRequiredService<IQueueStore>(),
                 new MailRouteResolver(lookup, lookup, options.RemotePort, dns.MaxConcurrentLookups),
                 policies,
-                sp.GetRequiredService<AccountingLog>(),
+                new CompositeAccountingSink([sp.GetRequiredService<AccountingLog>(), sp.GetRequiredService<AccountingEventFeed>()],
+                    sp.GetRequiredService<ILogger<CompositeAccountingSink>>()),
                 options,
                 sp.GetRequiredService<ILoggerFactory>())
             {

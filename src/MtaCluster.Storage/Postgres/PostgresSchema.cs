@@ -170,7 +170,10 @@ internal static class PostgresSchema
     public const string SelectMessage = "SELECT " + EnvelopeColumns + " FROM messages WHERE id = $1";
 
     // The body last: the reader is sequential, so it is copied straight from the socket into the buffer.
-    public const string SelectMessageWithBody = "SELECT " + EnvelopeColumns + ", body FROM messages WHERE id = $1";
+    // Only while a recipient is pending (one seek on ix_recipients_message): an operator's bounce may have
+    // made every recipient final while a domain still held some of them, and nothing of it may be sent then.
+    public const string SelectMessageWithBody = "SELECT " + EnvelopeColumns + ", body FROM messages WHERE id = $1 " +
+        "AND EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = $1 AND p.state = 0)";
 
     public const string SelectBodySize = "SELECT size FROM messages WHERE id = $1";
 
@@ -196,9 +199,12 @@ internal static class PostgresSchema
 
     public const string Notify = "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload";
 
+    // Only a pending recipient takes an outcome: one an operator bounced (or a duplicate report made final)
+    // keeps its first final state. Under READ COMMITTED an update that waited for the bounce's row lock
+    // re-reads the row and finds it final (see IQueueStore.BounceMessageAsync).
     public const string UpdateRecipient =
         "UPDATE recipients SET state = $2, attempts = attempts + 1, next_attempt_at = $3, last_reply = $4, " +
-        "local_failures = $5, last_attempt_at = $6, remote_mta = $7 WHERE id = $1 RETURNING message_id";
+        "local_failures = $5, last_attempt_at = $6, remote_mta = $7 WHERE id = $1 AND state = 0 RETURNING message_id";
 
     public const string SelectShardsOfRecipients = "SELECT DISTINCT shard FROM recipients WHERE id = ANY($1)";
 

@@ -33,7 +33,7 @@ public sealed partial class SqliteQueueStore
         await using var transaction = connection.BeginTransaction(deferred: true);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = SqliteSchema.SelectMessage;
+        command.CommandText = SqliteSchema.SelectMessageToSend;
         command.Parameters.AddWithValue("$id", messageId);
         StoredMessage message;
         long rowid;

@@ -187,6 +187,11 @@ internal static class SqliteSchema
         "SELECT rowid AS row_id, id, reverse_path, received_at, body_type, smtputf8, ret, envid, client_address, auth_user, size, tenant, lane, campaign " +
         "FROM messages WHERE id = $id";
 
+    // For sending: only while a recipient of it is still pending (one seek on ix_recipients_message). An
+    // operator's bounce may have made every recipient final while a domain still held some of them.
+    public const string SelectMessageToSend =
+        SelectMessage + " AND EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = $id AND p.state = 0)";
+
     public const string SelectMessageRowid = "SELECT rowid FROM messages WHERE id = $id";
 
     public const string SelectRecipientsOfMessage =
@@ -208,10 +213,12 @@ internal static class SqliteSchema
         "INSERT INTO recipients (message_id, address, orcpt, notify, domain, shard, state, attempts, next_attempt_at, queued_at, lane, tenant) " +
         "VALUES ($message_id, $address, $orcpt, $notify, $domain, $shard, 0, 0, $next_attempt_at, $queued_at, $lane, $tenant)";
 
+    // Only a pending recipient takes an outcome: one an operator bounced or a duplicate report made final
+    // keeps its first final state (see IQueueStore.BounceMessageAsync).
     public const string UpdateRecipient =
         "UPDATE recipients SET state = $state, attempts = attempts + 1, next_attempt_at = $next_attempt_at, last_reply = $last_reply, " +
         "local_failures = $local_failures, last_attempt_at = $last_attempt_at, remote_mta = $remote_mta " +
-        "WHERE id = $id RETURNING message_id";
+        "WHERE id = $id AND state = 0 RETURNING message_id";
 
     public const string DeleteMessage = "DELETE FROM messages WHERE id = $id";
 
