@@ -79,6 +79,9 @@ public sealed partial class PbmApp(TextReader input, TextWriter output, TextWrit
         Palettes.ClusterPalette.Add(root, kit);
         Palettes.QueuePalette.Add(root, kit);
         Palettes.MessagePalette.Add(root, kit);
+        Palettes.ConfigPalette.Add(root, kit);
+        Palettes.ShardingPalette.Add(root, kit);
+        Palettes.SpoolPalette.Add(root, kit);
         return root;
     }
 

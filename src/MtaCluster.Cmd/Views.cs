@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace MtaCluster.Cmd;
 
 /// <summary>How each answer of the admin API is shown to a person: lines and tables, times in UTC, ages in words.</summary>
-public static class Views
+public static partial class Views
 {
     public static void ClusterShow(IAnsiConsole console, JsonElement cluster)
     {
@@ -15,7 +15,7 @@ public static class Views
         {
             var entities = node.GetProperty("entities").ValueKind == JsonValueKind.Number ? node.GetProperty("entities").GetInt32().ToString(CultureInfo.InvariantCulture) : "-";
             console.WriteLine(string.Join(" | ",
-                $"{Text(node, "name")} ({Text(node, "address")})",
+                $"{Text(node, "name")} ({Text(node, "admin_address", Text(node, "address"))})",
                 Text(node, "state"),
                 $"{node.GetProperty("shards").GetInt32()} shards",
                 $"{entities} entities",
