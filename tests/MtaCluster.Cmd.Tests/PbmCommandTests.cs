@@ -10,7 +10,7 @@ namespace MtaCluster.Cmd.Tests;
 /// Most run pbm in this process over captured output; those about the process itself (exit codes,
 /// the environment, stdin) run the built pbm as an operator would.
 /// </summary>
-public sealed class PbmCommandTests(QueuedNodeFixture node) : IClassFixture<QueuedNodeFixture>
+public sealed partial class PbmCommandTests(QueuedNodeFixture node) : IClassFixture<QueuedNodeFixture>
 {
     private sealed record Run(int ExitCode, string Output, string Error);
 
