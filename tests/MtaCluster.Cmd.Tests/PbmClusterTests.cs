@@ -8,7 +8,7 @@ namespace MtaCluster.Cmd.Tests;
 /// Two nodes on one PostgreSQL spool: either one answers for the whole cluster, with a line per
 /// member and the shards each owns, and the queue of mail accepted by the other.
 /// </summary>
-public sealed class PbmClusterTests : IAsyncLifetime
+public sealed partial class PbmClusterTests : IAsyncLifetime
 {
     private const int Shards = 32;
     private const string Token = "cluster-admin-token";
@@ -114,5 +114,8 @@ public sealed class PbmClusterTests : IAsyncLifetime
         var summary = await PbmAsync(admin2, "mta", "queue", "summary", "--json");
         Assert.Equal(0, summary.Code);
         Assert.Equal(2, JsonDocument.Parse(summary.Output).RootElement.GetProperty("recipients").GetProperty("pending").GetInt64());
+
+        // Last: it ends with n2 leaving the cluster.
+        await ControlPlaneAsync(admin1, admin2);
     }
 }
