@@ -105,7 +105,7 @@ public sealed partial class ClusterMember
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await RoundLocks.LimitWaitAsync(connection, transaction, _options.LockTimeout, cancellationToken);
-        string? state = await BeatAsync(connection, transaction, cancellationToken);
+        var (state, leaveRequested) = await BeatAsync(connection, transaction, cancellationToken);
         if (state is null || (!_leaving && state is MemberStates.Down or MemberStates.Removed))
         {
             // Failed out while alive (paused, partitioned, or the row was lost): peers may own these shards
@@ -115,6 +115,7 @@ public sealed partial class ClusterMember
             _heldEpochs.Clear();
             await RegisterAsync(connection, transaction, cancellationToken);
             state = MemberStates.Joining;
+            leaveRequested = false;
         }
         else if (state == MemberStates.Down)
         {
@@ -159,13 +160,28 @@ public sealed partial class ClusterMember
 
         _handOffsRequested.RemoveWhere(request => !_view.TryGetEpoch(request.Shard, out long held) || held != request.Epoch);
         Volatile.Write(ref _state, (int)MemberStates.Parse(state));
+        // Raised once: the host's stop (which leaves) is under way after the first.
+        if (leaveRequested && !_leaving && Interlocked.Exchange(ref _leaveRaised, 1) == 0)
+        {
+            _logger.LogInformation("Cluster member {Node}: an operator asked it to leave the cluster", NodeName);
+            _events.Post(new ClusterEvent(ClusterEventKind.LeaveRequested, -1, 0));
+        }
     }
 
-    private async Task<string?> BeatAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    // The heartbeat also publishes what the admin API of any node shows of this one, and reads back
+    // whether an operator asked this node to leave (a request written through another node).
+    private async Task<(string? State, bool LeaveRequested)> BeatAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("UPDATE nodes SET heartbeat_at = now() WHERE name = $1 RETURNING state", connection, transaction);
+        await using var command = new NpgsqlCommand("""
+            UPDATE nodes SET heartbeat_at = now(), admin_address = coalesce($2, admin_address), entities = $3
+            WHERE name = $1 RETURNING state, leave_requested_at IS NOT NULL AS leave_requested
+            """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = NodeName });
-        return await command.ExecuteScalarAsync(cancellationToken) as string;
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)AdminAddress ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)Entities ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return (null, false);
+        return (reader.GetString(0), reader.GetBoolean(1));
     }
 
     // Renews only what this node still believes it holds, with the epoch it took: a lease whose epoch

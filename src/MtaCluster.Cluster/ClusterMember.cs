@@ -36,6 +36,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
     private volatile bool _handOffAll;
     private volatile bool _stopped;
     private int _state = (int)MemberState.Joining;
+    private string? _adminAddress;
+    private int _entities = -1;
+    private int _leaveRaised;
     private int _disposed;
 
     public ClusterMember(ClusterMemberOptions options, ILogger<ClusterMember>? logger = null)
@@ -71,6 +74,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// <summary>The coordinator moved the shard: stop its entities, then call <see cref="ReleaseAsync"/>.</summary>
     public event Action<int>? HandOffRequested;
 
+    /// <summary>An operator asked (through any node) that this node leave: stop the node, which leaves gracefully.</summary>
+    public event Action? LeaveRequested;
+
     /// <summary>Raised after each round this node ran as coordinator.</summary>
     public event Action<CoordinatorRoundResult>? CoordinatorRoundCompleted;
 
@@ -85,6 +91,23 @@ public sealed partial class ClusterMember : IAsyncDisposable
     public bool IsCoordinator => !_stopped && _coordinator.IsCoordinator;
 
     public int HeldShardCount => _view.Count;
+
+    /// <summary>Where this node's admin endpoint listens, written with each heartbeat so any node can name it.</summary>
+    public string? AdminAddress
+    {
+        get => Volatile.Read(ref _adminAddress);
+        set => Volatile.Write(ref _adminAddress, value);
+    }
+
+    /// <summary>
+    /// This node's running entities as last counted (null: not known), written with each heartbeat so
+    /// any node's admin API shows every member's count without asking it.
+    /// </summary>
+    public int? Entities
+    {
+        get => Volatile.Read(ref _entities) is var n && n >= 0 ? n : null;
+        set => Volatile.Write(ref _entities, value ?? -1);
+    }
 
     /// <summary>The shards this node holds a lease on, for <see cref="IShardOwnership"/> in the shard regions.</summary>
     public ClusterShardOwnership Ownership { get; }
@@ -187,12 +210,14 @@ public sealed partial class ClusterMember : IAsyncDisposable
     private async Task RegisterAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            INSERT INTO nodes (name, state, joined_at, heartbeat_at, advertised) VALUES ($1, 'joining', now(), now(), $2)
+            INSERT INTO nodes (name, state, joined_at, heartbeat_at, advertised, admin_address) VALUES ($1, 'joining', now(), now(), $2, $3)
             ON CONFLICT (name) DO UPDATE
-            SET state = 'joining', joined_at = now(), heartbeat_at = now(), advertised = excluded.advertised
+            SET state = 'joining', joined_at = now(), heartbeat_at = now(), advertised = excluded.advertised,
+                admin_address = excluded.admin_address, entities = NULL, leave_requested_at = NULL
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = NodeName });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)_options.Advertised ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)AdminAddress ?? DBNull.Value });
         await command.ExecuteNonQueryAsync(cancellationToken);
         Volatile.Write(ref _state, (int)MemberState.Joining);
     }
@@ -209,6 +234,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
                 break;
             case ClusterEventKind.HandOffRequested:
                 HandOffRequested?.Invoke(clusterEvent.Shard);
+                break;
+            case ClusterEventKind.LeaveRequested:
+                LeaveRequested?.Invoke();
                 break;
             case ClusterEventKind.CoordinatorRound when clusterEvent.Round is { } round:
                 CoordinatorRoundCompleted?.Invoke(round);

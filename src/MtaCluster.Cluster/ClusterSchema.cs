@@ -5,7 +5,8 @@ namespace MtaCluster.Cluster;
 /// <summary>
 /// The cluster's tables: a lease row per shard (<c>shard_leases</c>: the holder, its fencing token
 /// <c>epoch</c> and the database-clock expiry, plus the coordinator's decision <c>allocated_to</c>), the
-/// members (<c>nodes</c>) and the coordinator's own lease (<c>cluster_coordinator</c>). The spool's fenced
+/// members (<c>nodes</c>, with what each publishes in its heartbeat for the admin API — its admin address
+/// and running entities — and an operator's request that it leave) and the coordinator's own lease (<c>cluster_coordinator</c>). The spool's fenced
 /// writes read <c>shard_leases (owner, epoch)</c> FOR KEY SHARE, so its first four columns are fixed.
 /// The unique index on (shard, epoch) makes the epoch a key column: a takeover, which bumps it, takes
 /// the row's FOR UPDATE lock and waits for fenced writes in flight, while a renewal or a coordinator's
@@ -27,6 +28,9 @@ public static class ClusterSchema
             joined_at timestamptz NOT NULL,
             heartbeat_at timestamptz NOT NULL,
             advertised text);
+        ALTER TABLE nodes ADD COLUMN IF NOT EXISTS admin_address text;
+        ALTER TABLE nodes ADD COLUMN IF NOT EXISTS entities integer;
+        ALTER TABLE nodes ADD COLUMN IF NOT EXISTS leave_requested_at timestamptz;
         CREATE TABLE IF NOT EXISTS cluster_coordinator (
             id integer PRIMARY KEY CHECK (id = 0), owner text, epoch bigint NOT NULL DEFAULT 0, expires_at timestamptz);
         """;
@@ -37,6 +41,8 @@ public static class ClusterSchema
            AND to_regclass('ux_shard_leases_epoch') IS NOT NULL
            AND EXISTS (SELECT 1 FROM pg_attribute
                        WHERE attrelid = to_regclass('shard_leases') AND attname = 'allocated_to' AND NOT attisdropped)
+           AND (SELECT count(*) FROM pg_attribute
+                WHERE attrelid = to_regclass('nodes') AND attname IN ('admin_address', 'entities', 'leave_requested_at') AND NOT attisdropped) = 3
         """;
 
     /// <summary>

@@ -25,6 +25,18 @@ public sealed class AdminClient(string endpoint, TokenSource token, TimeSpan? ti
     /// </summary>
     public async Task<(JsonElement Json, string Text)> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
+        var (_, json, text) = await SendAsync(method, path, body, [], cancellationToken).ConfigureAwait(false);
+        return (json, text);
+    }
+
+    /// <summary>
+    /// As <see cref="SendAsync(HttpMethod, string, object?, CancellationToken)"/>, but an answer with one of
+    /// <paramref name="alsoAccepted"/> (a refusal whose document says why, such as a reload's 422) is returned
+    /// with its status rather than thrown.
+    /// </summary>
+    public async Task<(int Status, JsonElement Json, string Text)> SendAsync(HttpMethod method, string path, object? body, int[] alsoAccepted,
+        CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null) request.Content = System.Net.Http.Json.JsonContent.Create(body, body.GetType(), options: BodyOptions);
         if (token.Token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
@@ -55,12 +67,12 @@ public sealed class AdminClient(string endpoint, TokenSource token, TimeSpan? ti
             {
                 throw new PbmException($"{endpoint}{path} answered {(int)response.StatusCode} with no JSON: {Shorten(text)}");
             }
-            if (!response.IsSuccessStatusCode)
+            if (!response.IsSuccessStatusCode && !alsoAccepted.Contains((int)response.StatusCode))
             {
                 var message = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("message", out var m) ? m.GetString() : Shorten(text);
                 throw new PbmException($"{message} ({(int)response.StatusCode} from {endpoint})");
             }
-            return (json, text);
+            return ((int)response.StatusCode, json, text);
         }
     }
 

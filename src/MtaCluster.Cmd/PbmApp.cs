@@ -83,6 +83,9 @@ public sealed partial class PbmApp(TextReader input, TextWriter output, TextWrit
         Palettes.QueuePurge.Add(root, kit);
         Palettes.MessageActions.Add(root, kit);
         Palettes.EventsPalette.Add(root, kit);
+        Palettes.ConfigPalette.Add(root, kit);
+        Palettes.ShardingPalette.Add(root, kit);
+        Palettes.SpoolPalette.Add(root, kit);
         return root;
     }
 

@@ -24,6 +24,7 @@ public sealed class PbmCommandKit(
     public IAnsiConsole Console => console;
     public TextWriter Output => output;
     public TextWriter Error => error;
+    public string WorkingDirectory => workingDirectory;
 
     /// <summary>A client for this invocation's endpoint and token.</summary>
     public AdminClient Client(ParseResult result) =>

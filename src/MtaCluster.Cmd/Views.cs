@@ -15,7 +15,7 @@ public static partial class Views
         {
             var entities = node.GetProperty("entities").ValueKind == JsonValueKind.Number ? node.GetProperty("entities").GetInt32().ToString(CultureInfo.InvariantCulture) : "-";
             console.WriteLine(string.Join(" | ",
-                $"{Text(node, "name")} ({Text(node, "address")})",
+                $"{Text(node, "name")} ({Text(node, "admin_address", Text(node, "address"))})",
                 Text(node, "state"),
                 $"{node.GetProperty("shards").GetInt32()} shards",
                 $"{entities} entities",

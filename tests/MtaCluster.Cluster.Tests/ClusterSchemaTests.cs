@@ -54,6 +54,24 @@ public sealed class ClusterSchemaTests(PostgresFixture postgres) : IClassFixture
     }
 
     [Fact]
+    public async Task The_schema_adds_the_published_status_columns_to_a_nodes_table_of_an_earlier_release()
+    {
+        string connectionString = await Server.CreateDatabaseAsync();
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await ClusterSchema.EnsureAsync(dataSource, 16);
+        // The nodes table as releases before the admin API's cluster view made it (every other table complete).
+        await Server.PsqlAsync(database, "ALTER TABLE nodes DROP COLUMN admin_address, DROP COLUMN entities, DROP COLUMN leave_requested_at");
+
+        await ClusterSchema.EnsureAsync(dataSource, 16);
+
+        Assert.Equal("admin_address,entities,leave_requested_at", (await Server.PsqlAsync(database, """
+            SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns
+            WHERE table_name = 'nodes' AND column_name IN ('admin_address', 'entities', 'leave_requested_at')
+            """)).Trim());
+    }
+
+    [Fact]
     public async Task A_node_joining_a_running_cluster_creates_nothing_and_waits_for_no_lock_the_members_hold()
     {
         string connectionString = await Server.CreateDatabaseAsync();

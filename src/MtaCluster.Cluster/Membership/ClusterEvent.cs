@@ -6,6 +6,7 @@ internal enum ClusterEventKind
     ShardLost,
     HandOffRequested,
     CoordinatorRound,
+    LeaveRequested,
 }
 
 /// <summary>A change of this node's shards, queued by the loops and raised by <see cref="ClusterEventDispatcher"/>.</summary>

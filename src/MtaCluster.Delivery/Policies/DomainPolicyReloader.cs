@@ -14,12 +14,19 @@ public sealed class DomainPolicyReloader(DomainPolicyHolder holder, string? path
     public string? Path { get; } = path;
 
     /// <summary>Returns what changed, or null when the file was refused (or there is none).</summary>
-    public DomainPolicyChanges? Reload()
+    public DomainPolicyChanges? Reload() => ReloadWithOutcome().Changes;
+
+    /// <summary>
+    /// The same reload, saying why a file was refused (for an operator who asked through the admin
+    /// API and must see the key); <see cref="DomainPolicyReloadOutcome.Applied"/> is false when there
+    /// is no file or it was refused.
+    /// </summary>
+    public DomainPolicyReloadOutcome ReloadWithOutcome()
     {
         if (Path is null)
         {
             logger.LogInformation("no domains.yaml was loaded at start; the built-in defaults stay in force");
-            return null;
+            return new DomainPolicyReloadOutcome(false, null, null);
         }
         DomainPolicyConfiguration configuration;
         try
@@ -29,7 +36,7 @@ public sealed class DomainPolicyReloader(DomainPolicyHolder holder, string? path
         catch (DomainPolicyConfigException ex)
         {
             logger.LogError("{File} reload refused, the policy in force stays: {Error}", System.IO.Path.GetFileName(Path), ex.Message);
-            return null;
+            return new DomainPolicyReloadOutcome(false, null, ex);
         }
         var previous = holder.Replace(configuration);
         var changes = DomainPolicyChanges.Between(previous.Configuration, configuration);
@@ -40,6 +47,9 @@ public sealed class DomainPolicyReloader(DomainPolicyHolder holder, string? path
             logger.LogWarning("{File}: the domains listed under mx-patterns changed; their placement takes effect at restart "
                 + "(until then the group's limits hold per node for the domains added or moved)", System.IO.Path.GetFileName(Path));
         }
-        return changes;
+        return new DomainPolicyReloadOutcome(true, changes, null);
     }
 }
+
+/// <summary>A reload of domains.yaml: put in force (with what changed), or refused (with the loader's errors).</summary>
+public sealed record DomainPolicyReloadOutcome(bool Applied, DomainPolicyChanges? Changes, DomainPolicyConfigException? Refusal);

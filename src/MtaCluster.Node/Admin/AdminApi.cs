@@ -83,12 +83,12 @@ public sealed class AdminApi(
         if (cluster is null)
         {
             return new ClusterView("sqlite", sharding.MaxShards,
-                [new ClusterNodeView(node.EffectiveName, ListenAddress, "up", sharding.MaxShards, entities, _upSince, Self: true)]);
+                [new ClusterNodeView(node.EffectiveName, ListenAddress, "up", sharding.MaxShards, entities, _upSince, Self: true, AdminAddress: ListenAddress)]);
         }
         var members = await cluster.GetMembersAsync(cancellationToken).ConfigureAwait(false);
         return new ClusterView("postgresql", sharding.MaxShards, members
             .Select(m => m.Name == node.EffectiveName
-                ? m with { Address = ListenAddress, Entities = entities, Self = true }
+                ? m with { Address = ListenAddress, Entities = entities, Self = true, AdminAddress = ListenAddress }
                 : m)
             .ToList());
     }

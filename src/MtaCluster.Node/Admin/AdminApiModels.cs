@@ -6,8 +6,10 @@ namespace MtaCluster.Node.Admin;
 // The admin API's documents. Times are UTC (ISO 8601); ages are whole seconds; keys are snake_case (AdminJson).
 
 /// <param name="Address">Where the node's admin endpoint listens, for this node; the node's advertised listeners for the others.</param>
-/// <param name="Entities">Running domain and message entities; null for another node (not asked).</param>
-public sealed record ClusterNodeView(string Name, string Address, string State, int Shards, int? Entities, DateTimeOffset UpSince, bool Self);
+/// <param name="Entities">Running domain and message entities (another node's as its last heartbeat published them); null when not known.</param>
+/// <param name="AdminAddress">Where the node's admin endpoint listens (published in its heartbeat), so pbm can reach any member.</param>
+public sealed record ClusterNodeView(string Name, string Address, string State, int Shards, int? Entities, DateTimeOffset UpSince, bool Self,
+    string? AdminAddress = null);
 
 public sealed record ClusterView(string Store, int MaxShards, IReadOnlyList<ClusterNodeView> Nodes);
 

@@ -43,7 +43,7 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
     private readonly TimeSpan _leaveTimeout;
 
     public ClusterService(ClusterMember member, DeliveryEngine engine, ClusterOptions options, PostgresWakeListenerOptions listenerOptions,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory, IHostApplicationLifetime? lifetime = null)
     {
         // Long enough for a hand-off's transactions on the wire to finish (their grace on stop) after the
         // coordinator moved the shard; the host's bound for stopping has this added (NodeHost).
@@ -58,6 +58,12 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
         _member.ShardAcquired += (shard, epoch) => Enqueue(shard, () => OnAcquiredAsync(shard, epoch));
         _member.HandOffRequested += shard => Enqueue(shard, () => OnHandOffAsync(shard));
         _member.ShardLost += shard => Enqueue(shard, () => OnLostAsync(shard));
+        // `pbm cluster leave` through any node: this node stops as on SIGTERM, and stopping leaves (StopAsync).
+        _member.LeaveRequested += () =>
+        {
+            LogLeaveRequested(_member.NodeName);
+            lifetime?.StopApplication();
+        };
     }
 
     /// <summary>How long leaving may take: the coordinator's rounds, then every hand-off.</summary>
@@ -293,6 +299,9 @@ public sealed partial class ClusterService : IHostedLifecycleService, IAsyncDisp
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {Node} asked to leave the cluster (pbm cluster leave): stopping, as on SIGTERM")]
+    private partial void LogLeaveRequested(string node);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node {Node} joining the cluster")]
     private partial void LogJoining(string node);

@@ -17,6 +17,10 @@ public static partial class DomainPolicyErrorLine
         return first with { Problem = $"{first.Problem} (1 of {errors.Count} errors in the file)" };
     }
 
+    /// <summary>Every error of a refused file, each as its own line (the admin API lists them all).</summary>
+    public static IReadOnlyList<ConfigurationError> All(DomainPolicyConfigException ex) =>
+        ex.Errors.Select(e => ToError(ex.Source, e)).ToList();
+
     private static ConfigurationError ToError(string source, string error)
     {
         var match = Positioned().Match(error);

@@ -29,8 +29,15 @@ public sealed class NodeConfigurationReloader(
     /// <summary>Keys listed in one log line; the rest are counted.</summary>
     private const int MaxKeysShown = 10;
 
-    /// <summary>Returns false when the configuration was refused (the settings in force stay).</summary>
-    public async Task<bool> ReloadAsync(CancellationToken cancellationToken)
+    /// <summary>The node's configuration files, as the reload reads them again.</summary>
+    public IReadOnlyList<string> Files =>
+        configuration.Providers.OfType<FileConfigurationProvider>()
+            .Select(p => p.Source.FileProvider?.GetFileInfo(p.Source.Path ?? "").PhysicalPath ?? p.Source.Path ?? "")
+            .Where(p => p.Length > 0)
+            .ToList();
+
+    /// <summary>Not applied, with the reasons, when the configuration was refused (the settings in force stay).</summary>
+    public async Task<NodeConfigurationReloadOutcome> ReloadAsync(CancellationToken cancellationToken)
     {
         IReadOnlyDictionary<string, string> candidate;
         TenantDirectory reloadedTenants;
@@ -41,11 +48,19 @@ public sealed class NodeConfigurationReloader(
             // What the start-up check does not cover (a name listed twice in different spellings) the directory refuses.
             reloadedTenants = new TenantDirectory(Configuration.NodeConfigurationSections.Bind<TenantsOptions>(root));
         }
+        catch (RefusedException ex)
+        {
+            logger.LogError("node configuration reload refused, the settings in force stay: {Error}", Configuration.NodeConfigurationValidator.FirstOf(ex.Errors));
+            return new NodeConfigurationReloadOutcome(false, ex.Errors);
+        }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or InvalidOperationException or ArgumentException
             or Configuration.ConfigurationErrorException)
         {
             logger.LogError("node configuration reload refused, the settings in force stay: {Error}", Describe(ex));
-            return false;
+            var error = ex is Configuration.ConfigurationErrorException c
+                ? c.Error
+                : new Configuration.ConfigurationError(Files.Count > 0 ? Files[^1] : "node configuration", null, null, Describe(ex));
+            return new NodeConfigurationReloadOutcome(false, [error]);
         }
 
         var running = Flatten(configuration);
@@ -66,7 +81,7 @@ public sealed class NodeConfigurationReloader(
         {
             logger.LogWarning("node configuration: changed since start, takes effect only after a restart: {Changes}", Describe(restart));
         }
-        return true;
+        return new NodeConfigurationReloadOutcome(true, [], restart.Select(c => c.Key).ToList());
     }
 
     private void ApplyTenants(TenantDirectory reloaded)
@@ -110,7 +125,7 @@ public sealed class NodeConfigurationReloader(
         // file the node would refuse to start with is refused here too; then every section must bind.
         var errors = Configuration.NodeConfigurationValidator.Validate(candidate);
         if (errors.Count > 0)
-            throw new InvalidDataException(Configuration.NodeConfigurationValidator.FirstOf(errors));
+            throw new RefusedException(errors);
         foreach (var (section, type) in Configuration.NodeConfigurationSections.OptionTypes)
             candidate.GetSection(section).Get(type);
         return candidate;
@@ -165,4 +180,12 @@ public sealed class NodeConfigurationReloader(
         }
         return string.Join(": ", parts);
     }
+
+    private sealed class RefusedException(IReadOnlyList<Configuration.ConfigurationError> errors) : Exception(Configuration.NodeConfigurationValidator.FirstOf(errors))
+    {
+        public IReadOnlyList<Configuration.ConfigurationError> Errors { get; } = errors;
+    }
 }
+
+/// <summary>A reload of the node's configuration: applied (and which changed keys wait for a restart), or refused with its errors.</summary>
+public sealed record NodeConfigurationReloadOutcome(bool Applied, IReadOnlyList<Configuration.ConfigurationError> Errors, IReadOnlyList<string>? RestartNeeded = null);

@@ -75,7 +75,8 @@ public static class NodeHost
         builder.Services.AddSingleton(sp => new NodeConfigurationReloader(configuration, logging, sp.GetRequiredService<DeliveryOptions>(),
             sp.GetRequiredService<DeliveryEngine>(), sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MtaCluster.Node.Reload")));
         // Early, so a SIGHUP while the node starts is a reload, not the runtime's default exit.
-        builder.Services.AddHostedService<ReloadService>();
+        builder.Services.AddSingleton<ReloadService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReloadService>());
         builder.Services.AddSingleton(sp => ActorSystem.Create(nodeOptions.EffectiveName, loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService<ActorSystemService>();
 
@@ -180,8 +181,26 @@ public static class NodeHost
         services.AddSingleton(sp => new MessageOperatorActions(sp.GetRequiredService<DeliveryEngine>()));
         services.AddSingleton<IAdminRoutes, MessageActionRoutes>();
         services.AddSingleton<IAdminRoutes>(sp => new EventRoutes(sp.GetRequiredService<AccountingEventFeed>()));
+        // The control plane's route groups: config reload, the cluster's leader/leave/down, the shard regions, spool backup.
+        services.AddSingleton<IAdminRoutes>(sp => new ConfigAdminRoutes(sp.GetRequiredService<ReloadService>()));
+        services.AddSingleton<IAdminRoutes>(sp => new ClusterAdminRoutes(sp.GetRequiredService<AdminApi>(), node, sp.GetService<IClusterStatusSource>()));
+        services.AddSingleton<IAdminRoutes>(sp =>
+        {
+            var maxShards = sp.GetRequiredService<ShardingOptions>().MaxShards;
+            var member = clustered ? sp.GetRequiredService<ClusterMember>() : null;
+            return new ShardingAdminRoutes(sp.GetRequiredService<AdminApi>(), sp.GetRequiredService<DeliveryEngine>(), sp.GetRequiredService<IQueueStore>(),
+                sp.GetRequiredService<ShardingOptions>(), sp.GetRequiredService<DomainPlacement>(), node,
+                member is null ? () => maxShards : () => member.HeldShardCount, sp.GetService<IClusterStatusSource>());
+        });
+        services.AddSingleton<IAdminRoutes>(_ => new SpoolAdminRoutes(spool, node));
         services.AddSingleton<AdminEndpointService>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminEndpointService>());
+        if (clustered)
+        {
+            // After the endpoint has bound: the heartbeat publishes its address and this node's entities for the other nodes.
+            services.AddHostedService(sp => new ClusterStatusPublisher(sp.GetRequiredService<ClusterMember>(), sp.GetRequiredService<AdminApi>(),
+                sp.GetRequiredService<ClusterOptions>()));
+        }
     }
 
     private static void AddClusterMember(IServiceCollection services, IConfigurationRoot configuration, NodeOptions node, ShardingOptions sharding, SpoolOptions spool)
