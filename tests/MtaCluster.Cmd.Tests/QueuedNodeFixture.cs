@@ -28,9 +28,6 @@ public sealed class QueuedNodeFixture : IAsyncLifetime
 
     public string Token { get; private set; } = "";
 
-    /// <summary>The node's relay listener, for tests that queue mail of their own.</summary>
-    public int SmtpPort { get; private set; }
-
     /// <summary>The queue id of the message to a@big.test, b@big.test and c@small.test.</summary>
     public string MessageId { get; private set; } = "";
 
