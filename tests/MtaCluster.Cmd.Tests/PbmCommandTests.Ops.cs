@@ -11,9 +11,16 @@ public sealed partial class PbmCommandTests
     {
         var file = Path.Combine(node.Directory, "domains.yaml");
         var original = await File.ReadAllTextAsync(file);
+        // The fixture's file may already have a domains: map; the entry goes into it either way.
+        string WithEntry(string entry) => original.Contains("domains:\n", StringComparison.Ordinal)
+            ? original.Replace("domains:\n", "domains:\n" + entry, StringComparison.Ordinal)
+            : original + "domains:\n" + entry;
+        var domainsLine = original.Contains("domains:\n", StringComparison.Ordinal)
+            ? original[..original.IndexOf("domains:\n", StringComparison.Ordinal)].Split('\n').Length
+            : original.Split('\n').Length;
         try
         {
-            await File.WriteAllTextAsync(file, original + "domains:\n  reload.test:\n    max-connections: 3\n");
+            await File.WriteAllTextAsync(file, WithEntry("  reload.test:\n    max-connections: 3\n"));
             var good = await PbmAsync(WithToken("mta", "config", "reload"));
             Assert.True(good.ExitCode == 0, good.Error + good.Output);
             Assert.Contains($"reloaded {file}", good.Output);
@@ -22,7 +29,7 @@ public sealed partial class PbmCommandTests
             Assert.Equal(3, policy.GetProperty("max_connections").GetInt32());
 
             // A misspelt key: refused with the key and its line named, and the entry in force stays.
-            await File.WriteAllTextAsync(file, original + "domains:\n  reload.test:\n    max-conections: 5\n");
+            await File.WriteAllTextAsync(file, WithEntry("  reload.test:\n    max-conections: 5\n"));
             var bad = await PbmAsync(WithToken("mta", "config", "reload"));
             Assert.Equal(1, bad.ExitCode);
             Assert.Contains("max-conections", bad.Output);
@@ -32,7 +39,7 @@ public sealed partial class PbmCommandTests
             var error = Assert.Single(JsonDocument.Parse(refused.Output).RootElement.GetProperty("errors").EnumerateArray());
             Assert.Equal(file, error.GetProperty("file").GetString());
             Assert.Contains("max-conections", error.GetProperty("key").GetString());
-            Assert.Equal(original.Split('\n').Length + 2, error.GetProperty("line").GetInt32());
+            Assert.Equal(domainsLine + 2, error.GetProperty("line").GetInt32());
             policy = Json(await PbmAsync(WithToken("mta", "queue", "show", "reload.test", "--json"))).GetProperty("policy");
             Assert.Equal(3, policy.GetProperty("max_connections").GetInt32());
         }
