@@ -14,7 +14,7 @@ internal sealed class SqlitePurgeDomainOperation(string domain, DateTimeOffset n
     {
         // Everything is computed afresh: a batch rolled back and rerun runs this again.
         var purged = new List<PurgedRecipient>();
-        foreach (var row in writer.Query(SqliteSchema.PurgeDomainPart, [("$domain", domain), ("$limit", limit)]))
+        foreach (var row in writer.QueryRows(SqliteSchema.PurgeDomainPart, [("$domain", domain), ("$limit", limit)]))
             purged.Add(new PurgedRecipient((long)row[0]!, (string)row[1]!, (string)row[2]!));
         var removed = 0;
         var completed = new List<CompletedMessage>();

@@ -335,24 +335,6 @@ internal sealed partial class SqliteSpoolWriter : IAsyncDisposable
         return command.ExecuteNonQuery();
     }
 
-    /// <summary>Runs a statement that returns rows (a DELETE ... RETURNING) in the open transaction; each row's values in column order.</summary>
-    internal List<object?[]> Query(string sql, (string Name, object? Value)[] parameters)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        using var reader = command.ExecuteReader();
-        var rows = new List<object?[]>();
-        while (reader.Read())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows.Add(row);
-        }
-        return rows;
-    }
-
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
