@@ -118,6 +118,14 @@ for counts in "$results"/*.counts; do
   [ "$f" -gt 0 ] && failed_projects+=("$(basename "$counts" .counts)")
 done
 
+# Each failure's message and the top of its stack, so a red run says what broke without its logs.
+for name in "${failed_projects[@]}"; do
+  log "failures in $name"
+  awk '/^ *Failed [A-Za-z]/ { show = 1; lines = 0 }
+       /^ *(Passed|Skipped) [A-Za-z]/ { show = 0 }
+       show && lines < 30 { print; lines++ }' "$results/$name.log"
+done
+
 log "summary"
 if [ ${#failed_projects[@]} -gt 0 ]; then echo "failing projects: ${failed_projects[*]}"; fi
 echo "tests: $total_passed passed, $total_failed failed, $total_skipped skipped"

@@ -41,6 +41,7 @@ public sealed partial class ClusterMember
         _logger.LogInformation("Cluster member {Node} leaving with {Shards} shards to hand off", NodeName, _view.Count);
         bool clean = await WaitUntilNoShardsAsync(Max(deadline - DateTime.UtcNow, TimeSpan.Zero), cancellationToken);
         if (!clean) DropAll("the leave timed out before it was handed off");
+        else clean = await WaitForReleasesAsync(Max(deadline - DateTime.UtcNow, TimeSpan.Zero), cancellationToken);
 
         await StopLoopsAsync();
         await WithRetriesAsync(async bounded =>
@@ -74,6 +75,22 @@ public sealed partial class ClusterMember
                 _logger.LogWarning(exception, "Cluster member {Node}: a step of leaving failed; trying again", NodeName);
                 await Task.Delay(_options.HeartbeatInterval, cancellationToken);
             }
+        }
+    }
+
+    // A shard leaves the view before its lease is cleared: the node must not call itself removed (and
+    // exit) while clearing a lease, or the next owner waits for it to lapse.
+    private async Task<bool> WaitForReleasesAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WhenReleasesDone().WaitAsync(timeout, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Cluster member {Node}: its last leases were not cleared within the leave's time; they will lapse", NodeName);
+            return false;
         }
     }
 

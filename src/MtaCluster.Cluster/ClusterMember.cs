@@ -28,6 +28,9 @@ public sealed partial class ClusterMember : IAsyncDisposable
     private readonly PauseGate _pause = new(loops: 2);
     private readonly SemaphoreSlim _membershipLock = new(1, 1);
     private readonly SemaphoreSlim _releases = new(4, 4);
+    private readonly Lock _releaseGate = new();
+    private int _releasesInFlight;
+    private TaskCompletionSource _releasesDone = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly long _beliefTicks;
     private Task _heartbeatLoop = Task.CompletedTask;
@@ -144,6 +147,20 @@ public sealed partial class ClusterMember : IAsyncDisposable
     /// </summary>
     public async Task<bool> ReleaseAsync(int shard, CancellationToken cancellationToken = default)
     {
+        // Counted before the shard leaves the view: a leave that sees the view empty waits for this too.
+        BeginRelease();
+        try
+        {
+            return await ReleaseLeaseAsync(shard, cancellationToken);
+        }
+        finally
+        {
+            EndRelease();
+        }
+    }
+
+    private async Task<bool> ReleaseLeaseAsync(int shard, CancellationToken cancellationToken)
+    {
         long epoch = _view.Remove(shard);
         if (epoch == 0) return false;
         // A leave hands hundreds of shards off at once: a few connections release them in turn, rather
@@ -173,6 +190,30 @@ public sealed partial class ClusterMember : IAsyncDisposable
         {
             _releases.Release();
         }
+    }
+
+    private void BeginRelease()
+    {
+        lock (_releaseGate)
+        {
+            if (_releasesInFlight++ == 0) _releasesDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    private void EndRelease()
+    {
+        TaskCompletionSource? done = null;
+        lock (_releaseGate)
+        {
+            if (--_releasesInFlight == 0) done = _releasesDone;
+        }
+        done?.TrySetResult();
+    }
+
+    /// <summary>Completes when no <see cref="ReleaseAsync"/> is under way.</summary>
+    private Task WhenReleasesDone()
+    {
+        lock (_releaseGate) return _releasesInFlight == 0 ? Task.CompletedTask : _releasesDone.Task;
     }
 
     /// <summary>Test hook: freezes the heartbeat and the self-fencing watchdog (as SIGSTOP would), once both are parked.</summary>

@@ -11,7 +11,9 @@ namespace MtaCluster.Cmd;
 /// command an interactive prompt. Exit codes: 0 done, 1 failed (the endpoint unreachable, the token
 /// refused, the thing asked for not there), 2 not understood.
 /// </summary>
-public sealed partial class PbmApp(TextReader input, TextWriter output, TextWriter error, Func<string, string?> environment, string workingDirectory)
+/// <param name="editor">Reads the prompt's lines key by key on a terminal; null reads them from <paramref name="input"/>.</param>
+public sealed partial class PbmApp(TextReader input, TextWriter output, TextWriter error, Func<string, string?> environment, string workingDirectory,
+    LineEditor? editor = null)
 {
     public const string DefaultEndpoint = "127.0.0.1:9110";
     public const int Ok = 0, Failed = 1, Usage = 2;
@@ -19,7 +21,9 @@ public sealed partial class PbmApp(TextReader input, TextWriter output, TextWrit
     private readonly IAnsiConsole _console = CreateConsole(output);
 
     public static Task<int> RunAsync(string[] args) =>
-        new PbmApp(Console.In, Console.Out, Console.Error, Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory()).RunAsync(args, CancellationToken.None);
+        new PbmApp(Console.In, Console.Out, Console.Error, Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory(),
+            // Typed at a terminal: edited with the arrow keys. Piped in: read as lines.
+            Console.IsInputRedirected || Console.IsOutputRedirected ? null : LineEditor.ForConsole()).RunAsync(args, CancellationToken.None);
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -96,9 +100,17 @@ public sealed partial class PbmApp(TextReader input, TextWriter output, TextWrit
         var last = Ok;
         while (!cancellationToken.IsCancellationRequested)
         {
-            await output.WriteAsync(prompt).ConfigureAwait(false);
-            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            var line = await input.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            string? line;
+            if (editor is not null)
+            {
+                line = await editor.ReadLineAsync(prompt, history.Entries, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await output.WriteAsync(prompt).ConfigureAwait(false);
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                line = await input.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            }
             if (line is null) break;
             line = line.Trim();
             if (line.Length == 0) continue;

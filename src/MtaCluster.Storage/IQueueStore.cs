@@ -28,12 +28,17 @@ public partial interface IQueueStore : IAsyncDisposable
     /// <summary>Pending recipients of one shard whose next attempt is due (at or before <paramref name="now"/>), oldest first, then in storing order: a range scan on (shard, state, next_attempt_at).</summary>
     Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsAsync(int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Pending recipients of one destination domain whose next attempt is due, oldest first.</summary>
+    /// <summary>
+    /// Pending recipients of one destination domain whose next attempt is due, oldest first; none while
+    /// the domain's suspension (<see cref="SuspendDomainAsync"/>) is in force at <paramref name="now"/>.
+    /// </summary>
     Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsForDomainAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Pending recipients of one destination's (lane, tenant) queue whose next attempt is due, oldest
-    /// first: a range scan on (domain, state, lane, tenant, next_attempt_at).
+    /// first: a range scan on (domain, state, lane, tenant, next_attempt_at). None while the domain's
+    /// suspension is in force at <paramref name="now"/>: read with the rows, it holds whatever the caller
+    /// last heard of it.
     /// </summary>
     Task<IReadOnlyList<QueuedRecipient>> GetDueRecipientsForDomainAsync(string domain, DeliveryLane lane, string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 

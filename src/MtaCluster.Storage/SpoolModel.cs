@@ -149,7 +149,14 @@ public sealed record DomainPurge(string Domain, IReadOnlyList<PurgedRecipient> R
 }
 
 /// <summary>A pending recipient a purge deleted: enough for an accounting line.</summary>
-public sealed record PurgedRecipient(long RecipientId, string MessageId, string Address);
+public sealed record PurgedRecipient(
+    long RecipientId,
+    string MessageId,
+    string Address,
+    int Attempts,
+    DateTimeOffset QueuedAt,
+    DeliveryLane Lane = DeliveryLane.Bulk,
+    string Tenant = SpoolMessage.DefaultTenant);
 
 /// <summary>
 /// A message whose every recipient is final: recorded in the same transaction as its last

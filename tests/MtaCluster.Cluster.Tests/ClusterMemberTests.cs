@@ -190,6 +190,46 @@ public sealed class ClusterMemberTests(PostgresFixture postgres) : IClassFixture
     }
 
     [Fact]
+    public async Task A_leave_is_not_over_while_a_lease_it_handed_off_is_still_being_cleared()
+    {
+        // A failure timeout long enough that the held row lock below does not time the release out.
+        await using var cluster = new ClusterHarness(await postgres.Server.CreateDatabaseAsync(), failureTimeout: TimeSpan.FromSeconds(15));
+        var members = await cluster.StartInOrderAsync("alone");
+        await Poll.UntilAsync(() => cluster.SettledAsync(members), Patience, "one member settled");
+
+        // Clearing shard 0's lease waits for an advisory lock another session holds; the leases' renewals,
+        // which the hand-offs wait on, do not.
+        await cluster.ExecuteAsync("""
+            CREATE FUNCTION hold_release() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.owner IS NULL AND OLD.shard = 0 THEN
+                    PERFORM pg_advisory_xact_lock(4242);
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER hold_release BEFORE UPDATE ON shard_leases FOR EACH ROW EXECUTE FUNCTION hold_release();
+            """);
+        await using var blocker = new Npgsql.NpgsqlConnection(cluster.ConnectionString);
+        await blocker.OpenAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(4242)", blocker))
+            await hold.ExecuteNonQueryAsync();
+
+        var leave = members[0].LeaveAsync(TimeSpan.FromSeconds(60));
+        await Poll.UntilAsync(async () => members[0].HeldShardCount == 0 && await cluster.ScalarAsync(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE shard_leases SET owner = NULL%'") == "1",
+            Patience, "every shard out of the view, shard 0's release waiting for the row");
+        // Given time to finish if it would, the leave must still be waiting: the node is not gone yet.
+        await Task.WhenAny(leave, Task.Delay(TimeSpan.FromSeconds(2)));
+        Assert.False(leave.IsCompleted, "the leave ended while a lease was still being cleared");
+        Assert.NotEqual("removed", await cluster.ScalarAsync("SELECT state FROM nodes WHERE name = 'alone'"));
+
+        await using (var let = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock(4242)", blocker))
+            await let.ExecuteNonQueryAsync();
+        Assert.True(await leave);
+        Assert.Equal("0", await cluster.ScalarAsync("SELECT count(*) FROM shard_leases WHERE owner IS NOT NULL"));
+    }
+
+    [Fact]
     public async Task A_leave_whose_hand_offs_never_finish_times_out_drops_its_shards_and_leaves_them_to_lapse()
     {
         await using var cluster = new ClusterHarness(await postgres.Server.CreateDatabaseAsync(), releaseOnHandOff: false);

@@ -10,7 +10,51 @@ public sealed partial class PbmClusterTests
     private static JsonElement Member(JsonElement cluster, string name) =>
         cluster.GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("name").GetString() == name);
 
-    private async Task ControlPlaneAsync(string admin1, string admin2)
+    /// <summary>
+    /// <c>events tail --all</c> asked of n1 streams n2's records too, from the admin address n2 publishes:
+    /// mail accepted by n1 for a domain n2 owns is attempted (and deferred) by n2 alone.
+    /// </summary>
+    private static async Task EventsFromEveryNodeAsync(string admin1, int smtp1)
+    {
+        string? domain = null;
+        for (var i = 0; domain is null; i++)
+        {
+            Assert.True(i < 500, "no domain of d0.test to d499.test is owned by n2");
+            var owner = JsonDocument.Parse((await PbmAsync(admin1, "cluster-sharding", "shard-owner", $"d{i}.test", "--json")).Output).RootElement;
+            if (owner.GetProperty("owner").GetString() == "n2") domain = $"d{i}.test";
+        }
+
+        var screen = new StringWriter();
+        var output = TextWriter.Synchronized(screen);
+        var errors = new StringWriter();
+        var error = TextWriter.Synchronized(errors);
+        // A synchronized writer locks itself while it writes.
+        string Read(TextWriter writer, StringWriter inner)
+        {
+            lock (writer) return inner.ToString();
+        }
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(180));
+        var app = new PbmApp(new StringReader(""), output, error, _ => null, Path.GetTempPath());
+        var tail = app.RunAsync([admin1, "mta", "events", "tail", "--all", "--domain", domain, "--token", Token], stop.Token);
+        await Poll.UntilAsync(() => Task.FromResult(tail.IsCompleted || Read(error, errors).Contains("tailing events from ")), TimeSpan.FromSeconds(60), "the tail under way");
+        Assert.False(tail.IsCompleted, Read(error, errors));
+        var from = Read(error, errors);
+        Assert.Contains("n1", from);
+        Assert.Contains("n2", from);
+
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        await using (var client = await LineSmtpClient.ConnectAsync(smtp1, timeout.Token))
+        {
+            await client.CommandAsync("EHLO app.example.com", timeout.Token);
+            await client.SendAsync("app@example.com", [$"x@{domain}"], System.Text.Encoding.ASCII.GetBytes("From: <app@example.com>\r\nSubject: tail\r\n\r\nwatched\r\n"), timeout.Token);
+        }
+        await Poll.UntilAsync(() => Task.FromResult(Read(output, screen).Split('\n').Any(l => l.StartsWith("[n2] ", StringComparison.Ordinal)
+            && l.Contains($"deferred   x@{domain}", StringComparison.Ordinal))), TimeSpan.FromSeconds(60), $"n2's deferral of x@{domain} in n1's tail");
+        await stop.CancelAsync();
+        Assert.Equal(PbmApp.Ok, await tail);
+    }
+
+    private async Task ControlPlaneAsync(string admin1, string admin2, int smtp1)
     {
         // Each node's heartbeat publishes its admin address and entities: either node shows both for the other.
         await Poll.UntilAsync(async () =>
@@ -44,6 +88,8 @@ public sealed partial class PbmClusterTests
         Assert.Equal("n1", owner1.GetProperty("answered_by").GetString());
         var stats = JsonDocument.Parse((await PbmAsync(admin2, "cluster-sharding", "region-stats", "-r", "domain", "--json")).Output).RootElement;
         Assert.Equal(Shards, stats.GetProperty("members").EnumerateArray().Sum(m => m.GetProperty("shards").GetArrayLength()));
+
+        await EventsFromEveryNodeAsync(admin1, smtp1);
 
         // A node still heartbeating is not downed: that is what leave is for.
         var down = await PbmAsync(admin1, "cluster", "down", "n2");

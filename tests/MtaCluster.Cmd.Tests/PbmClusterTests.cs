@@ -142,7 +142,7 @@ public sealed partial class PbmClusterTests : IAsyncLifetime
         var top = JsonDocument.Parse((await PbmAsync(admin1, "mta", "queue", "top", "--json")).Output).RootElement;
         Assert.Equal(["example.com"], top.GetProperty("domains").EnumerateArray().Select(d => d.GetProperty("domain").GetString()));
         // Last: it ends with n2 leaving the cluster.
-        await ControlPlaneAsync(admin1, admin2);
+        await ControlPlaneAsync(admin1, admin2, smtp1);
     }
 
     private static async Task<int[]> AttemptsAsync(string admin, string id)

@@ -97,6 +97,11 @@ public sealed partial class PbmCommandTests
         var summary = Json(await PbmAsync(WithToken("mta", "queue", "summary", "--json")));
         Assert.Equal(4, summary.GetProperty("recipients").GetProperty("pending").GetInt64());
         Assert.Equal(2, summary.GetProperty("messages").GetInt64());
+        // Each deleted recipient's end is in the accounting log, as no DSN tells of it.
+        await Poll.UntilAsync(() => Task.FromResult(node.RemovedRecordsOf("purge.test").Count == 3), TimeSpan.FromSeconds(30), "the purge's accounting records");
+        Assert.Equal(["p1@purge.test", "p2@purge.test", "p3@purge.test"],
+            node.RemovedRecordsOf("purge.test").Select(r => r.GetProperty("recipient").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(node.RemovedRecordsOf("purge.test"), r => Assert.Equal(JsonValueKind.Null, r.GetProperty("reply").ValueKind));
 
         var json = Json(await PbmAsync(WithToken("mta", "queue", "purge", "purge.test", "--confirm", "--json")));
         Assert.Equal(0, json.GetProperty("purged_recipients").GetInt32());

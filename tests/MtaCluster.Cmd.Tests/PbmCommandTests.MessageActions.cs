@@ -78,6 +78,15 @@ public sealed partial class PbmCommandTests
         Assert.True(delete.ExitCode == 0, delete.Error);
         Assert.Contains($"{id}: removed from the spool with its 2 recipients, no DSN sent", delete.Output);
         Assert.Equal(PbmApp.Failed, (await PbmAsync(WithToken("mta", "message", "show", id))).ExitCode);
+        // No DSN tells of their end: the accounting log does, a removed record each, after their attempts
+        // (two, or three if the second retry's went first).
+        await Poll.UntilAsync(() => Task.FromResult(node.RemovedRecordsOf("hold.test").Count(r => r.GetProperty("message_id").GetString() == id) == 2),
+            Patience, "the delete's accounting records");
+        Assert.All(node.RemovedRecordsOf("hold.test").Where(r => r.GetProperty("message_id").GetString() == id), r =>
+        {
+            Assert.Equal("ops@home.test", r.GetProperty("sender").GetString());
+            Assert.InRange(r.GetProperty("attempt").GetInt32(), 2, 3);
+        });
         var other = await SendAsync("delete", "t@hold.test");
         var deleted = Json(await PbmAsync(WithToken("mta", "message", "delete", other, "--json")));
         Assert.Equal((other, 1), (deleted.GetProperty("id").GetString(), deleted.GetProperty("removed_recipients").GetInt32()));

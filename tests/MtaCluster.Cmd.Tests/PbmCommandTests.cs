@@ -214,6 +214,47 @@ public sealed partial class PbmCommandTests(QueuedNodeFixture node) : IClassFixt
     }
 
     [Fact]
+    public async Task At_a_terminal_the_up_arrow_brings_the_last_command_back_to_run_again()
+    {
+        var history = Path.Combine(node.Directory, "history-terminal");
+        var prompt = $"[{node.Endpoint}] pbm> ";
+        // The up arrow as a terminal sends it, then Enter: the summary a second time.
+        var script = JsonSerializer.Serialize(new object[][]
+        {
+            ["wait", prompt, 1],
+            ["send", "mta queue summary --json\r"],
+            ["wait", "\"pending\": 4", 1],
+            ["send", "\u001b[A"],
+            ["wait", prompt + "mta queue summary --json", 2],
+            ["send", "\r"],
+            ["wait", "\"pending\": 4", 2],
+            ["send", "exit\r"],
+        });
+        var info = new ProcessStartInfo("python3")
+        {
+            WorkingDirectory = node.Directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Terminal", "type_at_prompt.py"), script, "--",
+            "dotnet", Path.Combine(AppContext.BaseDirectory, "MtaCluster.Cmd.dll"), node.Endpoint })
+            info.ArgumentList.Add(arg);
+        info.Environment.Remove(TokenSource.Variable);
+        info.Environment[CommandHistory.Variable] = history;
+        info.Environment["TERM"] = "xterm";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        var screen = await stdout;
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {screen}{await stderr}");
+        // Run twice, kept once: a repeat is not a new history entry.
+        Assert.Equal(["mta queue summary --json", "exit"], await File.ReadAllLinesAsync(history));
+    }
+
+    [Fact]
     public void The_endpoint_is_told_from_a_palette_by_its_port()
     {
         Assert.True(PbmApp.LooksLikeEndpoint("127.0.0.1:9110"));

@@ -72,6 +72,29 @@ public sealed class QueuedNodeFixture : IAsyncLifetime
         }, TimeSpan.FromSeconds(60), "big.test's first deferral recorded");
     }
 
+    /// <summary>The node's accounting log as it stands: every record, parsed.</summary>
+    public IReadOnlyList<JsonElement> AccountingRecords()
+    {
+        var accounting = Path.Combine(Directory, "data", "accounting");
+        if (!System.IO.Directory.Exists(accounting)) return [];
+        // Read with sharing: the node has the file open for appending.
+        return System.IO.Directory.GetFiles(accounting)
+            .SelectMany(file =>
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var reader = new StreamReader(stream);
+                return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            })
+            // A line the node is writing at this instant is not whole yet.
+            .Where(line => line.EndsWith('}'))
+            .Select(line => JsonDocument.Parse(line).RootElement.Clone())
+            .ToList();
+    }
+
+    /// <summary>The accounting log's <c>removed</c> records of the domain.</summary>
+    public IReadOnlyList<JsonElement> RemovedRecordsOf(string domain) =>
+        AccountingRecords().Where(r => r.GetProperty("type").GetString() == "removed" && r.GetProperty("domain").GetString() == domain).ToList();
+
     public async Task DisposeAsync()
     {
         await Node.DisposeAsync();

@@ -20,4 +20,11 @@ public enum AccountingRecordType
     /// <summary>The retry period ran out (4.4.7).</summary>
     [JsonStringEnumMemberName("expired")]
     Expired,
+
+    /// <summary>
+    /// Taken out of the queue by an operator (pbm mta message delete, mta queue purge) before it was
+    /// delivered or failed: no DSN goes to the sender, and this line is the only trace of its end.
+    /// </summary>
+    [JsonStringEnumMemberName("removed")]
+    Removed,
 }

@@ -19,6 +19,8 @@ public sealed partial class DomainEntity
     private readonly HashSet<LaneQueueKey> _queuesWithMore = new();
     // New mail or unsettled recipients since the last listing of the domain's queues.
     private bool _newWork = true;
+    // The last fetch found a queue due yet got none of it: the store holds a suspension not heard of here.
+    private bool _dueButNoneGiven;
 
     private void MayHaveMore()
     {
@@ -41,6 +43,7 @@ public sealed partial class DomainEntity
         }
         _lastFetch = now;
         _newWork = false;
+        _dueButNoneGiven = false;
         _queuesWithMore.Clear();
         var queues = await _context.Store.GetLaneQueuesAsync(_domain).ConfigureAwait(false);
         foreach (var queue in queues)
@@ -56,6 +59,7 @@ public sealed partial class DomainEntity
             // Recipients still in flight are due too and come first; ask for enough to get a batch past them.
             var limit = _inFlightPerQueue.GetValueOrDefault(key) + batch;
             var due = await _context.Store.GetDueRecipientsForDomainAsync(_domain, queue.Lane, queue.Tenant, now, limit).ConfigureAwait(false);
+            if (due.Count == 0) _dueButNoneGiven = true;
             Enqueue(key, tenant, due);
             if (due.Count >= limit) _queuesWithMore.Add(key);
         }

@@ -319,6 +319,18 @@ public sealed partial class DomainEntity : ActorBase
 
         if (_inFlight.Count == 0)
         {
+            // The store gives no work out while the domain is suspended: a suspension written elsewhere
+            // whose word has not come yet. Read it now, or the due time below wakes this entity at once, again and again.
+            if (_dueButNoneGiven)
+            {
+                _dueButNoneGiven = false;
+                _suspensionRead = false;
+                if (await ReadSuspensionAsync().ConfigureAwait(false) && _suspended)
+                {
+                    ReportIdleIfQuiet();
+                    return;
+                }
+            }
             // Idle: leave the next due time with the scheduler, which outlives this entity's passivation.
             var due = await _context.Store.GetNextAttemptTimeAsync(_domain).ConfigureAwait(false);
             if (due is { } at) ScheduleWake(at);

@@ -8,8 +8,8 @@ using MtaCluster.Storage;
 namespace MtaCluster.Delivery.Lifecycle;
 
 /// <summary>
-/// An operator's bounce, retry and removal of one message (pbm mta message bounce|retry|delete), from
-/// whichever node was asked: the intent is written to the store first, then the owners are woken, here
+/// An operator's bounce, retry and removal of one message (pbm mta message bounce|retry|delete), and the
+/// purge of a domain's queue (pbm mta queue purge), from whichever node was asked: the intent is written to the store first, then the owners are woken, here
 /// or through the engine's regions, which forward to another node's shard as a wake-up through the store.
 /// </summary>
 /// <remarks>
@@ -86,14 +86,71 @@ public sealed partial class MessageOperatorActions(DeliveryEngine engine)
         return action;
     }
 
-    /// <summary>Removes the message without a DSN. Null for an unknown message.</summary>
+    /// <summary>
+    /// Removes the message without a DSN; each recipient still pending gets a <c>removed</c> accounting
+    /// line (the others had their last one already). Null for an unknown message.
+    /// </summary>
     public async Task<MessageAction?> DeleteAsync(string messageId, CancellationToken cancellationToken)
     {
+        var message = await Context.Store.GetMessageAsync(messageId, cancellationToken).ConfigureAwait(false);
         var action = await Context.Store.RemoveMessageAsync(messageId, cancellationToken).ConfigureAwait(false);
-        if (action is not null) LogAction(messageId, "removed without a DSN", action.Recipients.Count);
+        if (action is null) return null;
+        var now = Context.Time.GetUtcNow();
+        foreach (var recipient in action.Recipients)
+        {
+            if (recipient.State != RecipientState.Pending) continue;
+            RecordRemoved(now, messageId, recipient.Address, recipient.Domain, recipient.Attempts, recipient.QueuedAt,
+                recipient.Lane, recipient.Tenant, message?.ReversePath, message?.Campaign);
+        }
+        LogAction(messageId, "removed without a DSN", action.Recipients.Count);
         return action;
+    }
+
+    /// <summary>
+    /// Deletes every pending recipient of the domain without a DSN (Postfix's <c>postsuper -d ALL</c> for
+    /// one destination), a <c>removed</c> accounting line each, and tells the domain's owner to drop what
+    /// it fetched; messages this left complete are finished (their other recipients' DSN) by their owners.
+    /// </summary>
+    public async Task<DomainPurge> PurgeDomainAsync(string domain, CancellationToken cancellationToken)
+    {
+        var now = Context.Time.GetUtcNow();
+        var purge = await Context.Store.PurgeDomainAsync(domain, now, cancellationToken).ConfigureAwait(false);
+        engine.OnControlChanged(domain, DomainControlChange.Purge);
+        if (purge.Completed.Count > 0) engine.SweepNow();
+        // The sender and campaign are left out: reading every purged message for them would make a
+        // purge of a large queue as slow as reading all of it.
+        foreach (var recipient in purge.Recipients)
+        {
+            RecordRemoved(now, recipient.MessageId, recipient.Address, domain, recipient.Attempts, recipient.QueuedAt,
+                recipient.Lane, recipient.Tenant, sender: null, campaign: null);
+        }
+        LogPurged(domain, purge.Recipients.Count, purge.RemovedMessages);
+        return purge;
+    }
+
+    private void RecordRemoved(DateTimeOffset now, string messageId, string address, string domain, int attempts, DateTimeOffset queuedAt,
+        DeliveryLane lane, string tenant, string? sender, string? campaign)
+    {
+        Context.Accounting.Record(new AccountingRecord
+        {
+            Type = AccountingRecordType.Removed,
+            Time = now,
+            MessageId = messageId,
+            Recipient = address,
+            Sender = sender,
+            Domain = domain,
+            Tenant = tenant,
+            Lane = lane == DeliveryLane.Transactional ? AccountingRecord.TransactionalLane : AccountingRecord.BulkLane,
+            Campaign = campaign,
+            // Not an attempt: the count of those made before it.
+            Attempt = attempts,
+            QueueSeconds = Math.Round((now - queuedAt).TotalSeconds, 3),
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{MessageId}: {Action} by the operator ({Recipients} recipients)")]
     private partial void LogAction(string messageId, string action, int recipients);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "operator: {Domain} purged: {Recipients} pending recipients deleted without a DSN, {Messages} messages removed")]
+    private partial void LogPurged(string domain, int recipients, int messages);
 }

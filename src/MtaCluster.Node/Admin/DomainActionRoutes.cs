@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using MtaCluster.Actors;
 using MtaCluster.Actors.Sharding;
 using MtaCluster.Delivery.Domains;
+using MtaCluster.Delivery.Lifecycle;
 using MtaCluster.Delivery.Policies;
 using MtaCluster.Mail;
 using MtaCluster.Node.Hosting;
@@ -30,6 +31,7 @@ public sealed partial class DomainActionRoutes(
     NodeOptions node,
     ShardingOptions sharding,
     ILogger<DomainActionRoutes> logger,
+    MessageOperatorActions actions,
     DomainPlacement? placement = null,
     TimeProvider? time = null) : IAdminRoutes
 {
@@ -138,11 +140,7 @@ public sealed partial class DomainActionRoutes(
                 StatusCodes.Status400BadRequest).ConfigureAwait(false);
             return;
         }
-        var purge = await store.PurgeDomainAsync(domain, _time.GetUtcNow(), context.RequestAborted).ConfigureAwait(false);
-        // Work its entity fetched before the purge is dropped; what made messages complete gets finished.
-        engine.OnControlChanged(domain, DomainControlChange.Purge);
-        if (purge.Completed.Count > 0) engine.SweepNow();
-        LogPurged(domain, purge.Recipients.Count, purge.RemovedMessages);
+        var purge = await actions.PurgeDomainAsync(domain, context.RequestAborted).ConfigureAwait(false);
         await AdminResults.Json(context, new DomainPurgedView(domain, ShardOf(domain), purge.Recipients.Count, purge.RemovedMessages, purge.Completed.Count)).ConfigureAwait(false);
     }
 
@@ -214,7 +212,4 @@ public sealed partial class DomainActionRoutes(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "operator: {Domain} flushed: {Moved} recipients made due now, {Pending} pending")]
     private partial void LogFlushed(string domain, int moved, long pending);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "operator: {Domain} purged: {Recipients} pending recipients deleted without a DSN, {Messages} messages removed")]
-    private partial void LogPurged(string domain, int recipients, int messages);
 }

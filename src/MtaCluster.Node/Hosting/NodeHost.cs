@@ -177,6 +177,7 @@ public static class NodeHost
             node,
             sp.GetRequiredService<ShardingOptions>(),
             sp.GetRequiredService<ILogger<DomainActionRoutes>>(),
+            sp.GetRequiredService<MessageOperatorActions>(),
             sp.GetRequiredService<DomainPlacement>()));
         services.AddSingleton(sp => new MessageOperatorActions(sp.GetRequiredService<DeliveryEngine>()));
         services.AddSingleton<IAdminRoutes, MessageActionRoutes>();

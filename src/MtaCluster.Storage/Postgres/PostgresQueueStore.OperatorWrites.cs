@@ -1,3 +1,4 @@
+using MtaCluster.Mail;
 using Npgsql;
 
 namespace MtaCluster.Storage.Postgres;
@@ -63,7 +64,8 @@ public sealed partial class PostgresQueueStore
         await using (var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                purged.Add(new PurgedRecipient(reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+                purged.Add(new PurgedRecipient(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), (DeliveryLane)reader.GetInt16(5), reader.GetString(6)));
         }
         var messages = purged.Select(p => p.MessageId).Distinct(StringComparer.Ordinal).ToArray();
         var removed = 0;

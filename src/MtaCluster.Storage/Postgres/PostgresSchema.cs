@@ -102,13 +102,19 @@ internal static class PostgresSchema
         "SELECT " + RecipientColumns + " FROM recipients " +
         "WHERE shard = $1 AND state = 0 AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3";
 
+    // Nothing while an operator's suspension of the domain is in force: the query that hands work out
+    // reads it with the rows, so a node whose word of a suspension is late still sends nothing it fetches.
     public const string SelectDueForDomain =
         "SELECT " + RecipientColumns + " FROM recipients " +
-        "WHERE domain = $1 AND state = 0 AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3";
+        "WHERE domain = $1 AND state = 0 AND next_attempt_at <= $2 " +
+        "AND NOT EXISTS (SELECT 1 FROM domain_suspensions s WHERE s.domain = $1 AND (s.until IS NULL OR s.until > $2)) " +
+        "ORDER BY next_attempt_at, id LIMIT $3";
 
     public const string SelectDueForLane =
         "SELECT " + RecipientColumns + " FROM recipients " +
-        "WHERE domain = $1 AND state = 0 AND lane = $2 AND tenant = $3 AND next_attempt_at <= $4 ORDER BY next_attempt_at, id LIMIT $5";
+        "WHERE domain = $1 AND state = 0 AND lane = $2 AND tenant = $3 AND next_attempt_at <= $4 " +
+        "AND NOT EXISTS (SELECT 1 FROM domain_suspensions s WHERE s.domain = $1 AND (s.until IS NULL OR s.until > $4)) " +
+        "ORDER BY next_attempt_at, id LIMIT $5";
 
     // A loose index scan over ix_recipients_lane_due: each step seeks the next (lane, tenant) after the
     // one before, then its earliest time with one more seek; O(queues log n) however long they are.
@@ -225,7 +231,7 @@ internal static class PostgresSchema
     // final meanwhile is checked again after the wait for its lock, and kept.
     public const string PurgeDomainPart =
         "DELETE FROM recipients WHERE id IN (SELECT id FROM recipients WHERE domain = $1 AND state = 0 LIMIT $2) AND state = 0 " +
-        "RETURNING id, message_id, address";
+        "RETURNING id, message_id, address, attempts, queued_at, lane, tenant";
 
     public const string DeleteMessagesWithoutRecipients =
         "DELETE FROM messages m WHERE m.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id) RETURNING m.id";

@@ -1,3 +1,4 @@
+using MtaCluster.Mail;
 namespace MtaCluster.Storage.Sqlite;
 
 /// <summary>
@@ -15,7 +16,8 @@ internal sealed class SqlitePurgeDomainOperation(string domain, DateTimeOffset n
         // Everything is computed afresh: a batch rolled back and rerun runs this again.
         var purged = new List<PurgedRecipient>();
         foreach (var row in writer.QueryRows(SqliteSchema.PurgeDomainPart, [("$domain", domain), ("$limit", limit)]))
-            purged.Add(new PurgedRecipient((long)row[0]!, (string)row[1]!, (string)row[2]!));
+            purged.Add(new PurgedRecipient((long)row[0]!, (string)row[1]!, (string)row[2]!, (int)(long)row[3]!,
+                DateTimeOffset.FromUnixTimeMilliseconds((long)row[4]!), (DeliveryLane)(long)row[5]!, (string)row[6]!));
         var removed = 0;
         var completed = new List<CompletedMessage>();
         foreach (var messageId in purged.Select(p => p.MessageId).Distinct(StringComparer.Ordinal))

@@ -98,9 +98,12 @@ internal static class SqliteSchema
         "WHERE shard = $shard AND state = 0 AND next_attempt_at <= $now " +
         "ORDER BY next_attempt_at, id LIMIT $limit";
 
+    // Nothing while an operator's suspension of the domain is in force: the query that hands work out
+    // reads it with the rows, so an entity whose word of a suspension is late still sends nothing it fetches.
     public const string SelectDueForDomain =
         "SELECT " + RecipientColumns + " FROM recipients " +
         "WHERE domain = $domain AND state = 0 AND next_attempt_at <= $now " +
+        "AND NOT EXISTS (SELECT 1 FROM domain_suspensions s WHERE s.domain = $domain AND (s.until IS NULL OR s.until > $now)) " +
         "ORDER BY next_attempt_at, id LIMIT $limit";
 
     // ix_recipients_lane_due holds pending rows only (WHERE state = 0): a final outcome deletes the
@@ -111,6 +114,7 @@ internal static class SqliteSchema
     public const string SelectDueForLane =
         "SELECT " + RecipientColumns + " FROM recipients " +
         "WHERE domain = $domain AND state = 0 AND lane = $lane AND tenant = $tenant AND next_attempt_at <= $now " +
+        "AND NOT EXISTS (SELECT 1 FROM domain_suspensions s WHERE s.domain = $domain AND (s.until IS NULL OR s.until > $now)) " +
         "ORDER BY next_attempt_at, id LIMIT $limit";
 
     // A loose index scan over ix_recipients_lane_due: one seek to the next (lane, tenant) of the
@@ -176,7 +180,7 @@ internal static class SqliteSchema
         "(SELECT id FROM recipients WHERE domain = $domain AND state = 0 AND next_attempt_at > $now LIMIT $limit)";
 
     public const string PurgeDomainPart =
-        "DELETE FROM recipients WHERE id IN (SELECT id FROM recipients WHERE domain = $domain AND state = 0 LIMIT $limit) RETURNING id, message_id, address";
+        "DELETE FROM recipients WHERE id IN (SELECT id FROM recipients WHERE domain = $domain AND state = 0 LIMIT $limit) RETURNING id, message_id, address, attempts, queued_at, lane, tenant";
 
     public const string DeleteMessageWithoutRecipients =
         "DELETE FROM messages WHERE id = $id AND NOT EXISTS (SELECT 1 FROM recipients WHERE message_id = $id)";

@@ -60,6 +60,30 @@ public sealed class SuspensionTests
         Assert.True(record.Time >= (await mta.Store.GetDomainSuspensionAsync(Held))!.Until, "delivered only once the suspension ended");
     }
 
+    [Fact]
+    public async Task A_suspension_written_elsewhere_holds_the_domain_before_word_of_it_comes()
+    {
+        await using var peer = new ScriptedPeer(new SmtpDialogue());
+        var policy = $"default:\n{DeliveryHarness.FastRetry}\n  route: 127.0.0.1:{peer.EndPoint.Port}\n  tls: none\n";
+        // Word of it never comes here, and the entity would not read it again by itself for an hour.
+        await using var mta = await DeliveryHarness.StartAsync(policy, peer.EndPoint.Port, configure: o => o.SuspensionRecheckInterval = TimeSpan.FromHours(1));
+        var first = await mta.SubmitAsync("sender@example.com", ["a@held.test"]);
+        await mta.Accounting.WaitForAsync(r => r.MessageId == first && r.Type == AccountingRecordType.Delivered);
+        Assert.False((await mta.StatusAsync(Held)).Suspended);
+
+        // As another node's operator command writes it: to the store alone.
+        await mta.Store.SuspendDomainAsync(new DomainSuspension(Held, DateTimeOffset.UtcNow, null, "written by another node"));
+        var held = await mta.SubmitAsync("sender@example.com", ["b@held.test"]);
+        var open = await mta.SubmitAsync("sender@example.com", ["c@open.test"]);
+
+        await mta.Accounting.WaitForAsync(r => r.MessageId == open && r.Type == AccountingRecordType.Delivered);
+        // The entity learned of it from the fetch that gave it nothing.
+        await PollAsync(async () => (await mta.StatusAsync(Held)).Suspended, suspended => suspended);
+        var recipient = Assert.Single(await mta.RecipientsAsync(held));
+        Assert.Equal((RecipientState.Pending, 0), (recipient.State, recipient.Attempts));
+        Assert.DoesNotContain(mta.Accounting.Records, r => r.MessageId == held);
+    }
+
     private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
