@@ -68,7 +68,9 @@ public static partial class Views
         }
         else
         {
-            grid.AddRow("Live", Markup.Escape($"delivered to by {Text(answer, "owner")}: ask that node for its throttle state"));
+            grid.AddRow("Live", Markup.Escape(answer.TryGetProperty("live_problem", out var problem) && problem.ValueKind == JsonValueKind.String
+                ? $"not known: {problem.GetString()}"
+                : "not known now (its shard may be moving between nodes)"));
         }
         console.Write(grid);
     }

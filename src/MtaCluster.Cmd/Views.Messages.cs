@@ -38,7 +38,12 @@ public static partial class Views
             return $"{record.GetProperty("count").GetInt64().ToString(CultureInfo.InvariantCulture)} events lost: this client read them too slowly";
         var reply = record.TryGetProperty("reply", out var r) && r.ValueKind == JsonValueKind.Object
             ? string.Join(' ', new[] { r.GetProperty("code").GetInt32().ToString(CultureInfo.InvariantCulture), Text(r, "enhanced"), Text(r, "text") }.Where(p => p.Length > 0))
-            : type == "removed" ? "by the operator, no DSN" : "-";
+            : type switch
+            {
+                "removed" => "by the operator, no DSN",
+                "received" => $"from {(Text(record, "sender") is { Length: > 0 } sender ? sender : "<>")} at {Text(record, "client_ip", "?")}",
+                _ => "-",
+            };
         var next = record.TryGetProperty("next_attempt_at", out var n) && n.ValueKind == JsonValueKind.String ? $" (next attempt {Time(record, "next_attempt_at")})" : "";
         return $"{Time(record, "time")}  {type,-9}  {Text(record, "recipient")}  {Text(record, "domain")}  {reply}{next}";
     }

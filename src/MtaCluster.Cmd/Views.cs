@@ -67,11 +67,26 @@ public static partial class Views
                 Markup.Escape(Text(d, "domain")),
                 d.GetProperty("queued").GetInt64().ToString("N0", CultureInfo.InvariantCulture),
                 Age(d),
-                d.GetProperty("suspended").GetBoolean() ? "suspended" : "-",
+                Markup.Escape(Throttle(d)),
                 Markup.Escape(Text(d, "last_error", "-")));
         }
         console.Write(table);
         console.WriteLine($"Count: {domains.Count} domains");
+        if (top.TryGetProperty("live_problems", out var problems) && problems.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var problem in problems.EnumerateArray()) console.WriteLine($"Throttle state not known: {problem.GetString()}");
+        }
+    }
+
+    /// <summary>The throttle state: the operator's suspension, else what the domain's running entity reports (its owner's).</summary>
+    private static string Throttle(JsonElement domain)
+    {
+        if (domain.GetProperty("suspended").GetBoolean()) return "suspended";
+        if (!domain.TryGetProperty("live", out var live) || live.ValueKind != JsonValueKind.Object) return "-";
+        if (live.GetProperty("suspended").GetBoolean()) return "suspended";
+        if (live.GetProperty("in_backoff").GetBoolean()) return "backoff";
+        var open = live.GetProperty("active_connections").GetInt32();
+        return open == 0 ? "idle" : $"{open}/{live.GetProperty("max_connections").GetInt32()} conns";
     }
 
     public static void DomainShow(IAnsiConsole console, JsonElement domain)

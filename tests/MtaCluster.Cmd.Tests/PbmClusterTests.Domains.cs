@@ -99,8 +99,20 @@ public sealed partial class PbmClusterTests
         var flushHeld = await PbmAsync(held, "mta", "domain", "flush", "held.test");
         Assert.True(flushHeld.Code == 0, flushHeld.Error);
         Assert.Contains("held.test is suspended: nothing goes until it is resumed.", flushHeld.Output);
-        var policy = await PbmAsync(held, "mta", "domain", "policy", "held.test", "--json");
-        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(policy.Output).RootElement.GetProperty("live").ValueKind);
+        // The entity's own view comes from its owner, asked by the node that was asked.
+        var ownerName = held == admin1 ? "n2" : "n1";
+        await Poll.UntilAsync(async () =>
+        {
+            var policy = JsonDocument.Parse((await PbmAsync(held, "mta", "domain", "policy", "held.test", "--json")).Output).RootElement;
+            return policy.GetProperty("live") is { ValueKind: JsonValueKind.Object } live
+                && live.GetProperty("node").GetString() == ownerName && live.GetProperty("suspended").GetBoolean();
+        }, TimeSpan.FromSeconds(60), "the owner's entity suspended, shown by the other node");
+        var policyText = await PbmAsync(held, "mta", "domain", "policy", "held.test");
+        Assert.Matches($@"(?m)^Live on\s+{ownerName}\s*$", policyText.Output);
+        var top = JsonDocument.Parse((await PbmAsync(held, "mta", "queue", "top", "--json")).Output).RootElement;
+        Assert.Empty(top.GetProperty("live_problems").EnumerateArray());
+        var heldInTop = top.GetProperty("domains").EnumerateArray().Single(d => d.GetProperty("domain").GetString() == "held.test");
+        Assert.Equal(ownerName, heldInTop.GetProperty("live").GetProperty("node").GetString());
 
         // Mail to another domain, sent after, is delivered meanwhile: the bounded event that held.test had its chance.
         await SendAsync("m@marker.test");

@@ -30,6 +30,13 @@ public sealed partial class PbmCommandTests
         var id = await SendAsync("tail", "a@tail.test", "b@tail.test", "c@other.test");
         // Each recipient's deferral (the route is dead) reaches the tail as it is recorded.
         await Poll.UntilAsync(() => Records(all).Count(r => Is(r, "deferred", id)) == 3, Patience, "three deferrals on the tail");
+        // Each one's acceptance came first, with the client that submitted it.
+        var received = Records(all).Where(r => Is(r, "received", id)).ToList();
+        Assert.Equal(3, received.Count);
+        Assert.All(received, r => Assert.Equal(("ops@home.test", "127.0.0.1"), (r.GetProperty("sender").GetString(), r.GetProperty("client_ip").GetString())));
+        // The log keeps them only when told to (Accounting:RecordReceived); its deferrals show it has been written.
+        await Poll.UntilAsync(() => Task.FromResult(node.AccountingRecords().Count(r => Is(r, "deferred", id)) == 3), Patience, "the deferrals in the log");
+        Assert.DoesNotContain(node.AccountingRecords(), r => r.GetProperty("type").GetString() == "received");
 
         var bounce = await PbmAsync(WithToken("mta", "message", "bounce", id));
         Assert.True(bounce.ExitCode == 0, bounce.Error);

@@ -105,13 +105,16 @@ public sealed partial class PbmCommandTests(QueuedNodeFixture node) : IClassFixt
     {
         var run = await PbmAsync(WithToken("mta", "queue", "top", "-n", "1"));
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Matches(@"(?m)^\s*big\.test\s+3\s+\S+\s+-\s+\S.*$", run.Output);
+        // The throttle state is the running entity's: in backoff after its refused connections, idle, or its connections.
+        Assert.Matches(@"(?m)^\s*big\.test\s+3\s+\S+\s+(backoff|idle|[0-9]+/[0-9]+ conns)\s+\S.*$", run.Output);
         Assert.DoesNotContain("small.test", run.Output);
         Assert.Contains("Count: 1 domains", run.Output);
         var all = await PbmAsync(WithToken("mta", "queue", "top"));
         Assert.Contains("small.test", all.Output);
         var json = Json(await PbmAsync(WithToken("mta", "queue", "top", "-n", "2", "--json")));
         Assert.Equal(["big.test", "small.test"], json.GetProperty("domains").EnumerateArray().Select(d => d.GetProperty("domain").GetString()));
+        Assert.All(json.GetProperty("domains").EnumerateArray(), d => Assert.Equal("pbm-node", d.GetProperty("live").GetProperty("node").GetString()));
+        Assert.Empty(json.GetProperty("live_problems").EnumerateArray());
         Assert.Equal(PbmApp.Usage, (await PbmAsync(WithToken("mta", "queue", "top", "-n", "0"))).ExitCode);
     }
 

@@ -15,11 +15,11 @@ public static class EventsPalette
     {
         var events = PbmCommandKit.Child(MtaPalette.Of(root), "events", "Accounting events, live");
         var domain = new Option<string?>("--domain") { Description = "Only this destination domain's" };
-        var type = new Option<string?>("--type") { Description = "Only this type: delivered, deferred, bounced, expired or removed" };
+        var type = new Option<string?>("--type") { Description = "Only this type: received, delivered, deferred, bounced, expired or removed" };
         type.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<string?>() is { } t && t is not ("delivered" or "deferred" or "bounced" or "expired" or "removed"))
-                r.AddError($"--type must be delivered, deferred, bounced, expired or removed, not '{t}'");
+            if (r.GetValueOrDefault<string?>() is { } t && t is not ("received" or "delivered" or "deferred" or "bounced" or "expired" or "removed"))
+                r.AddError($"--type must be received, delivered, deferred, bounced, expired or removed, not '{t}'");
         });
         var all = new Option<bool>("--all") { Description = "From every node of the cluster, not only this one" };
         var tail = new Command("tail", "Stream accounting events as they happen (Ctrl-C ends)") { domain, type, all };

@@ -14,7 +14,7 @@ public static class QueuePalette
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("-n must be from 1 to 1000");
         });
-        var top = kit.Leaf("top", "The domains with most mail queued: oldest, last error, throttle", r => $"/api/queue/top?n={r.GetValue(count)}", Views.QueueTop);
+        var top = kit.Leaf("top", "The domains with most mail queued: oldest, last error, throttle", r => $"/api/queue/top?n={r.GetValue(count)}&live=true", Views.QueueTop);
         top.Add(count);
         queue.Add(top);
         var domain = new Argument<string>("domain") { Description = "A destination domain" };

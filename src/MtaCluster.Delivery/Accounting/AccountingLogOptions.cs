@@ -20,4 +20,11 @@ public sealed class AccountingLogOptions
 
     /// <summary>Buffered lines reach the file at least this often.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Also a <c>received</c> line per recipient of each accepted message (PowerMTA's optional receipt
+    /// records). Off by default: it doubles the lines of a log that is mostly deliveries. The live
+    /// event stream (pbm mta events tail) carries them whatever this says, while someone listens.
+    /// </summary>
+    public bool RecordReceived { get; set; }
 }

@@ -39,6 +39,14 @@ public sealed record AccountingRecord
 
     public string? MxIp { get; init; }
 
+    /// <summary>For a <c>received</c> record, the submitting client's address; left out of the others.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ClientIp { get; init; }
+
+    /// <summary>For a <c>received</c> record, the AUTH identity the client submitted as; left out of the others.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? AuthUser { get; init; }
+
     /// <summary>The local address the connection was made from (the egress pool's choice).</summary>
     public string? SourceIp { get; init; }
 

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace MtaCluster.Delivery.Accounting;
 
-/// <summary>The outcome one accounting line records.</summary>
+/// <summary>What one accounting line records: a recipient's acceptance, an attempt's outcome, or an operator's removal.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<AccountingRecordType>))]
 public enum AccountingRecordType
 {
@@ -27,4 +27,8 @@ public enum AccountingRecordType
     /// </summary>
     [JsonStringEnumMemberName("removed")]
     Removed,
+
+    /// <summary>Accepted and committed to the spool (250 given), one per recipient; see <see cref="AccountingLogOptions.RecordReceived"/>.</summary>
+    [JsonStringEnumMemberName("received")]
+    Received,
 }

@@ -27,7 +27,8 @@ public sealed class AdminApi(
     Func<int> shardsOwned,
     IClusterStatusSource? cluster = null,
     TimeProvider? time = null,
-    DomainPlacement? placement = null)
+    DomainPlacement? placement = null,
+    LiveDomainStates? live = null)
 {
     public const int DefaultTopCount = 10;
     public const int MaxTopCount = 1000;
@@ -51,7 +52,9 @@ public sealed class AdminApi(
             {
                 return Error(c, StatusCodes.Status400BadRequest, "bad_request", $"n must be a whole number from 1 to {MaxTopCount}, not '{value}'");
             }
-            return Json(c, GetTopAsync(n, c.RequestAborted));
+            // Live state is memory of the owners, asked over their endpoints: only when wanted (pbm's top, not the page's poll).
+            var withLive = c.Request.Query.TryGetValue("live", out var l) && l.ToString() is "true" or "1";
+            return Json(c, GetTopAsync(n, c.RequestAborted, withLive ? c.Request.Headers.Authorization.ToString() : null));
         });
         routes.MapGet("/api/domains/{domain}", (HttpContext c, string domain) =>
             Json(c, GetDomainAsync(domain, c.RequestAborted)));
@@ -102,8 +105,12 @@ public sealed class AdminApi(
             summary.OldestPendingQueuedAt, AgeSeconds(summary.OldestPendingQueuedAt));
     }
 
-    /// <summary>The <paramref name="n"/> domains with most pending recipients; one grouping pass, then a seek or two per listed domain.</summary>
-    public async Task<TopDomainsView> GetTopAsync(int n, CancellationToken cancellationToken)
+    /// <summary>
+    /// The <paramref name="n"/> domains with most pending recipients; one grouping pass, then a seek or two
+    /// per listed domain. With <paramref name="liveAuthorization"/> (the caller's header, possibly empty)
+    /// also the first <see cref="LiveDomainStates.MaxDomains"/> domains' live state, from their owners.
+    /// </summary>
+    public async Task<TopDomainsView> GetTopAsync(int n, CancellationToken cancellationToken, string? liveAuthorization = null)
     {
         var top = await store.GetTopDomainsAsync(n, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
@@ -114,7 +121,10 @@ public sealed class AdminApi(
             views.Add(new DomainQueueView(d.Domain, d.Pending, d.OldestQueuedAt, AgeSeconds(d.OldestQueuedAt), d.LastReply, d.LastAttemptAt,
                 suspension?.IsInForce(now) == true));
         }
-        return new TopDomainsView(n, views);
+        if (liveAuthorization is null || live is null) return new TopDomainsView(n, views);
+        var (states, problems) = await live.GetAsync([.. views.Take(LiveDomainStates.MaxDomains).Select(v => v.Domain)],
+            liveAuthorization.Length > 0 ? liveAuthorization : null, cancellationToken).ConfigureAwait(false);
+        return new TopDomainsView(n, [.. views.Select(v => v with { Live = states.GetValueOrDefault(v.Domain) })], problems);
     }
 
     /// <summary>One domain: its queue (a range scan of its pending rows), its suspension, and the policy by name with why.</summary>

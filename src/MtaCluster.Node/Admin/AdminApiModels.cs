@@ -18,10 +18,12 @@ public sealed record RecipientTotals(long Pending, long Delivered, long Failed, 
 public sealed record QueueView(long Messages, RecipientTotals Recipients, DateTimeOffset? OldestQueuedAt, long? OldestAgeSeconds);
 
 /// <param name="Suspended">An operator's suspension of the domain is in force (the throttle state the store knows).</param>
+/// <param name="Live">Asked for (<c>live=true</c>): the running entity's throttle state, from the node owning the domain; null when it has none or could not be asked.</param>
 public sealed record DomainQueueView(string Domain, long Queued, DateTimeOffset? OldestQueuedAt, long? OldestAgeSeconds,
-    string? LastError, DateTimeOffset? LastAttemptAt, bool Suspended);
+    string? LastError, DateTimeOffset? LastAttemptAt, bool Suspended, LiveDomainView? Live = null);
 
-public sealed record TopDomainsView(int N, IReadOnlyList<DomainQueueView> Domains);
+/// <param name="LiveProblems">The owners that could not be asked for their domains' live state, in words.</param>
+public sealed record TopDomainsView(int N, IReadOnlyList<DomainQueueView> Domains, IReadOnlyList<string>? LiveProblems = null);
 
 public sealed record SuspensionView(DateTimeOffset SuspendedAt, DateTimeOffset? Until, string? Reason);
 

@@ -25,5 +25,7 @@ public sealed record PurgeRefusedView(string Error, string Message, string Domai
 /// <summary>What the domain's running entity works under, from the node that owns it.</summary>
 public sealed record LiveDomainView(string Node, string PolicyKey, string ThrottleKey, bool Suspended, bool InBackoff, int ActiveConnections, int MaxConnections, int InFlight);
 
-/// <param name="Live">The running entity's view when this node owns the domain; null on another node.</param>
-public sealed record DomainPolicyView(string Domain, int Shard, PolicyView Policy, SuspensionView? Suspension, LiveDomainView? Live, string Owner);
+/// <param name="Live">The running entity's view, from the node owning the domain (this one or the owner asked); null when it could not be had.</param>
+/// <param name="LiveProblem">Why <paramref name="Live"/> is null when the owner could not be asked (a different token, unreachable).</param>
+public sealed record DomainPolicyView(string Domain, int Shard, PolicyView Policy, SuspensionView? Suspension, LiveDomainView? Live, string Owner,
+    string? LiveProblem = null);

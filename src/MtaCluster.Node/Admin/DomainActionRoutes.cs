@@ -32,6 +32,7 @@ public sealed partial class DomainActionRoutes(
     ShardingOptions sharding,
     ILogger<DomainActionRoutes> logger,
     MessageOperatorActions actions,
+    LiveDomainStates live,
     DomainPlacement? placement = null,
     TimeProvider? time = null) : IAdminRoutes
 {
@@ -39,8 +40,6 @@ public sealed partial class DomainActionRoutes(
     public static readonly TimeSpan MaxSuspension = TimeSpan.FromDays(366);
 
     public const int MaxReasonLength = 500;
-
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(2);
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -149,24 +148,13 @@ public sealed partial class DomainActionRoutes(
         var match = policies.Current.Resolver.Resolve(domain);
         var suspension = await store.GetDomainSuspensionAsync(domain, context.RequestAborted).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        LiveDomainView? live = null;
-        if (engine.IsLocalDomain(domain))
-        {
-            try
-            {
-                // The entity knows what the configuration alone cannot: an MX pattern found by its MX hosts, a backoff.
-                var status = await engine.Domains.Ask<DomainStatus>(new GetDomainStatus(domain), AskTimeout, context.RequestAborted).ConfigureAwait(false);
-                live = new LiveDomainView(node.EffectiveName, status.PolicyKey, status.ThrottleKey, status.Suspended, status.InBackoff,
-                    status.ActiveConnections, status.MaxConnections, status.InFlight);
-            }
-            catch (AskTimeoutException)
-            {
-            }
-        }
+        // The entity knows what the configuration alone cannot: an MX pattern found by its MX hosts, a backoff.
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var (states, problems) = await live.GetAsync([domain], authorization.Length > 0 ? authorization : null, context.RequestAborted).ConfigureAwait(false);
         await AdminResults.Json(context, new DomainPolicyView(domain, ShardOf(domain),
             AdminApi.Describe(match),
             suspension is null || !suspension.IsInForce(now) ? null : new SuspensionView(suspension.SuspendedAt, suspension.Until, suspension.Reason),
-            live, OwnerText(domain))).ConfigureAwait(false);
+            states.GetValueOrDefault(domain), OwnerText(domain), problems.Count > 0 ? string.Join("; ", problems) : null)).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -163,8 +163,17 @@ public static class NodeHost
                 member is null ? () => maxShards : () => member.HeldShardCount,
                 sp.GetService<IClusterStatusSource>(),
                 // The shard a domain's mail is filed under: a domain listed under an MX pattern lives with its group.
-                placement: sp.GetRequiredService<DomainPlacement>());
+                placement: sp.GetRequiredService<DomainPlacement>(),
+                live: sp.GetRequiredService<LiveDomainStates>());
         });
+        // The running entities' state, here and from the owners of other nodes' domains.
+        services.AddSingleton(sp =>
+        {
+            var maxShards = sp.GetRequiredService<ShardingOptions>().MaxShards;
+            var placement = sp.GetRequiredService<DomainPlacement>();
+            return new LiveDomainStates(sp.GetRequiredService<DeliveryEngine>(), node, placement.ShardOf, sp.GetService<IClusterStatusSource>());
+        });
+        services.AddSingleton<IAdminRoutes>(sp => sp.GetRequiredService<LiveDomainStates>());
         // The status page's chart: this node's counts in 10 s buckets, listening from here on as the exporter does.
         var throughput = ThroughputHistory.ForNode(TimeProvider.System);
         services.AddSingleton(throughput);
@@ -178,6 +187,7 @@ public static class NodeHost
             sp.GetRequiredService<ShardingOptions>(),
             sp.GetRequiredService<ILogger<DomainActionRoutes>>(),
             sp.GetRequiredService<MessageOperatorActions>(),
+            sp.GetRequiredService<LiveDomainStates>(),
             sp.GetRequiredService<DomainPlacement>()));
         services.AddSingleton(sp => new MessageOperatorActions(sp.GetRequiredService<DeliveryEngine>()));
         services.AddSingleton<IAdminRoutes, MessageActionRoutes>();
@@ -256,6 +266,8 @@ public static class NodeHost
         services.AddSingleton(sp => new AccountingLog(options.Accounting, logger: sp.GetRequiredService<ILogger<AccountingLog>>()));
         // The live stream of the admin endpoint's /api/events, beside the log.
         services.AddSingleton<AccountingEventFeed>();
+        services.AddSingleton(sp => new ReceptionRecorder(sp.GetRequiredService<AccountingEventFeed>(),
+            options.Accounting.RecordReceived ? sp.GetRequiredService<AccountingLog>() : null));
         services.AddSingleton(sp =>
         {
             var lookup = sp.GetRequiredService<LookupClient>();
@@ -310,7 +322,8 @@ public static class NodeHost
         // Keys are read once, here: one that cannot be used stops the start (DkimSignerFactory).
         var dkim = DkimSignerFactory.Create(NodeConfigurationSections.Bind<DkimOptions>(configuration), node.FullDataDir, configuration);
         services.AddSingleton<IMessageSpool>(sp => new QueueStoreSpool(sp.GetRequiredService<IQueueStore>(), sharding.MaxShards, sp.GetService<INewWorkListener>(),
-            sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>(), dkim, sp.GetRequiredService<DomainPlacement>()));
+            sp.GetRequiredService<TenantDirectoryHolder>(), sp.GetRequiredService<ILogger<QueueStoreSpool>>(), dkim, sp.GetRequiredService<DomainPlacement>(),
+            sp.GetService<ReceptionRecorder>()));
         services.AddSingleton(sp =>
         {
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MtaCluster.Actors.Sharding;
+using MtaCluster.Delivery.Accounting;
 using MtaCluster.Delivery.Domains;
 using MtaCluster.Delivery.Scheduling;
 using MtaCluster.Delivery.Tenants;
@@ -28,7 +29,8 @@ public sealed class QueueStoreSpool(
     TenantDirectoryHolder? tenants = null,
     ILogger<QueueStoreSpool>? logger = null,
     DkimSigner? dkim = null,
-    DomainPlacement? placement = null) : IMessageSpool
+    DomainPlacement? placement = null,
+    ReceptionRecorder? receptions = null) : IMessageSpool
 {
     // The shard of a recipient row is its domain's entity's: by name, or a listed domain's group key.
     private readonly DomainPlacement _placement = placement ?? DomainPlacement.ByName(maxShards);
@@ -80,6 +82,7 @@ public sealed class QueueStoreSpool(
         NodeMetrics.Accepted.Add(1);
         NodeMetrics.AcceptLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         newWork?.OnNewWork(recipients);
+        receptions?.Record(spooled);
     }
 
     // A bad value is the sender's bug, not a reason to refuse mail it already handed over: the
