@@ -11,11 +11,12 @@ public sealed class LineEditorTests
 
     private static IEnumerable<ConsoleKeyInfo> Text(string text) => text.Select(Char);
 
-    private static async Task<(string? Line, string Screen)> TypeAsync(IEnumerable<ConsoleKeyInfo> keys, IReadOnlyList<string>? history = null)
+    private static async Task<(string? Line, string Screen)> TypeAsync(IEnumerable<ConsoleKeyInfo> keys, IReadOnlyList<string>? history = null, int width = 80)
     {
         var queue = new Queue<ConsoleKeyInfo>(keys);
         var screen = new StringWriter();
-        var editor = new LineEditor(_ => queue.Count > 0 ? Task.FromResult(queue.Dequeue()) : throw new InvalidOperationException("the editor asked for a key past the last one"), screen);
+        var editor = new LineEditor(_ => queue.Count > 0 ? Task.FromResult(queue.Dequeue()) : throw new InvalidOperationException("the editor asked for a key past the last one"),
+            screen, () => width);
         var line = await editor.ReadLineAsync("pbm> ", history ?? History, CancellationToken.None);
         Assert.Empty(queue);
         return (line, screen.ToString());
@@ -67,6 +68,30 @@ public sealed class LineEditorTests
     {
         var (line, screen) = await TypeAsync([.. Text("ab"), Key(ConsoleKey.LeftArrow), Key(ConsoleKey.Enter)]);
         Assert.Equal("ab", line);
-        Assert.Equal("\rpbm> \u001b[K" + "\rpbm> a\u001b[K" + "\rpbm> ab\u001b[K" + "\rpbm> ab\u001b[K\u001b[1D" + "\r\n", screen);
+        Assert.Equal("\r\u001b[Kpbm> \r\u001b[5C" + "\r\u001b[Kpbm> a\r\u001b[6C" + "\r\u001b[Kpbm> ab\r\u001b[7C" + "\r\u001b[Kpbm> ab\r\u001b[6C"
+            + "\r\u001b[Kpbm> ab\r\u001b[7C\r\n", screen);
+    }
+
+    [Fact]
+    public async Task A_line_longer_than_the_terminal_is_wide_is_redrawn_over_its_rows()
+    {
+        // Ten columns: the prompt and "abcdefghij" take two rows. Home goes up a row to the prompt's.
+        var (line, screen) = await TypeAsync([.. Text("abcdefghij"), Key(ConsoleKey.Home), Char('>'), Key(ConsoleKey.Enter)], width: 10);
+        Assert.Equal(">abcdefghij", line);
+        Assert.Contains("\r\u001b[K\u001b[1A\r\u001b[Kpbm> abcdefghij\u001b[1A\r\u001b[5C", screen);
+        // After the '>' the cursor is on the first row: down one, both rows erased, the line redrawn.
+        Assert.Contains("\u001b[1B\r\u001b[K\u001b[1A\r\u001b[Kpbm> >abcdefghij\u001b[1A\r\u001b[6C", screen);
+        // Enter: to the end of the line first, then below it.
+        Assert.EndsWith("\u001b[1B\r\u001b[K\u001b[1A\r\u001b[Kpbm> >abcdefghij\r\u001b[6C\r\n", screen);
+    }
+
+    [Fact]
+    public async Task A_line_that_ends_at_the_edge_moves_the_cursor_to_the_next_row()
+    {
+        var (line, screen) = await TypeAsync([.. Text("abcde"), Key(ConsoleKey.Enter)], width: 10);
+        Assert.Equal("abcde", line);
+        Assert.Contains("\r\u001b[Kpbm> abcde\r\n\r", screen);
+        // No blank line before what the command prints.
+        Assert.False(screen.ToString().EndsWith("\r\n\r\r\n", StringComparison.Ordinal));
     }
 }

@@ -83,10 +83,10 @@ public sealed class QueuedNodeFixture : IAsyncLifetime
             {
                 using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
                 using var reader = new StreamReader(stream);
-                return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                var text = reader.ReadToEnd();
+                // A line the node is writing at this instant is not whole until its newline.
+                return text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries);
             })
-            // A line the node is writing at this instant is not whole yet.
-            .Where(line => line.EndsWith('}'))
             .Select(line => JsonDocument.Parse(line).RootElement.Clone())
             .ToList();
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MtaCluster.Mail;
 
 namespace MtaCluster.Delivery.Accounting;
 
@@ -34,6 +35,9 @@ public sealed record AccountingRecord
 
     public const string TransactionalLane = "transactional";
     public const string BulkLane = "bulk";
+
+    /// <summary>The <see cref="Lane"/> field's value for a queue lane.</summary>
+    public static string LaneOf(DeliveryLane lane) => lane == DeliveryLane.Transactional ? TransactionalLane : BulkLane;
 
     public string? MxHost { get; init; }
 

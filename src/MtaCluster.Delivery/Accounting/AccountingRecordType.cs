@@ -23,7 +23,8 @@ public enum AccountingRecordType
 
     /// <summary>
     /// Taken out of the queue by an operator (pbm mta message delete, mta queue purge) before it was
-    /// delivered or failed: no DSN goes to the sender, and this line is the only trace of its end.
+    /// delivered or failed: no DSN goes to the sender, and no line of the store's says how it ended but
+    /// this one. A transaction already on the wire when it was taken out still writes its own line after.
     /// </summary>
     [JsonStringEnumMemberName("removed")]
     Removed,

@@ -1,4 +1,3 @@
-using MtaCluster.Mail;
 using MtaCluster.Storage;
 
 namespace MtaCluster.Delivery.Accounting;
@@ -14,7 +13,7 @@ public sealed class ReceptionRecorder(AccountingEventFeed feed, IAccountingSink?
     public void Record(SpoolMessage message)
     {
         if (log is null && feed.SubscriberCount == 0) return;
-        var lane = message.Lane == DeliveryLane.Transactional ? AccountingRecord.TransactionalLane : AccountingRecord.BulkLane;
+        var lane = AccountingRecord.LaneOf(message.Lane);
         foreach (var recipient in message.Recipients)
         {
             var record = new AccountingRecord

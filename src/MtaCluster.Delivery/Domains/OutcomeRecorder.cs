@@ -119,7 +119,7 @@ internal sealed partial class OutcomeRecorder(DeliveryContext context, string do
             Sender = sender,
             Domain = domain,
             Tenant = recipient.Tenant,
-            Lane = recipient.Lane == DeliveryLane.Transactional ? AccountingRecord.TransactionalLane : AccountingRecord.BulkLane,
+            Lane = AccountingRecord.LaneOf(recipient.Lane),
             Campaign = campaign,
             MxHost = connection.MxHost,
             MxIp = connection.MxIp,

@@ -55,7 +55,7 @@ public sealed partial class MessageOperatorActions(DeliveryEngine engine)
                 Sender = message.ReversePath,
                 Domain = recipient.Domain,
                 Tenant = recipient.Tenant,
-                Lane = recipient.Lane == DeliveryLane.Transactional ? AccountingRecord.TransactionalLane : AccountingRecord.BulkLane,
+                Lane = AccountingRecord.LaneOf(recipient.Lane),
                 Campaign = message.Campaign,
                 Reply = new AccountingReply(BounceReply.Code, BounceReply.EnhancedCode.ToString(), BounceReply.Text),
                 Category = category,
@@ -140,7 +140,7 @@ public sealed partial class MessageOperatorActions(DeliveryEngine engine)
             Sender = sender,
             Domain = domain,
             Tenant = tenant,
-            Lane = lane == DeliveryLane.Transactional ? AccountingRecord.TransactionalLane : AccountingRecord.BulkLane,
+            Lane = AccountingRecord.LaneOf(lane),
             Campaign = campaign,
             // Not an attempt: the count of those made before it.
             Attempt = attempts,

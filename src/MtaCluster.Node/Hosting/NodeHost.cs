@@ -167,12 +167,8 @@ public static class NodeHost
                 live: sp.GetRequiredService<LiveDomainStates>());
         });
         // The running entities' state, here and from the owners of other nodes' domains.
-        services.AddSingleton(sp =>
-        {
-            var maxShards = sp.GetRequiredService<ShardingOptions>().MaxShards;
-            var placement = sp.GetRequiredService<DomainPlacement>();
-            return new LiveDomainStates(sp.GetRequiredService<DeliveryEngine>(), node, placement.ShardOf, sp.GetService<IClusterStatusSource>());
-        });
+        services.AddSingleton(sp => new LiveDomainStates(sp.GetRequiredService<DeliveryEngine>(), node,
+            sp.GetRequiredService<DomainPlacement>().ShardOf, sp.GetService<IClusterStatusSource>()));
         services.AddSingleton<IAdminRoutes>(sp => sp.GetRequiredService<LiveDomainStates>());
         // The status page's chart: this node's counts in 10 s buckets, listening from here on as the exporter does.
         var throughput = ThroughputHistory.ForNode(TimeProvider.System);

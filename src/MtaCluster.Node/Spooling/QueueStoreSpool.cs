@@ -81,8 +81,9 @@ public sealed class QueueStoreSpool(
         await store.EnqueueAsync(spooled, cancellationToken).ConfigureAwait(false);
         NodeMetrics.Accepted.Add(1);
         NodeMetrics.AcceptLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
-        newWork?.OnNewWork(recipients);
+        // Before the wake: a fast delivery's line must not come ahead of the acceptance.
         receptions?.Record(spooled);
+        newWork?.OnNewWork(recipients);
     }
 
     // A bad value is the sender's bug, not a reason to refuse mail it already handed over: the

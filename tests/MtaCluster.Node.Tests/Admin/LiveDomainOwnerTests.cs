@@ -9,6 +9,9 @@ namespace MtaCluster.Node.Tests.Admin;
 /// <summary>Asking a domain's owner for its live state: the caller's token goes with it, and a refusal is said as such.</summary>
 public sealed class LiveDomainOwnerTests
 {
+    // Generous: the question is what is said, not how fast.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
     /// <summary>One HTTP exchange: answers <paramref name="response"/> and hands back the request's head.</summary>
     private static (int Port, Task<string> Request) AnswerOnce(string response)
     {
@@ -45,7 +48,7 @@ public sealed class LiveDomainOwnerTests
     {
         const string body = """{"node":"n2","domains":{"a.test":{"node":"n2","policy_key":"default","throttle_key":"default","suspended":false,"in_backoff":true,"active_connections":0,"max_connections":10,"in_flight":3}}}""";
         var (port, request) = AnswerOnce($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
-        var (live, problem) = await LiveDomainStates.AskOwnerAsync("n2", $"127.0.0.1:{port}", ["a.test", "b.test"], "Bearer the-token", CancellationToken.None);
+        var (live, problem) = await LiveDomainStates.AskOwnerAsync("n2", $"127.0.0.1:{port}", ["a.test", "b.test"], "Bearer the-token", Patience, CancellationToken.None);
         Assert.Null(problem);
         var a = Assert.Single(live!).Value;
         Assert.Equal(("n2", true, 10, 3), (a.Node, a.InBackoff, a.MaxConnections, a.InFlight));
@@ -55,10 +58,22 @@ public sealed class LiveDomainOwnerTests
     }
 
     [Fact]
+    public async Task An_address_where_another_node_answers_is_named_as_not_the_owners()
+    {
+        // Every node of a cluster spread over hosts publishing 127.0.0.1:9110: the one asking reaches itself.
+        const string body = """{"node":"n1","domains":{}}""";
+        var (port, request) = AnswerOnce($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
+        var (live, problem) = await LiveDomainStates.AskOwnerAsync("n2", $"127.0.0.1:{port}", ["a.test"], "Bearer t", Patience, CancellationToken.None);
+        Assert.Null(live);
+        Assert.Equal($"n2 publishes 127.0.0.1:{port}, where n1 answered: give each node an Admin:Listen address the others reach it on", problem);
+        await request;
+    }
+
+    [Fact]
     public async Task An_owner_that_refuses_the_token_is_named_with_what_to_do()
     {
         var (port, request) = AnswerOnce("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        var (live, problem) = await LiveDomainStates.AskOwnerAsync("n3", $"127.0.0.1:{port}", ["a.test"], "Bearer mine", CancellationToken.None);
+        var (live, problem) = await LiveDomainStates.AskOwnerAsync("n3", $"127.0.0.1:{port}", ["a.test"], "Bearer mine", Patience, CancellationToken.None);
         Assert.Null(live);
         Assert.Equal($"n3 (127.0.0.1:{port}) refused this token (give the nodes one Admin:Token to see across them)", problem);
         await request;
@@ -68,7 +83,7 @@ public sealed class LiveDomainOwnerTests
     public async Task An_owner_nobody_answers_for_is_named_as_not_reachable()
     {
         var port = FreePort.Next();
-        var (live, problem) = await LiveDomainStates.AskOwnerAsync("n4", $"127.0.0.1:{port}", ["a.test"], null, CancellationToken.None);
+        var (live, problem) = await LiveDomainStates.AskOwnerAsync("n4", $"127.0.0.1:{port}", ["a.test"], null, Patience, CancellationToken.None);
         Assert.Null(live);
         Assert.StartsWith($"n4 (127.0.0.1:{port}) could not be asked: ", problem);
     }
