@@ -90,6 +90,12 @@ public sealed partial class PbmClusterTests
         var held = await NotOwnerOfAsync("held.test");
         await SendAsync("h@held.test");
         await Poll.UntilAsync(() => Task.FromResult(receiver.Of("held.test").Refused == 1), TimeSpan.FromSeconds(60), "held.test's first attempt refused");
+        // Recorded, not only refused on the wire: a flush before the deferral is written would be undone by it.
+        await Poll.UntilAsync(async () =>
+        {
+            var (_, output, _) = await PbmAsync(held, "mta", "queue", "show", "held.test", "--json");
+            return JsonDocument.Parse(output).RootElement.GetProperty("last_error").ValueKind == JsonValueKind.String;
+        }, TimeSpan.FromSeconds(60), "held.test's deferral recorded");
         Assert.Equal(1, await QueuedAsync(held, "held.test"));
 
         var suspend = await PbmAsync(held, "mta", "domain", "suspend", "held.test", "--reason", "maintenance at the receiver");

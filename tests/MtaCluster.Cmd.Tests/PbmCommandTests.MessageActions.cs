@@ -216,17 +216,7 @@ public sealed partial class PbmCommandTests
 
         public static TailProcess Start(string directory, string[] args)
         {
-            var info = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = directory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MtaCluster.Cmd.dll"));
-            foreach (var arg in args) info.ArgumentList.Add(arg);
-            info.Environment.Remove(TokenSource.Variable);
-            var tail = new TailProcess(Process.Start(info)!);
+            var tail = new TailProcess(Process.Start(StartInfo(directory, args))!);
             tail._process.OutputDataReceived += (_, e) =>
             {
                 if (e.Data is { Length: > 0 } line) tail._lines.Enqueue(line);

@@ -27,19 +27,29 @@ public sealed partial class PbmCommandTests(QueuedNodeFixture node) : IClassFixt
     }
 
     /// <summary>The built pbm in a process of its own, with only the environment given (no PBM_TOKEN of the runner's).</summary>
-    private static async Task<Run> PbmProcessAsync(string directory, string? input, Dictionary<string, string> environment, params string[] args)
+    /// <summary>
+    /// <paramref name="program"/> (the built pbm unless told) in <paramref name="directory"/> with its output
+    /// read, and without the runner's PBM_TOKEN.
+    /// </summary>
+    private static ProcessStartInfo StartInfo(string directory, IEnumerable<string> args, string? program = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(program ?? "dotnet")
         {
             WorkingDirectory = directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MtaCluster.Cmd.dll"));
+        if (program is null) info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MtaCluster.Cmd.dll"));
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment.Remove(TokenSource.Variable);
+        return info;
+    }
+
+    private static async Task<Run> PbmProcessAsync(string directory, string? input, Dictionary<string, string> environment, params string[] args)
+    {
+        var info = StartInfo(directory, args);
+        info.RedirectStandardInput = true;
         info.Environment[CommandHistory.Variable] = Path.Combine(directory, "history-" + Guid.NewGuid().ToString("N"));
         foreach (var (key, value) in environment) info.Environment[key] = value;
         using var process = Process.Start(info)!;
@@ -240,17 +250,8 @@ public sealed partial class PbmCommandTests(QueuedNodeFixture node) : IClassFixt
             ["wait", "\"pending\": 4", 2],
             ["send", "exit\r"],
         });
-        var info = new ProcessStartInfo("python3")
-        {
-            WorkingDirectory = node.Directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Terminal", "type_at_prompt.py"), script, "--",
-            "dotnet", Path.Combine(AppContext.BaseDirectory, "MtaCluster.Cmd.dll"), node.Endpoint })
-            info.ArgumentList.Add(arg);
-        info.Environment.Remove(TokenSource.Variable);
+        var info = StartInfo(node.Directory, [Path.Combine(AppContext.BaseDirectory, "Terminal", "type_at_prompt.py"), script, "--",
+            "dotnet", Path.Combine(AppContext.BaseDirectory, "MtaCluster.Cmd.dll"), node.Endpoint], program: "python3");
         info.Environment[CommandHistory.Variable] = history;
         info.Environment["TERM"] = "xterm";
         using var process = Process.Start(info)!;

@@ -34,7 +34,13 @@ public sealed class AdminApi(
     public const int MaxTopCount = 1000;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>The most a caller may let an answer be (<c>max_age</c>, in seconds): the status page's polls share a read.</summary>
+    public static readonly TimeSpan MaxAnswerAge = TimeSpan.FromSeconds(60);
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly RecentRead<QueueSummary> _summary = new(store.GetQueueSummaryAsync, time ?? TimeProvider.System);
+    // Per count asked for: the page always asks for its ten.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, RecentRead<IReadOnlyList<DomainQueue>>> _top = new();
     private readonly DateTimeOffset _upSince = new(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
 
     /// <summary>Where the endpoint listens (set once Kestrel has bound), shown as this node's address.</summary>
@@ -43,7 +49,9 @@ public sealed class AdminApi(
     public void Map(IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/cluster", (HttpContext c) => Json(c, GetClusterAsync(c.RequestAborted)));
-        routes.MapGet("/api/queue", (HttpContext c) => Json(c, GetQueueAsync(c.RequestAborted)));
+        routes.MapGet("/api/queue", (HttpContext c) => MaxAge(c) is { } age
+            ? Json(c, GetQueueAsync(c.RequestAborted, age))
+            : Error(c, StatusCodes.Status400BadRequest, "bad_request", $"max_age must be a whole number of seconds from 0 to {MaxAnswerAge.TotalSeconds:0}"));
         routes.MapGet("/api/queue/top", (HttpContext c) =>
         {
             var n = DefaultTopCount;
@@ -52,9 +60,11 @@ public sealed class AdminApi(
             {
                 return Error(c, StatusCodes.Status400BadRequest, "bad_request", $"n must be a whole number from 1 to {MaxTopCount}, not '{value}'");
             }
+            if (MaxAge(c) is not { } age)
+                return Error(c, StatusCodes.Status400BadRequest, "bad_request", $"max_age must be a whole number of seconds from 0 to {MaxAnswerAge.TotalSeconds:0}");
             // Live state is memory of the owners, asked over their endpoints: only when wanted (pbm's top, not the page's poll).
             var withLive = c.Request.Query.TryGetValue("live", out var l) && l.ToString() is "true" or "1";
-            return Json(c, GetTopAsync(n, c.RequestAborted, withLive ? c.Request.Headers.Authorization.ToString() : null));
+            return Json(c, GetTopAsync(n, c.RequestAborted, withLive ? c.Request.Headers.Authorization.ToString() : null, age));
         });
         routes.MapGet("/api/domains/{domain}", (HttpContext c, string domain) =>
             Json(c, GetDomainAsync(domain, c.RequestAborted)));
@@ -97,9 +107,10 @@ public sealed class AdminApi(
     }
 
     /// <summary>Totals by recipient state and the oldest pending recipient: one pass over recipients (see <see cref="IQueueStore.GetQueueSummaryAsync"/>).</summary>
-    public async Task<QueueView> GetQueueAsync(CancellationToken cancellationToken)
+    /// <param name="maxAge">How old an answer may be: zero reads now; more may reuse a recent read.</param>
+    public async Task<QueueView> GetQueueAsync(CancellationToken cancellationToken, TimeSpan maxAge = default)
     {
-        var summary = await store.GetQueueSummaryAsync(cancellationToken).ConfigureAwait(false);
+        var summary = await _summary.GetAsync(maxAge, cancellationToken).ConfigureAwait(false);
         var t = summary.Totals;
         return new QueueView(t.Messages, new RecipientTotals(t.Pending, t.Delivered, t.Failed, t.Expired),
             summary.OldestPendingQueuedAt, AgeSeconds(summary.OldestPendingQueuedAt));
@@ -110,9 +121,10 @@ public sealed class AdminApi(
     /// per listed domain. With <paramref name="liveAuthorization"/> (the caller's header, possibly empty)
     /// also the first <see cref="LiveDomainStates.MaxDomains"/> domains' live state, from their owners.
     /// </summary>
-    public async Task<TopDomainsView> GetTopAsync(int n, CancellationToken cancellationToken, string? liveAuthorization = null)
+    public async Task<TopDomainsView> GetTopAsync(int n, CancellationToken cancellationToken, string? liveAuthorization = null, TimeSpan maxAge = default)
     {
-        var top = await store.GetTopDomainsAsync(n, cancellationToken).ConfigureAwait(false);
+        var top = await _top.GetOrAdd(n, count => new RecentRead<IReadOnlyList<DomainQueue>>(ct => store.GetTopDomainsAsync(count, ct), _time))
+            .GetAsync(maxAge, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var views = new List<DomainQueueView>(top.Count);
         foreach (var d in top)
@@ -165,7 +177,7 @@ public sealed class AdminApi(
     /// </summary>
     public async Task<string> ScrapeAsync(CancellationToken cancellationToken)
     {
-        var summary = await store.GetQueueSummaryAsync(cancellationToken).ConfigureAwait(false);
+        var summary = await _summary.GetAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         var entities = await CountEntitiesAsync(cancellationToken).ConfigureAwait(false);
         var t = summary.Totals;
         var age = AgeSeconds(summary.OldestPendingQueuedAt) ?? 0;
@@ -231,6 +243,15 @@ public sealed class AdminApi(
     }
 
     private static Task Json<T>(HttpContext context, Task<T> answer) => AdminResults.Json(context, answer);
+
+    /// <summary>The <c>max_age</c> asked for (none: zero, read now), or null when it is not a number of seconds in range.</summary>
+    private static TimeSpan? MaxAge(HttpContext context)
+    {
+        if (!context.Request.Query.TryGetValue("max_age", out var value)) return TimeSpan.Zero;
+        return int.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= MaxAnswerAge.TotalSeconds
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+    }
 
     private static Task Error(HttpContext context, int status, string error, string message) => AdminResults.Error(context, status, error, message);
 }

@@ -1,0 +1,39 @@
+namespace MtaCluster.Node.Admin;
+
+/// <summary>
+/// A read that may be answered from its last result while that is younger than the caller allows: a
+/// status page open in a few browsers polls the queue's totals every few seconds, and each is a pass
+/// over the recipients. Callers asking at the same time share one read. Callers that allow no age
+/// (pbm, right after an action) always read afresh, and their result serves the next ones.
+/// </summary>
+public sealed class RecentRead<T>(Func<CancellationToken, Task<T>> read, TimeProvider time) where T : class
+{
+    // A monitor, which a read that completes at once may enter again on the same thread.
+    private readonly object _gate = new();
+    private (T Value, DateTimeOffset At)? _last;
+    private Task<T>? _running;
+
+    public async Task<T> GetAsync(TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        Task<T> running;
+        lock (_gate)
+        {
+            if (maxAge > TimeSpan.Zero && _last is { } last && time.GetUtcNow() - last.At <= maxAge) return last.Value;
+            // A read under way is as fresh as a new one would be: share it.
+            running = maxAge > TimeSpan.Zero && _running is { IsCompleted: false } shared ? shared : _running = ReadAsync();
+        }
+        return await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> ReadAsync()
+    {
+        var at = time.GetUtcNow();
+        // Not the caller's token: others may be waiting on this read.
+        var value = await read(CancellationToken.None).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_last is not { } last || last.At <= at) _last = (value, at);
+        }
+        return value;
+    }
+}
