@@ -34,11 +34,13 @@ internal sealed class DeliveryWorker(
     ILogger logger)
 {
     // The spool commit of one transaction's outcomes overlaps the next transaction on the wire: the
-    // commit is an fsync (~1 ms here), several times a loopback SMTP round trip. One at a time, so a
-    // crash re-sends at most two transactions per connection: the one being committed and the one
-    // the receiver may just have accepted. The entity hears of a transaction only once its commit is
-    // durable, and the worker waits for it before it stops.
+    // commit is an fsync (~1 ms here), several times a loopback SMTP round trip. One at a time, and the
+    // next transaction's final dot waits for it (BeforeEndOfDataAsync): at any instant a connection has
+    // at most one transaction the receiver may have taken that the spool does not know of, so a crash
+    // or a lost lease re-sends at most one per connection. The entity hears of a transaction only once
+    // its commit is durable, and the worker waits for it before it stops.
     private const int MaxPendingCommits = 1;
+    private volatile bool _leaseLost;
     private readonly Queue<Task> _pendingCommits = new();
 
     /// <summary>Set by the entity when backoff lowers its connection limit: finish the current transaction and leave.</summary>
@@ -258,6 +260,7 @@ internal sealed class DeliveryWorker(
             RequiresSmtpUtf8 = message.SmtpUtf8,
             Return = message.DsnReturn,
             EnvelopeId = message.EnvelopeId,
+            BeforeEndOfData = BeforeEndOfDataAsync,
         };
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await connection.SendAsync(transaction, cancellationToken).ConfigureAwait(false);
@@ -288,6 +291,17 @@ internal sealed class DeliveryWorker(
         return recorder;
     }
 
+    /// <summary>
+    /// Before the final dot: the last transaction's outcomes are durable, and the shard's lease is still
+    /// this node's. A node frozen (or cut off) mid-transaction that wakes past its lease sends no dot: its
+    /// recipients are the new owner's to send, and they would otherwise arrive twice.
+    /// </summary>
+    private async Task<bool> BeforeEndOfDataAsync(CancellationToken cancellationToken)
+    {
+        foreach (var commit in _pendingCommits) await commit.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return !_leaseLost && context.OwnsDomain(domain);
+    }
+
     /// <summary>Starts the commit of a transaction's outcomes; waits only when too many are still in flight.</summary>
     private async Task SettleAsync(OutcomeRecorder recorder)
     {
@@ -306,6 +320,7 @@ internal sealed class DeliveryWorker(
         {
             // Another node owns the domain now and sends what this one could not record: stop here.
             Retire = true;
+            _leaseLost = true;
             logger.LogWarning(ex, "outcomes for {Domain} refused: this node lost the shard's lease", domain);
             entity.Tell(recorder.Unrecorded());
         }

@@ -36,6 +36,9 @@ internal static class LocalReplies
     /// <summary>X.4.2: the connection had already failed or been closed; nothing was sent.</summary>
     public static SmtpReply NotUsable(IPEndPoint remote) => SmtpReply.Local(421, new(4, 4, 2), $"{remote}: connection no longer usable");
 
+    /// <summary>The sender itself gave the transaction up before the final dot: X.4.2, the connection is closed, nothing was delivered.</summary>
+    public static SmtpReply Abandoned(IPEndPoint remote) => SmtpReply.Local(421, new(4, 4, 2), $"{remote}: transaction abandoned before the end of data; nothing delivered");
+
     /// <summary>RFC 1870 §6: the server's SIZE limit is exceeded; X.3.4 message too big for system.</summary>
     public static SmtpReply MessageTooBig(long size, long limit) => SmtpReply.Local(552, new(5, 3, 4), $"message size {size} exceeds the server's limit of {limit}");
 

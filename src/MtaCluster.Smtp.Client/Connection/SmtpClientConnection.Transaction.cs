@@ -161,7 +161,7 @@ public sealed partial class SmtpClientConnection
                 return new TransactionResult(ledger.Results, mailReply, dataReply, null, dsn);
             }
 
-            await WriteContentAsync(transaction.Content).ConfigureAwait(false);
+            await WriteContentAsync(transaction.Content, transaction.BeforeEndOfData, cancellationToken).ConfigureAwait(false);
             dataReply = await ReadReplyAsync(_options.DataTerminationTimeout, EndOfDataSlot, "after end of data").ConfigureAwait(false);
             if (dataReply.IsPositiveIntermediate)
             {
@@ -176,7 +176,10 @@ public sealed partial class SmtpClientConnection
             // A drop or timeout after DATA may have delivered anyway; retrying is the at-least-once
             // side of that doubt (RFC 5321 §6.1). On a reused connection a failure before MAIL was
             // accepted says the connection was stale, not that these recipients had a bad attempt.
-            RecipientStatus status = reused && mailReply is null ? RecipientStatus.TryAgain : RecipientStatus.TransientFailure;
+            // Abandoned by the caller before the dot: not an attempt that reached the receiver's decision.
+            RecipientStatus status = (reused && mailReply is null) || e.Failure.Kind == SmtpFailureKind.Abandoned
+                ? RecipientStatus.TryAgain
+                : RecipientStatus.TransientFailure;
             ledger.DecideOpen(status, e.Failure.Reply);
 
             return new TransactionResult(ledger.Results, mailReply, dataReply, e.Failure, dsn);
@@ -287,7 +290,7 @@ public sealed partial class SmtpClientConnection
     /// bytes of content, each flush one data block under the RFC 5321 §4.5.3.2.5 timeout; a message
     /// below the threshold goes with its terminating dot in one flush.
     /// </summary>
-    private async Task WriteContentAsync(ReadOnlyMemory<byte> content)
+    private async Task WriteContentAsync(ReadOnlyMemory<byte> content, Func<CancellationToken, Task<bool>>? beforeEndOfData, CancellationToken cancellationToken)
     {
         int threshold = Math.Max(4096, _options.DataFlushThreshold);
         var stuffing = new DotStuffingWriter(_writer);
@@ -301,6 +304,13 @@ public sealed partial class SmtpClientConnection
             }
         }
 
+        if (beforeEndOfData is not null)
+        {
+            // Everything but the dot is sent first, so the wait overlaps nothing the receiver waits for but the dot.
+            await FlushAsync(_options.DataBlockTimeout, "sending data").ConfigureAwait(false);
+            if (!await beforeEndOfData(cancellationToken).ConfigureAwait(false))
+                throw Fail(SmtpFailureKind.Abandoned, LocalReplies.Abandoned(RemoteEndPoint), "The transaction was abandoned before the end of data.");
+        }
         stuffing.Complete();
         await FlushAsync(_options.DataBlockTimeout, "sending data").ConfigureAwait(false);
     }

@@ -45,4 +45,7 @@ public enum SmtpFailureKind
 
     /// <summary>A transaction was started on a connection that had already failed or been closed.</summary>
     NotUsable,
+
+    /// <summary>The caller's <c>BeforeEndOfData</c> said no: closed before the final dot, nothing delivered.</summary>
+    Abandoned,
 }

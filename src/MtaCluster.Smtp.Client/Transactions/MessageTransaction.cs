@@ -45,4 +45,11 @@ public sealed class MessageTransaction
 
     /// <summary>The ENVID (RFC 3461 §4.4), decoded; null sends none.</summary>
     public string? EnvelopeId { get; init; }
+
+    /// <summary>
+    /// Asked once the content is on the wire, before the final dot: the dot is the moment the receiver
+    /// takes the message. False abandons the transaction: the connection is closed without the dot,
+    /// nothing is delivered, and the recipients still open come back as <see cref="RecipientStatus.TryAgain"/>.
+    /// </summary>
+    public Func<CancellationToken, Task<bool>>? BeforeEndOfData { get; init; }
 }

@@ -42,6 +42,42 @@ public class EndOfDataTests
     }
 
     [Fact]
+    public async Task A_transaction_its_sender_gives_up_before_the_dot_delivers_nothing_and_comes_back_to_try_again()
+    {
+        var dialogue = new SmtpDialogue();
+        await using var peer = new ScriptedPeer(dialogue);
+        byte[] content = TestOptions.Message("gate", "held at the dot\r\n");
+
+        await using (SmtpClientConnection connection = await TestOptions.ConnectAsync(peer.EndPoint))
+        {
+            var asked = 0;
+            var go = TestOptions.Transaction(content, "a@example.test");
+            var sent = await connection.SendAsync(new MessageTransaction(go.ReversePath, go.Recipients, go.Content)
+            {
+                BeforeEndOfData = _ => { asked++; return Task.FromResult(true); },
+            });
+            Assert.Equal((1, RecipientStatus.Delivered), (asked, Assert.Single(sent.Recipients).Status));
+
+            var abandoned = await connection.SendAsync(new MessageTransaction(go.ReversePath, [.. go.Recipients, new TransactionRecipient("b@example.test")], go.Content)
+            {
+                BeforeEndOfData = _ => Task.FromResult(false),
+            });
+            Assert.All(abandoned.Recipients, r =>
+            {
+                Assert.Equal(RecipientStatus.TryAgain, r.Status);
+                Assert.True(r.Reply.IsLocal);
+                Assert.Equal("4.4.2", r.Reply.EnhancedCode?.ToString());
+            });
+            Assert.Equal(SmtpFailureKind.Abandoned, abandoned.ConnectionFailure?.Kind);
+            Assert.False(connection.IsUsable);
+        }
+
+        // The receiver took the first message only (it had it before its 250): the second's data never ended.
+        Assert.Equal(StuffedCopy(content), Assert.Single(dialogue.Messages));
+        Assert.Single(peer.Connections);
+    }
+
+    [Fact]
     public async Task Content_with_a_nul_anywhere_is_refused_locally_with_554_5_6_0_before_mail()
     {
         var dialogue = new SmtpDialogue();
