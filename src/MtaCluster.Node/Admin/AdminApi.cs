@@ -135,7 +135,7 @@ public sealed class AdminApi(
         }
         if (liveAuthorization is null || live is null) return new TopDomainsView(n, views);
         var (states, problems) = await live.GetAsync([.. views.Take(LiveDomainStates.MaxDomains).Select(v => v.Domain)],
-            liveAuthorization.Length > 0 ? liveAuthorization : null, cancellationToken).ConfigureAwait(false);
+            liveAuthorization, cancellationToken).ConfigureAwait(false);
         return new TopDomainsView(n, [.. views.Select(v => v with { Live = states.GetValueOrDefault(v.Domain) })], problems);
     }
 

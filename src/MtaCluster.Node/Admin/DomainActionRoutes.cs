@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
-using MtaCluster.Actors;
 using MtaCluster.Actors.Sharding;
 using MtaCluster.Delivery.Domains;
 using MtaCluster.Delivery.Lifecycle;
@@ -149,8 +148,7 @@ public sealed partial class DomainActionRoutes(
         var suspension = await store.GetDomainSuspensionAsync(domain, context.RequestAborted).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         // The entity knows what the configuration alone cannot: an MX pattern found by its MX hosts, a backoff.
-        var authorization = context.Request.Headers.Authorization.ToString();
-        var (states, problems) = await live.GetAsync([domain], authorization.Length > 0 ? authorization : null, context.RequestAborted).ConfigureAwait(false);
+        var (states, problems) = await live.GetAsync([domain], context.Request.Headers.Authorization.ToString(), context.RequestAborted).ConfigureAwait(false);
         await AdminResults.Json(context, new DomainPolicyView(domain, ShardOf(domain),
             AdminApi.Describe(match),
             suspension is null || !suspension.IsInForce(now) ? null : new SuspensionView(suspension.SuspendedAt, suspension.Until, suspension.Reason),

@@ -83,7 +83,7 @@ public sealed class LiveDomainStates(
 
     /// <summary>
     /// The live state of each of <paramref name="domains"/> from the node owning it: this one's asked here,
-    /// the others' asked of their owners with <paramref name="authorization"/> (the caller's header).
+    /// the others' asked of their owners with <paramref name="authorization"/> (the caller's header; empty: none).
     /// Problems are the owners that could not be asked, in words; their domains are left out.
     /// </summary>
     public async Task<(Dictionary<string, LiveDomainView> Live, List<string> Problems)> GetAsync(
@@ -94,7 +94,7 @@ public sealed class LiveDomainStates(
         var remote = domains.Where(d => !engine.IsLocalDomain(d)).ToList();
         if (remote.Count == 0 || cluster is null) return (live, problems);
 
-        if (authorization is null)
+        if (string.IsNullOrEmpty(authorization))
         {
             problems.Add("the other nodes' domains: asked without a bearer token, so no other node was asked");
             return (live, problems);

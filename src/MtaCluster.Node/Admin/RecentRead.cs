@@ -8,32 +8,49 @@ namespace MtaCluster.Node.Admin;
 /// </summary>
 public sealed class RecentRead<T>(Func<CancellationToken, Task<T>> read, TimeProvider time) where T : class
 {
-    // A monitor, which a read that completes at once may enter again on the same thread.
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private (T Value, DateTimeOffset At)? _last;
     private Task<T>? _running;
 
     public async Task<T> GetAsync(TimeSpan maxAge, CancellationToken cancellationToken)
     {
         Task<T> running;
+        TaskCompletionSource<T>? started = null;
         lock (_gate)
         {
             if (maxAge > TimeSpan.Zero && _last is { } last && time.GetUtcNow() - last.At <= maxAge) return last.Value;
             // A read under way is as fresh as a new one would be: share it.
-            running = maxAge > TimeSpan.Zero && _running is { IsCompleted: false } shared ? shared : _running = ReadAsync();
+            if (maxAge > TimeSpan.Zero && _running is { IsCompleted: false } shared)
+            {
+                running = shared;
+            }
+            else
+            {
+                started = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+                running = _running = started.Task;
+            }
         }
+        // The read itself runs outside the lock: callers that may share it need not wait to be told.
+        if (started is not null) _ = ReadIntoAsync(started);
         return await running.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<T> ReadAsync()
+    private async Task ReadIntoAsync(TaskCompletionSource<T> result)
     {
         var at = time.GetUtcNow();
-        // Not the caller's token: others may be waiting on this read.
-        var value = await read(CancellationToken.None).ConfigureAwait(false);
-        lock (_gate)
+        try
         {
-            if (_last is not { } last || last.At <= at) _last = (value, at);
+            // Not the caller's token: others may be waiting on this read.
+            var value = await read(CancellationToken.None).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (_last is not { } last || last.At <= at) _last = (value, at);
+            }
+            result.SetResult(value);
         }
-        return value;
+        catch (Exception ex)
+        {
+            result.SetException(ex);
+        }
     }
 }
